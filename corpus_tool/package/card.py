@@ -1,0 +1,144 @@
+"""The dataset card `README.md`: Hugging Face YAML metadata and a summary for people.
+
+The YAML header comes from huggingface_hub's `DatasetCardData`, so the Hub and
+`datasets.load_dataset` read exactly what they expect: `configs` points the
+default config at the Parquet shards (the JSONL copies are not loaded twice),
+`dataset_info` gives the features with the Parquet types.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from huggingface_hub import DatasetCard, DatasetCardData
+
+from corpus_tool.package.fields import FIELDS
+from corpus_tool.package.files import PARQUET_GLOB, SPLIT
+from corpus_tool.package.manifest import ReleaseInfo, sorted_counts
+
+# Hugging Face's size_categories buckets: (upper bound, label), first match wins.
+SIZE_CATEGORIES = (
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+    (1_000_000_000, "100M<n<1B"),
+    (10_000_000_000, "1B<n<10B"),
+    (100_000_000_000, "10B<n<100B"),
+    (1_000_000_000_000, "100B<n<1T"),
+)
+
+
+def size_category(n: int) -> str:
+    return next((label for bound, label in SIZE_CATEGORIES if n < bound), "n>1T")
+
+
+def card_data(info: ReleaseInfo) -> DatasetCardData:
+    parquet_bytes = sum(f.bytes for f in info.parquet_files)
+    return DatasetCardData(
+        pretty_name=info.pretty_name,
+        license=info.config.license,
+        language=info.languages,
+        size_categories=[size_category(info.counts.records)],
+        configs=[
+            {
+                "config_name": "default",
+                "data_files": [{"split": SPLIT, "path": PARQUET_GLOB}],
+            }
+        ],
+        dataset_info={
+            "features": [spec.hf_feature for spec in FIELDS],
+            "splits": [
+                {
+                    "name": SPLIT,
+                    "num_bytes": info.counts.arrow_bytes,
+                    "num_examples": info.counts.records,
+                }
+            ],
+            "download_size": parquet_bytes,
+            "dataset_size": info.counts.arrow_bytes,
+        },
+    )
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
+    def cells(row: tuple[object, ...]) -> str:
+        return "| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |"
+
+    return [cells(header), "|" + "---|" * len(header), *(cells(r) for r in rows)]
+
+
+def _rule_summary(code: str) -> str:
+    from corpus_tool.normalize import RULES
+
+    rule = RULES.get(code)
+    return (rule.summary if rule else "") or "(no description: rule not known to this version)"
+
+
+def card_body(info: ReleaseInfo) -> str:
+    c = info.counts
+    n = c.records
+    description = info.config.description or (
+        f"{info.pretty_name} is a text corpus of {n} document{'s' if n != 1 else ''},"
+        " normalized, checked and deduplicated with corpus_tool."
+    )
+    out = [f"# {info.pretty_name}", "", description, ""]
+    out += [f"Version {info.version}. Record schema and checksums: `manifest.json`.", ""]
+    out += ["## Fields", ""]
+    out += _table(
+        ("field", "type", "description"),
+        [(f"`{s.name}`", s.type_label, s.description) for s in FIELDS],
+    )
+    out += ["", "## Contents", "", f"{n} records.", ""]
+    out += _table(("source", "records"), list(sorted_counts(c.by_source).items()))
+    out += [""]
+    out += _table(("published (month)", "records"), list(sorted_counts(c.by_month).items()))
+    out += ["", "## Normalization", ""]
+    if info.normalization_counts:
+        out += ["Rules that changed the text, and how many documents each changed:", ""]
+        out += _table(
+            ("code", "rule", "documents"),
+            [
+                (f"`{code}`", _rule_summary(code), count)
+                for code, count in sorted_counts(info.normalization_counts).items()
+            ],
+        )
+    else:
+        out += ["No normalization rule changed any document."]
+    kinds = sorted_counts(Counter(d["kind"] for d in info.dropped))
+    out += ["", "## Duplicates", ""]
+    dropped = len(info.dropped)
+    out += [
+        f"{dropped} duplicate document{'s' if dropped != 1 else ''} dropped"
+        + (" (" + ", ".join(f"{v} {k}" for k, v in kinds.items()) + ")" if kinds else "")
+        + "; `manifest.json` lists each with the document it duplicates."
+    ]
+    out += ["", "## Usage", "", "```python"]
+    out += [
+        "import corpus_tool",
+        'ds = corpus_tool.load(".")  # verifies every checksum first',
+        "",
+        "import datasets",
+        'ds = datasets.load_dataset(".", split="train")',
+        "",
+        "import pyarrow.parquet as pq",
+        'table = pq.read_table("data/")',
+        "",
+        "import polars as pl",
+        f'df = pl.read_parquet("{PARQUET_GLOB}")',
+        "",
+        "import duckdb",
+        f"duckdb.sql(\"SELECT * FROM '{PARQUET_GLOB}'\")",
+        "```",
+        "",
+        "The same records, in the same order, are in `jsonl/` as gzipped JSON lines.",
+    ]
+    return "\n".join(out) + "\n"
+
+
+def render_card(info: ReleaseInfo) -> str:
+    """The whole README.md: `---` YAML `---` then the body."""
+    card = DatasetCard(f"---\n{card_data(info).to_yaml()}\n---\n\n{card_body(info)}")
+    return str(card)

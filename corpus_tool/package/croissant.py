@@ -1,0 +1,123 @@
+"""`croissant.json`: MLCommons Croissant 1.0 metadata for the Parquet shards.
+
+Each shard is a `cr:FileObject` with its sha256; a `cr:FileSet` gathers them by
+glob and is the source of the one RecordSet, whose fields carry the Croissant
+data types of the record schema. Paths are relative to the release folder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from corpus_tool.package.fields import FIELDS
+from corpus_tool.package.files import PARQUET_GLOB, SPLIT, json_text
+from corpus_tool.package.manifest import ReleaseInfo
+
+CONFORMS_TO = "http://mlcommons.org/croissant/1.0"
+PARQUET_MIME = "application/x-parquet"
+FILESET_ID = "parquet-files"
+
+# The standard Croissant 1.0 JSON-LD context, as the specification gives it.
+CONTEXT: dict[str, Any] = {
+    "@language": "en",
+    "@vocab": "https://schema.org/",
+    "citeAs": "cr:citeAs",
+    "column": "cr:column",
+    "conformsTo": "dct:conformsTo",
+    "cr": "http://mlcommons.org/croissant/",
+    "rai": "http://mlcommons.org/croissant/RAI/",
+    "data": {"@id": "cr:data", "@type": "@json"},
+    "dataType": {"@id": "cr:dataType", "@type": "@vocab"},
+    "dct": "http://purl.org/dc/terms/",
+    "equivalentProperty": "cr:equivalentProperty",
+    "examples": {"@id": "cr:examples", "@type": "@json"},
+    "extract": "cr:extract",
+    "field": "cr:field",
+    "fileProperty": "cr:fileProperty",
+    "fileObject": "cr:fileObject",
+    "fileSet": "cr:fileSet",
+    "format": "cr:format",
+    "includes": "cr:includes",
+    "isLiveDataset": "cr:isLiveDataset",
+    "jsonPath": "cr:jsonPath",
+    "key": "cr:key",
+    "md5": "cr:md5",
+    "parentField": "cr:parentField",
+    "path": "cr:path",
+    "recordSet": "cr:recordSet",
+    "references": "cr:references",
+    "regex": "cr:regex",
+    "repeated": "cr:repeated",
+    "replace": "cr:replace",
+    "samplingRate": "cr:samplingRate",
+    "sc": "https://schema.org/",
+    "separator": "cr:separator",
+    "source": "cr:source",
+    "subField": "cr:subField",
+    "transform": "cr:transform",
+}
+
+
+def croissant(info: ReleaseInfo) -> dict[str, Any]:
+    files: list[dict[str, Any]] = [
+        {
+            "@type": "cr:FileObject",
+            "@id": f.path,
+            "name": f.path,
+            "contentUrl": f.path,
+            "contentSize": f"{f.bytes} B",
+            "encodingFormat": PARQUET_MIME,
+            "sha256": f.sha256,
+        }
+        for f in info.parquet_files
+    ]
+    files.append(
+        {
+            "@type": "cr:FileSet",
+            "@id": FILESET_ID,
+            "name": FILESET_ID,
+            "description": "The Parquet shards of the train split.",
+            "encodingFormat": PARQUET_MIME,
+            "includes": PARQUET_GLOB,
+        }
+    )
+    fields = []
+    for spec in FIELDS:
+        field: dict[str, Any] = {
+            "@type": "cr:Field",
+            "@id": f"{SPLIT}/{spec.name}",
+            "name": spec.name,
+            "description": spec.description,
+            "dataType": spec.croissant_type,
+        }
+        if spec.kind == "strings":
+            field["repeated"] = True
+        field["source"] = {"fileSet": {"@id": FILESET_ID}, "extract": {"column": spec.name}}
+        fields.append(field)
+    return {
+        "@context": CONTEXT,
+        "@type": "sc:Dataset",
+        "conformsTo": CONFORMS_TO,
+        "name": info.name,
+        "alternateName": info.pretty_name,
+        "description": info.config.description or f"{info.pretty_name}: a text corpus.",
+        "license": info.config.license,
+        "version": info.version,
+        "inLanguage": info.languages,
+        "url": ".",
+        "distribution": files,
+        "recordSet": [
+            {
+                "@type": "cr:RecordSet",
+                "@id": SPLIT,
+                "name": SPLIT,
+                "description": f"The {info.counts.records} records of the train split.",
+                "key": {"@id": f"{SPLIT}/id"},
+                "field": fields,
+            }
+        ],
+    }
+
+
+def render_croissant(info: ReleaseInfo) -> str:
+    return json_text(croissant(info))

@@ -1,0 +1,142 @@
+"""The record's columns, once: Arrow types, Hugging Face and Croissant types, JSON lines.
+
+Every format of a release (Parquet, JSONL, the dataset card, Croissant) takes its
+column list and types from `FIELDS`, so they cannot drift apart; a test fails
+when `FIELDS` and `corpus_tool.models.Document` disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from corpus_tool.models import SCHEMA_VERSION, Document, render_schema
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One column: how each output format spells its type."""
+
+    name: str
+    kind: str  # "string" | "date" | "strings": the Python value kind
+    required: bool  # never null (lists are never null, possibly empty)
+
+    @property
+    def arrow(self) -> pa.Field:
+        types = {"string": pa.string(), "date": pa.date32(), "strings": pa.list_(pa.string())}
+        return pa.field(self.name, types[self.kind], nullable=not self.required)
+
+    @property
+    def hf_feature(self) -> dict[str, str]:
+        """The `dataset_info.features` entry of the dataset card (YAML)."""
+        if self.kind == "strings":
+            return {"name": self.name, "sequence": "string"}
+        return {"name": self.name, "dtype": "date32" if self.kind == "date" else "string"}
+
+    @property
+    def croissant_type(self) -> str:
+        if self.name == "url":
+            return "sc:URL"
+        return "sc:Date" if self.kind == "date" else "sc:Text"
+
+    @property
+    def type_label(self) -> str:
+        """The type as the dataset card's fields table shows it."""
+        label = {"string": "string", "date": "date (date32)", "strings": "list of string"}
+        return label[self.kind] + ("" if self.required else " or null")
+
+    @property
+    def description(self) -> str:
+        return Document.model_fields[self.name].description or ""
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("id", "string", True),
+    FieldSpec("text", "string", True),
+    FieldSpec("title", "string", False),
+    FieldSpec("authors", "strings", True),
+    FieldSpec("published", "date", False),
+    FieldSpec("updated", "date", False),
+    FieldSpec("source", "string", False),
+    FieldSpec("url", "string", False),
+    FieldSpec("language", "string", True),
+    FieldSpec("raw_sha256", "string", True),
+    FieldSpec("text_sha256", "string", True),
+    FieldSpec("normalization", "strings", True),
+)
+FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+_KEYS = frozenset(FIELD_NAMES)
+
+if tuple(Document.model_fields) != FIELD_NAMES:  # pragma: no cover - caught by the tests
+    raise RuntimeError("corpus_tool.package.fields.FIELDS is out of date with models.Document")
+
+# The sha256 of the record JSON schema: a release names the exact schema it follows.
+SCHEMA_SHA256 = hashlib.sha256(render_schema(Document).encode("utf-8")).hexdigest()
+
+# Parquet key-value metadata: readers can tell the schema without the manifest.
+PARQUET_METADATA = {
+    "corpus_tool.schema_version": str(SCHEMA_VERSION),
+    "corpus_tool.schema_sha256": SCHEMA_SHA256,
+}
+ARROW_SCHEMA = pa.schema([f.arrow for f in FIELDS], metadata=PARQUET_METADATA)
+
+
+def check_record(record: Mapping[str, Any]) -> None:
+    """Raise ValueError naming the record and field when `record` is not a Document dict.
+
+    Cheap type checks only (the pipeline validated the values): the writer must not
+    turn a stray `datetime` or string date into a silently different column.
+    """
+    if record.keys() != _KEYS:
+        missing = sorted(_KEYS - record.keys())
+        extra = sorted(record.keys() - _KEYS)
+        raise ValueError(
+            f"record `{record.get('id')}`: keys differ from Document"
+            f" (missing {missing}, unexpected {extra})"
+        )
+    for spec in FIELDS:
+        value = record[spec.name]
+        if value is None and not spec.required:
+            continue
+        if spec.kind == "string":
+            ok = isinstance(value, str)
+        elif spec.kind == "date":
+            ok = type(value) is dt.date  # a datetime is a date too, but not a day
+        else:
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        if not ok:
+            raise ValueError(
+                f"record `{record.get('id')}`: field `{spec.name}` must be {spec.type_label},"
+                f" got {type(value).__name__} `{str(value)[:40]}`"
+            )
+
+
+def json_line(record: Mapping[str, Any]) -> bytes:
+    """One JSONL line: keys in Document order, dates as ISO strings, UTF-8, no spaces."""
+    return orjson.dumps({name: record[name] for name in FIELD_NAMES}) + b"\n"
+
+
+def comparable(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A record with dates as ISO strings, in Document order: equal across formats."""
+    return {
+        name: value.isoformat() if isinstance(value, dt.date) else value
+        for name in FIELD_NAMES
+        for value in (record.get(name),)
+    }
+
+
+def columns(records: list[dict[str, Any]]) -> pa.RecordBatch:
+    """The records as one Arrow batch with the release schema."""
+    arrays = [pa.array([r[spec.name] for r in records], type=spec.arrow.type) for spec in FIELDS]
+    return pa.RecordBatch.from_arrays(arrays, schema=ARROW_SCHEMA)
+
+
+def iter_json_lines(lines: Iterator[bytes]) -> Iterator[dict[str, Any]]:
+    for line in lines:
+        yield orjson.loads(line)

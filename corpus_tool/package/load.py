@@ -1,0 +1,36 @@
+"""Load a release as a `datasets.Dataset`, verified first, without the network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corpus_tool.package.files import MANIFEST, SPLIT
+from corpus_tool.package.verify import Problem, ReleaseError, verify_release
+
+if TYPE_CHECKING:  # pragma: no cover
+    from datasets import Dataset
+
+
+def load(release: str | Path, verify: bool = True, **kwargs: Any) -> Dataset:
+    """The train split of the release folder `release`.
+
+    With `verify` (the default) every file is checked against `manifest.json`
+    first, and a damaged release raises ReleaseError naming the file. Extra
+    keyword arguments go to `datasets.load_dataset` (e.g. `cache_dir`).
+
+    Offline: `datasets` reads a local folder (its README.md `configs` and the
+    Parquet shards) without the network. A path that is not a release folder is
+    refused here, because `datasets` would take it for a Hub repository id.
+    """
+    path = Path(release)
+    if verify:
+        problems = verify_release(path)
+        if problems:
+            raise ReleaseError(path, problems)
+    elif not (path / MANIFEST).is_file():
+        raise ReleaseError(path, [Problem(MANIFEST, "missing: not a release folder")])
+    import datasets
+
+    kwargs.setdefault("split", SPLIT)
+    return datasets.load_dataset(str(path), **kwargs)

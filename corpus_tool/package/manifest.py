@@ -1,0 +1,161 @@
+"""What a release holds: counts gathered while writing, file entries, and `manifest.json`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import corpus_tool
+from corpus_tool.config import Config
+from corpus_tool.models import SCHEMA_VERSION
+from corpus_tool.package.fields import SCHEMA_SHA256
+from corpus_tool.package.files import MANIFEST, json_text, sha256_file
+
+MANIFEST_VERSION = 1  # layout of manifest.json itself
+UNKNOWN = "unknown"  # the count key for a missing source or date
+# Libraries whose version decides the bytes of the data files.
+WRITERS = ("pyarrow", "orjson", "huggingface_hub")
+# Manifest keys that describe how and when a release was built rather than what it
+# holds; rebuilding a version from a later commit with equal content is "up to date".
+PROVENANCE_KEYS = ("tool_version", "source_commit", "timestamp", "writers")
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    path: str  # relative to the release, `/`-separated
+    bytes: int
+    sha256: str
+    rows: int | None = None  # records, for data files
+
+    @classmethod
+    def of(cls, release: Path, rel: str, rows: int | None = None) -> FileEntry:
+        p = release / rel
+        return cls(rel, p.stat().st_size, sha256_file(p), rows)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"path": self.path, "bytes": self.bytes}
+        if self.rows is not None:
+            data["rows"] = self.rows
+        data["sha256"] = self.sha256
+        return data
+
+
+@dataclass
+class Counts:
+    """Statistics gathered record by record while writing."""
+
+    records: int = 0
+    arrow_bytes: int = 0  # in-memory Arrow size: Hugging Face's `num_bytes`
+    by_source: Counter[str] = field(default_factory=Counter)
+    by_month: Counter[str] = field(default_factory=Counter)
+    by_language: Counter[str] = field(default_factory=Counter)
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.records += 1
+        self.by_source[record["source"] or UNKNOWN] += 1
+        published = record["published"]
+        self.by_month[published.strftime("%Y-%m") if published else UNKNOWN] += 1
+        self.by_language[record["language"]] += 1
+
+
+@dataclass
+class ReleaseInfo:
+    """Everything the metadata files (card, Croissant, manifest, changelog) describe."""
+
+    name: str
+    version: str
+    config: Config
+    counts: Counts
+    data_files: list[FileEntry]  # Parquet then JSONL shards, in index order
+    dropped: list[dict[str, Any]]
+    normalization_counts: dict[str, int]
+
+    @property
+    def parquet_files(self) -> list[FileEntry]:
+        return [f for f in self.data_files if f.path.endswith(".parquet")]
+
+    @property
+    def languages(self) -> list[str]:
+        langs = sorted(self.counts.by_language)
+        if not langs and self.config.language:
+            langs = [self.config.language]
+        return langs
+
+    @property
+    def pretty_name(self) -> str:
+        return self.config.pretty_name or self.name
+
+
+def sorted_counts(counter: Counter[str] | dict[str, int]) -> dict[str, int]:
+    """Counts with keys in sorted order, `unknown` last: stable across runs."""
+    return dict(sorted(counter.items(), key=lambda kv: (kv[0] == UNKNOWN, kv[0])))
+
+
+def dropped_entries(dropped: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dropped duplicates with fixed keys, in the order the pipeline gave them."""
+    return [
+        {
+            "id": d["id"],
+            "duplicate_of": d["duplicate_of"],
+            "kind": d["kind"],
+            "similarity": d.get("similarity"),
+        }
+        for d in dropped
+    ]
+
+
+def writer_versions() -> dict[str, str]:
+    versions = {}
+    for dist in WRITERS:
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = UNKNOWN
+    return versions
+
+
+def render_manifest(
+    info: ReleaseInfo,
+    files: list[FileEntry],
+    source_commit: str | None,
+    timestamp: int | None,
+) -> str:
+    c = info.counts
+    data: dict[str, Any] = {
+        "manifest_version": MANIFEST_VERSION,
+        "name": info.name,
+        "version": info.version,
+        "tool_version": corpus_tool.__version__,
+        "schema": {"version": SCHEMA_VERSION, "sha256": SCHEMA_SHA256},
+        "source_commit": source_commit,
+    }
+    if timestamp is not None:
+        data["timestamp"] = timestamp
+    data["counts"] = {
+        "records": c.records,
+        "dropped": len(info.dropped),
+        "by_source": sorted_counts(c.by_source),
+        "by_month": sorted_counts(c.by_month),
+        "by_language": sorted_counts(c.by_language),
+        "normalization": sorted_counts(info.normalization_counts),
+    }
+    data["dropped"] = dropped_entries(info.dropped)
+    data["files"] = [f.to_dict() for f in sorted(files, key=lambda f: f.path)]
+    data["writers"] = writer_versions()
+    return json_text(data)
+
+
+def read_manifest(release: Path) -> dict[str, Any]:
+    """The parsed manifest; raises OSError or ValueError when missing or not JSON."""
+    data = json.loads((release / MANIFEST).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        raise ValueError("manifest.json has no `files` list")
+    return data
+
+
+def without_provenance(manifest: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in manifest.items() if k not in PROVENANCE_KEYS}

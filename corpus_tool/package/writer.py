@@ -1,0 +1,361 @@
+"""Write a release: Parquet and gzip JSONL shards, then the metadata, then one rename.
+
+Records stream in through `ReleaseWriter.write` and go straight to the current
+shard; only one Parquet row group (`config.row_group_rows` records) is buffered.
+Everything is written under `out/.tmp-<name>-<version>-<random>` and `finish`
+renames that folder to `out/<name>-<version>` in one step, so the final name only
+ever holds a complete release. A build that dies leaves its `.tmp-*` folder
+behind; nothing deletes it automatically, since another build may still be
+writing it (`stale_temp_dirs` lists them so the CLI can say so).
+
+Determinism: records are written in the order given; shard and row-group
+boundaries depend only on the configuration; gzip headers carry no name or
+time; JSON is written with fixed key order; the only time is the `timestamp`
+argument, which appears in `manifest.json` alone.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import gzip
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import pyarrow.parquet as pq
+
+from corpus_tool.config import Config
+from corpus_tool.package.card import render_card
+from corpus_tool.package.croissant import render_croissant
+from corpus_tool.package.diff import (
+    diff_records,
+    read_release_records,
+    release_schema_sha256,
+    render_diff,
+    suggest_bump,
+)
+from corpus_tool.package.fields import ARROW_SCHEMA, SCHEMA_SHA256, check_record, columns, json_line
+from corpus_tool.package.files import (
+    CARD,
+    CHANGELOG,
+    CROISSANT,
+    JSONL_DIR,
+    JSONL_SUFFIX,
+    MANIFEST,
+    PARQUET_DIR,
+    PARQUET_SUFFIX,
+    fsync_dir,
+    gzip_writer,
+    shard_name,
+    write_text,
+)
+from corpus_tool.package.manifest import (
+    Counts,
+    FileEntry,
+    ReleaseInfo,
+    read_manifest,
+    render_manifest,
+    without_provenance,
+)
+from corpus_tool.package.version import parse_version
+
+ZSTD_LEVEL = 9  # fixed: the level is part of the bytes; 9 is a good size/speed trade for text
+DATA_PAGE_BYTES = 1 << 20  # pyarrow's default, pinned so a new default cannot change the bytes
+PARTIAL = ".partial"  # suffix of a shard until `finish` knows the shard count
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+class ReleaseExistsError(Exception):
+    """The version exists with different content: releases are immutable."""
+
+
+@dataclass
+class Result:
+    path: Path  # the release folder
+    status: Literal["created", "up to date"]
+    records: int
+    files: list[FileEntry] = field(default_factory=list)
+
+    @property
+    def message(self) -> str:
+        if self.status == "up to date":
+            return f"{self.path} is up to date"
+        return f"created {self.path} ({self.records} records, {len(self.files) + 1} files)"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def temp_prefix(name: str, version: str) -> str:
+    return f".tmp-{name}-{version}-"
+
+
+def stale_temp_dirs(out: Path, name: str, version: str) -> list[Path]:
+    """Temporary folders that builds of this version left in `out` (or are writing now)."""
+    if not out.is_dir():
+        return []
+    return sorted(p for p in out.glob(temp_prefix(name, version) + "*") if p.is_dir())
+
+
+class ReleaseWriter:
+    """Streams records into a new release `out/<name>-<version>`; see the module doc."""
+
+    def __init__(self, out: Path, name: str, version: str, config: Config) -> None:
+        parse_version(version)
+        if not NAME_RE.match(name):
+            raise ValueError(f"release name `{name[:40]}` must match {NAME_RE.pattern}")
+        self.out = Path(out)
+        self.name = name
+        self.version = version
+        self.config = config
+        self.final = self.out / f"{name}-{version}"
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(name, version), dir=self.out))
+        self.tmp.chmod(0o755)  # mkdtemp makes it private; the release is a normal folder
+        (self.tmp / PARQUET_DIR).mkdir()
+        (self.tmp / JSONL_DIR).mkdir()
+        self.counts = Counts()
+        self._shard_rows: list[int] = []  # rows of each shard opened so far
+        self._buffer: list[dict[str, Any]] = []
+        self._parquet: pq.ParquetWriter | None = None
+        self._raw: IO[bytes] | None = None
+        self._gzip: gzip.GzipFile | None = None
+        self._done = False
+
+    # -- shards ------------------------------------------------------------------
+
+    def _partial(self, index: int) -> tuple[Path, Path]:
+        return (
+            self.tmp / PARQUET_DIR / f"{index:05d}{PARQUET_SUFFIX}{PARTIAL}",
+            self.tmp / JSONL_DIR / f"{index:05d}{JSONL_SUFFIX}{PARTIAL}",
+        )
+
+    def _open_shard(self) -> None:
+        parquet_path, jsonl_path = self._partial(len(self._shard_rows))
+        self._shard_rows.append(0)
+        self._parquet = pq.ParquetWriter(
+            parquet_path,
+            ARROW_SCHEMA,
+            compression="zstd",
+            compression_level=ZSTD_LEVEL,
+            version="2.6",
+            data_page_size=DATA_PAGE_BYTES,
+            use_dictionary=True,
+            write_statistics=True,
+        )
+        self._raw = jsonl_path.open("wb")
+        self._gzip = gzip_writer(self._raw)
+
+    def _flush_row_group(self) -> None:
+        if self._buffer and self._parquet is not None:
+            batch = columns(self._buffer)
+            self.counts.arrow_bytes += batch.nbytes
+            self._parquet.write_batch(batch, row_group_size=self.config.row_group_rows)
+        self._buffer = []
+
+    def _close_shard(self) -> None:
+        if self._parquet is None:
+            return
+        self._flush_row_group()
+        self._parquet.close()
+        self._parquet = None
+        assert self._gzip is not None and self._raw is not None
+        self._gzip.close()
+        self._raw.flush()
+        os.fsync(self._raw.fileno())
+        self._raw.close()
+        self._gzip = self._raw = None
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Append one record (a Document dict) to the release, in corpus order."""
+        if self._done:
+            raise RuntimeError("the release writer is finished or aborted")
+        check_record(record)
+        if self._parquet is None or self._shard_rows[-1] >= self.config.shard_rows:
+            self._close_shard()
+            self._open_shard()
+        assert self._gzip is not None
+        self._gzip.write(json_line(record))
+        self._buffer.append(record)
+        self._shard_rows[-1] += 1
+        self.counts.add(record)
+        if len(self._buffer) >= self.config.row_group_rows:
+            self._flush_row_group()
+
+    def _name_shards(self) -> list[FileEntry]:
+        """Rename the partial shards to `train-0000i-of-0000N`; their file entries."""
+        if not self._shard_rows:
+            self._open_shard()  # an empty release still has one (empty) shard of each
+        self._close_shard()
+        total = len(self._shard_rows)
+        parquet: list[FileEntry] = []
+        jsonl: list[FileEntry] = []
+        for index, rows in enumerate(self._shard_rows):
+            for partial, entries in zip(self._partial(index), (parquet, jsonl), strict=True):
+                suffix = PARQUET_SUFFIX if entries is parquet else JSONL_SUFFIX
+                rel = f"{partial.parent.name}/{shard_name(index, total, suffix)}"
+                partial.rename(self.tmp / rel)
+                entries.append(FileEntry.of(self.tmp, rel, rows))
+        return parquet + jsonl
+
+    # -- finish ------------------------------------------------------------------
+
+    def finish(
+        self,
+        *,
+        dropped: list[dict[str, Any]],
+        normalization_counts: dict[str, int],
+        source_commit: str | None,
+        timestamp: int | None,
+        previous: Path | None,
+    ) -> Result:
+        """Write the metadata and publish the release under its final name.
+
+        Returns "created", or "up to date" when the version already exists with the
+        same content. Raises ReleaseExistsError when it exists with other content.
+        """
+        if self._done:
+            raise RuntimeError("the release writer is finished or aborted")
+        try:
+            data_files = self._name_shards()
+            info = ReleaseInfo(
+                self.name,
+                self.version,
+                self.config,
+                self.counts,
+                data_files,
+                dropped,
+                dict(normalization_counts),
+            )
+            metadata = {
+                CARD: render_card(info),
+                CROISSANT: render_croissant(info),
+                CHANGELOG: self._changelog(previous),
+            }
+            for rel, text in metadata.items():
+                write_text(self.tmp / rel, text)
+            files = data_files + [FileEntry.of(self.tmp, rel) for rel in metadata]
+            write_text(self.tmp / MANIFEST, render_manifest(info, files, source_commit, timestamp))
+            fsync_dir(self.tmp)
+            return self._publish(files)
+        finally:
+            self.abort()
+
+    def _changelog(self, previous: Path | None) -> str:
+        head = f"# Changelog\n\n## {self.name} {self.version}\n\n"
+        if previous is None:
+            return head + "Initial release.\n"
+        old_sha = release_schema_sha256(previous)
+        schema_changed = old_sha is not None and old_sha != SCHEMA_SHA256
+        diff = diff_records(read_release_records(previous), read_release_records(self.tmp))
+        text = f"Changes since {previous.name}: " + render_diff(diff, "markdown", schema_changed)
+        bump = suggest_bump(diff, schema_changed)
+        old_version = previous.name.removeprefix(f"{self.name}-")
+        try:
+            actual = parse_version(self.version).bump_from(parse_version(old_version))
+        except ValueError:
+            actual = None
+        order = [None, "patch", "minor", "major"]
+        if actual is not None and order.index(actual) < order.index(bump):
+            text += (
+                f"\nNote: this release is a {actual} version step from {old_version},"
+                f" but its changes call for a {bump} one.\n"
+            )
+        return head + text
+
+    def _publish(self, files: list[FileEntry]) -> Result:
+        if self.final.exists():
+            differing = _differing_files(self.tmp, self.final)
+            if differing:
+                raise ReleaseExistsError(
+                    f"release {self.final} already exists with different content"
+                    f" ({', '.join(differing[:5])}{', …' if len(differing) > 5 else ''});"
+                    " a published version is never overwritten: bump the version"
+                )
+            return Result(self.final, "up to date", self.counts.records, files)
+        os.rename(self.tmp, self.final)  # fails rather than replace a non-empty folder
+        fsync_dir(self.out)
+        return Result(self.final, "created", self.counts.records, files)
+
+    def abort(self) -> None:
+        """Close the shards and remove the temporary folder; the final name is untouched."""
+        self._done = True
+        for closer in (self._parquet, self._gzip, self._raw):
+            try:
+                if closer is not None:
+                    closer.close()
+            except Exception:
+                pass
+        self._parquet = self._gzip = self._raw = None
+        self._buffer = []
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> ReleaseWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.abort()
+
+
+def _relative_files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def _differing_files(new: Path, old: Path) -> list[str]:
+    """Files that differ between two release folders, sorted. The manifests are
+    compared without build provenance (commit, time, tool and library versions):
+    rebuilding equal content from a later commit is "up to date", not a conflict."""
+    names = _relative_files(new) | _relative_files(old)
+    differing = []
+    for rel in sorted(names):
+        a, b = new / rel, old / rel
+        if not (a.is_file() and b.is_file()):
+            differing.append(rel)
+        elif rel == MANIFEST:
+            try:
+                same = without_provenance(read_manifest(a)) == without_provenance(read_manifest(b))
+            except (OSError, ValueError):
+                same = False
+            if not same:
+                differing.append(rel)
+        elif not filecmp.cmp(a, b, shallow=False):
+            differing.append(rel)
+    return differing
+
+
+def release_timestamp(repo: Path) -> tuple[str | None, int | None]:
+    """(source commit, epoch seconds) for a reproducible release; never the wall clock.
+
+    The time is `SOURCE_DATE_EPOCH` when set (reproducible-builds.org), else the
+    commit time of HEAD in the git repository holding `repo`. The commit is HEAD
+    when `repo` is in a git repository with commits. Outside git and without
+    `SOURCE_DATE_EPOCH`: (None, None). A malformed `SOURCE_DATE_EPOCH` raises ValueError.
+    """
+    env = os.environ.get("SOURCE_DATE_EPOCH")
+    epoch: int | None = None
+    if env is not None:
+        if not env.strip().isdigit():
+            raise ValueError(f"SOURCE_DATE_EPOCH `{env[:40]}` is not a whole number of seconds")
+        epoch = int(env)
+    folder = Path(repo)
+    if not folder.is_dir():
+        folder = folder.parent
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(folder), "log", "-1", "--format=%H %ct", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None, epoch
+    parts = proc.stdout.split()
+    if proc.returncode != 0 or len(parts) != 2:
+        return None, epoch
+    return parts[0], epoch if epoch is not None else int(parts[1])
