@@ -1,0 +1,3 @@
+from corpus_tool.cli import main
+
+main()

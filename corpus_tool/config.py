@@ -1,0 +1,150 @@
+"""Configuration: `[tool.corpus-tool]` in `pyproject.toml`."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from corpus_tool.findings import Finding, Severity
+
+
+class ConfigError(Exception):
+    """A usage or configuration error: the CLI prints it on one line and exits 2."""
+
+
+class DedupConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    exact: bool = True  # hash of the normalized text
+    near: bool = True  # MinHash LSH over word shingles
+    url: bool = True  # same canonical URL
+    threshold: float = Field(0.7, gt=0, le=1)  # Jaccard over `shingle`-word shingles
+    shingle: int = Field(5, ge=1, le=32)  # words per shingle
+    num_perm: int = Field(128, ge=16, le=1024)  # MinHash permutations
+    bands: int = Field(32, ge=1)  # LSH bands; rows per band = num_perm / bands
+    seed: int = 1  # MinHash seed; part of the release's reproducibility
+
+
+class Config(BaseModel):
+    """Every key of `[tool.corpus-tool]`; an unknown key is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("corpus", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    pretty_name: str | None = None
+    description: str | None = None
+    license: str = "other"  # SPDX id or a Hugging Face license id
+    paths: list[str] = Field(default_factory=lambda: ["seeds"])
+    language: str | None = None  # default for documents without `language`
+    select: list[str] = Field(default_factory=list)  # codes or prefixes; empty = all
+    ignore: list[str] = Field(default_factory=list)
+    severity: dict[str, Severity] = Field(default_factory=dict)
+    max_file_bytes: int = Field(16 * 1024 * 1024, gt=0)  # 16 MiB: far above any article
+    shard_rows: int = Field(100_000, gt=0)  # records per release shard
+    row_group_rows: int = Field(10_000, gt=0)  # Parquet row group size
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+
+    # Where the configuration came from; paths are relative to it.
+    root: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    @field_validator("select", "ignore")
+    @classmethod
+    def _known_selectors(cls, value: list[str]) -> list[str]:
+        for sel in value:
+            if not any(code.startswith(sel) for code in all_codes()):
+                raise ValueError(f"unknown rule code or prefix `{sel}`")
+        return value
+
+    @field_validator("severity")
+    @classmethod
+    def _known_codes(cls, value: dict[str, Severity]) -> dict[str, Severity]:
+        for code in value:
+            if code not in all_codes():
+                raise ValueError(f"unknown rule code `{code}`")
+        return value
+
+    def enabled(self, code: str) -> bool:
+        """ruff's selection: the longest matching selector wins; ignore wins ties."""
+        best_select = max((len(s) for s in self.select if code.startswith(s)), default=-1)
+        if not self.select:
+            best_select = 0
+        best_ignore = max((len(s) for s in self.ignore if code.startswith(s)), default=-1)
+        return best_select >= 0 and best_select > best_ignore
+
+    def apply(self, findings: list[Finding]) -> list[Finding]:
+        """Drop findings of disabled codes and apply severity overrides."""
+        out = []
+        for f in findings:
+            if not self.enabled(f.code):
+                continue
+            if f.code in self.severity:
+                f.severity = self.severity[f.code]
+            out.append(f)
+        return out
+
+    def resolve(self, path: str) -> Path:
+        p = Path(path)
+        return p if p.is_absolute() else self.root / p
+
+
+def all_codes() -> set[str]:
+    from corpus_tool.codes import CODES
+    from corpus_tool.normalize import RULES
+
+    return set(CODES) | set(RULES)
+
+
+def find_pyproject(start: Path) -> Path | None:
+    for folder in [start, *start.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue
+            if "corpus-tool" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_config(path: str | Path | None = None, cwd: Path | None = None) -> Config:
+    """Read `[tool.corpus-tool]` from `path`, or from the nearest pyproject.toml.
+
+    No configuration at all gives the defaults, rooted at the working folder.
+    """
+    cwd = cwd or Path.cwd()
+    if path is None:
+        found = find_pyproject(cwd)
+        if found is None:
+            return Config(root=cwd)
+        path = found
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    section: Any = (
+        data.get("tool", {}).get("corpus-tool", {}) if path.name == "pyproject.toml" else data
+    )
+    if "tool" in section and path.name != "pyproject.toml":
+        section = section["tool"].get("corpus-tool", {})
+    return parse_config(section, source=str(path), root=path.resolve().parent)
+
+
+def parse_config(section: dict[str, Any], source: str, root: Path) -> Config:
+    try:
+        return Config.model_validate({**section, "root": root})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            raise ConfigError(f"{source}: unknown key `{where}` in [tool.corpus-tool]") from None
+        msg = err["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{source}: [tool.corpus-tool] `{where}`: {msg}") from None

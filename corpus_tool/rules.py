@@ -1,0 +1,33 @@
+"""The rule table that `corpus-tool rules` prints and the README documents."""
+
+from __future__ import annotations
+
+from corpus_tool.codes import CODES, FAMILIES
+from corpus_tool.normalize import RULES
+
+
+def rule_table() -> list[dict[str, str]]:
+    """Every code, sorted: findings with their default severity, normalizer rules as `fix`."""
+    rows = [
+        {
+            "code": c.code,
+            "slug": c.slug,
+            "family": c.family,
+            "severity": "removed" if c.removed else c.severity.value,
+            "summary": c.summary,
+            "hint": c.hint,
+        }
+        for c in CODES.values()
+    ]
+    rows += [
+        {
+            "code": r.code,
+            "slug": r.slug,
+            "family": FAMILIES["N"],
+            "severity": "fix",
+            "summary": r.summary,
+            "hint": "Applied by normalization; disable with `ignore` in [tool.corpus-tool].",
+        }
+        for r in RULES.values()
+    ]
+    return sorted(rows, key=lambda r: ("EMND".index(r["code"][0]), r["code"]))
