@@ -318,7 +318,9 @@ def _differing_files(new: Path, old: Path) -> list[str]:
             differing.append(rel)
         elif rel == MANIFEST:
             try:
-                same = without_provenance(read_manifest(a)) == without_provenance(read_manifest(b))
+                same = without_provenance(read_manifest(new)) == without_provenance(
+                    read_manifest(old)
+                )
             except (OSError, ValueError):
                 same = False
             if not same:
