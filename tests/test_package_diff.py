@@ -11,6 +11,7 @@ import pytest
 from corpus_tool.package import (
     ReleaseDiff,
     diff_records,
+    diff_releases,
     parse_version,
     previous_release,
     render_diff,
@@ -151,3 +152,18 @@ def test_previous_release_is_the_highest_lower_version(tmp_path: Path) -> None:
     assert previous_release(tmp_path, "news", "3.0.0") == tmp_path / "news-2.0.0"
     assert previous_release(tmp_path, "news", "0.1.0") is None
     assert previous_release(tmp_path / "absent", "news", "1.0.0") is None
+
+
+def test_diff_releases_sees_a_schema_change(tmp_path: Path) -> None:
+    for name, sha in [("old", "a"), ("new", "b"), ("same", "a"), ("broken", None)]:
+        (tmp_path / name).mkdir()
+        manifest = {"schema": {"version": 1, "sha256": sha}} if sha else "not a manifest"
+        (tmp_path / name / "manifest.json").write_text(json.dumps(manifest))
+    assert diff_releases(tmp_path / "old", tmp_path / "new") == (ReleaseDiff(), True)
+    assert diff_releases(tmp_path / "old", tmp_path / "same")[1] is False
+    assert diff_releases(tmp_path / "old", tmp_path / "broken")[1] is False
+
+
+def test_next_version_for_a_bump() -> None:
+    v = parse_version("1.2.3-rc.1")
+    assert [str(v.bumped(b)) for b in ("major", "minor", "patch")] == ["2.0.0", "1.3.0", "1.2.4"]

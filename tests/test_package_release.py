@@ -290,7 +290,9 @@ def test_rebuilding_equal_content_from_a_later_commit_is_up_to_date(release: Pat
 def test_rebuilding_a_version_with_other_content_is_refused(release: Path) -> None:
     before = snapshot(release)
     changed = [*RECORDS[:-1], make_record(9, text="A corrected text.")]
-    with pytest.raises(ReleaseExistsError, match=r"different content.*bump the version"):
+    with pytest.raises(
+        ReleaseExistsError, match=r"different content.*bump the version.*patch bump: 1\.0\.1"
+    ):
         build(release.parent, records=changed)
     assert snapshot(release) == before
     assert stale_temp_dirs(release.parent, "news", "1.0.0") == []

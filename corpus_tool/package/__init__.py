@@ -9,6 +9,7 @@ from __future__ import annotations
 from corpus_tool.package.diff import (
     ReleaseDiff,
     diff_records,
+    diff_releases,
     previous_release,
     read_release_records,
     render_diff,
@@ -33,6 +34,7 @@ __all__ = [
     "Result",
     "Version",
     "diff_records",
+    "diff_releases",
     "parse_version",
     "previous_release",
     "read_release_records",

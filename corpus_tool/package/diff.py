@@ -68,6 +68,14 @@ def release_schema_sha256(path: Path) -> str | None:
         return None
 
 
+def diff_releases(old: Path, new: Path) -> tuple[ReleaseDiff, bool]:
+    """The diff between two release folders, and whether their record schema differs
+    (unknown when a manifest is unreadable: then not counted as a change)."""
+    old_sha, new_sha = release_schema_sha256(old), release_schema_sha256(new)
+    schema_changed = None not in (old_sha, new_sha) and old_sha != new_sha
+    return diff_records(read_release_records(old), read_release_records(new)), schema_changed
+
+
 def _fingerprint(record: dict[str, Any]) -> bytes:
     """text_sha256 plus a short digest per metadata field: a few bytes per document."""
     parts = [str(record.get("text_sha256", "")).encode()]

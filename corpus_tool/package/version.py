@@ -33,6 +33,14 @@ class Version:
     def __lt__(self, other: Version) -> bool:
         return self.sort_key() < other.sort_key()
 
+    def bumped(self, bump: Bump) -> Version:
+        """The next release version for a change of kind `bump` (prerelease dropped)."""
+        if bump == "major":
+            return Version(self.major + 1, 0, 0)
+        if bump == "minor":
+            return Version(self.major, self.minor + 1, 0)
+        return Version(self.major, self.minor, self.patch + 1)
+
     def bump_from(self, older: Version) -> Bump | None:
         """Which part changed from `older` to this version (None when not newer)."""
         if not older < self:

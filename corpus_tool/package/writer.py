@@ -32,14 +32,8 @@ import pyarrow.parquet as pq
 from corpus_tool.config import Config
 from corpus_tool.package.card import render_card
 from corpus_tool.package.croissant import render_croissant
-from corpus_tool.package.diff import (
-    diff_records,
-    read_release_records,
-    release_schema_sha256,
-    render_diff,
-    suggest_bump,
-)
-from corpus_tool.package.fields import ARROW_SCHEMA, SCHEMA_SHA256, check_record, columns, json_line
+from corpus_tool.package.diff import diff_releases, render_diff, suggest_bump
+from corpus_tool.package.fields import ARROW_SCHEMA, check_record, columns, json_line
 from corpus_tool.package.files import (
     CARD,
     CHANGELOG,
@@ -250,9 +244,7 @@ class ReleaseWriter:
         head = f"# Changelog\n\n## {self.name} {self.version}\n\n"
         if previous is None:
             return head + "Initial release.\n"
-        old_sha = release_schema_sha256(previous)
-        schema_changed = old_sha is not None and old_sha != SCHEMA_SHA256
-        diff = diff_records(read_release_records(previous), read_release_records(self.tmp))
+        diff, schema_changed = diff_releases(previous, self.tmp)
         text = f"Changes since {previous.name}: " + render_diff(diff, "markdown", schema_changed)
         bump = suggest_bump(diff, schema_changed)
         old_version = previous.name.removeprefix(f"{self.name}-")
@@ -269,18 +261,32 @@ class ReleaseWriter:
         return head + text
 
     def _publish(self, files: list[FileEntry]) -> Result:
-        if self.final.exists():
-            differing = _differing_files(self.tmp, self.final)
-            if differing:
-                raise ReleaseExistsError(
-                    f"release {self.final} already exists with different content"
-                    f" ({', '.join(differing[:5])}{', …' if len(differing) > 5 else ''});"
-                    " a published version is never overwritten: bump the version"
-                )
-            return Result(self.final, "up to date", self.counts.records, files)
-        os.rename(self.tmp, self.final)  # fails rather than replace a non-empty folder
-        fsync_dir(self.out)
-        return Result(self.final, "created", self.counts.records, files)
+        if not self.final.exists():
+            try:
+                os.rename(self.tmp, self.final)  # fails rather than replace a non-empty folder
+            except OSError:
+                if not self.final.exists():
+                    raise
+                # Another build of this version finished first: compare with it below.
+            else:
+                fsync_dir(self.out)
+                return Result(self.final, "created", self.counts.records, files)
+        differing = _differing_files(self.tmp, self.final)
+        if differing:
+            shown = ", ".join(differing[:5]) + (", …" if len(differing) > 5 else "")
+            raise ReleaseExistsError(
+                f"release {self.final} already exists with different content ({shown});"
+                f" a published version is never overwritten: bump the version{self._hint()}"
+            )
+        return Result(self.final, "up to date", self.counts.records, files)
+
+    def _hint(self) -> str:
+        """Which version the difference from the existing release calls for."""
+        diff, schema_changed = diff_releases(self.final, self.tmp)
+        bump = suggest_bump(diff, schema_changed)
+        if bump is None:
+            return ""
+        return f" (the changes call for a {bump} bump: {parse_version(self.version).bumped(bump)})"
 
     def abort(self) -> None:
         """Close the shards and remove the temporary folder; the final name is untouched."""
