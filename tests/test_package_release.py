@@ -461,6 +461,7 @@ def test_size_categories() -> None:
     ]
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning")
 def test_croissant_validates_with_mlcroissant(release: Path, no_network: None) -> None:
     import mlcroissant as mlc
 
