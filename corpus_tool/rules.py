@@ -31,3 +31,20 @@ def rule_table() -> list[dict[str, str]]:
         for r in RULES.values()
     ]
     return sorted(rows, key=lambda r: ("EMND".index(r["code"][0]), r["code"]))
+
+
+def render_rules(fmt: str = "text") -> str:
+    rows = rule_table()
+    if fmt == "json":
+        import json
+
+        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        lines = ["| code | name | severity | what it means |", "|---|---|---|---|"]
+        for r in rows:
+            summary = r["summary"].replace("|", "\\|")
+            lines.append(f"| `{r['code']}` | {r['slug']} | {r['severity']} | {summary} |")
+        return "\n".join(lines) + "\n"
+    return "".join(
+        f"{r['code']:<5} {r['slug']:<26} {r['severity']:<8} {r['summary']}\n" for r in rows
+    )

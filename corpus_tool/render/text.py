@@ -20,12 +20,14 @@ def render_text(report: Report, color: bool = False, **_: object) -> str:
     out: list[str] = []
     for path, group in groupby(report.findings, key=lambda f: f.path or "(corpus)"):
         out.append(_paint(path, "1", color))
+        hinted: set[str] = set()
         for f in group:
             where = f"{f.line or '-'}:{f.column}" if f.column else f"{f.line or '-'}"
             sev = _paint(f.severity.value, _STYLE[f.severity], color)
             ident = f" [{f.doc_id}]" if f.doc_id and f.doc_id not in path else ""
             out.append(f"  {where:>7}  {sev:<7} {f.code} {f.message}{ident}")
-            if f.hint and f.severity is not Severity.INFO:
+            if f.hint and f.severity is not Severity.INFO and f.code not in hinted:
+                hinted.add(f.code)
                 out.append(f"           {'':7} hint: {f.hint}")
         out.append("")
     counts = report.counts()

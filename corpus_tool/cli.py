@@ -1,0 +1,385 @@
+"""The `corpus-tool` command: each command parses, calls the library once, renders, exits.
+
+stdout is data (reports, normalized text, diffs); stderr is talk (progress,
+summaries, errors). Exit codes: 0 clean, 1 findings or differences, 2 usage or
+configuration errors. Heavy libraries are imported inside the commands that
+need them, so `check` on a handful of files starts at once.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from corpus_tool import __version__
+
+app = typer.Typer(
+    name="corpus-tool",
+    help="Check, normalize, deduplicate and package text corpora kept in git.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_DEBUG = False
+
+
+class Format(enum.StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+class DiffFormat(enum.StrEnum):
+    """Formats of reports meant for people and machines: also used by `rules`."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One red line on stderr and exit: the CLI's only way to report an error."""
+    color = sys.stderr.isatty() and not os.environ.get("NO_COLOR")
+    text = f"error: {message}"
+    sys.stderr.write((f"\x1b[31m{text}\x1b[0m" if color else text) + "\n")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def errors_as_exit() -> Iterator[None]:
+    """Library errors become one line and exit 2; a traceback only with --debug."""
+    from corpus_tool.config import ConfigError
+
+    try:
+        yield
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except ConfigError as exc:
+        if _DEBUG:
+            raise
+        fail(str(exc))
+    except Exception as exc:
+        if _DEBUG:
+            raise
+        fail(f"{type(exc).__name__}: {exc} (run with --debug for a traceback)")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"corpus-tool {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of internal errors.")
+    ] = False,
+) -> None:
+    global _DEBUG
+    _DEBUG = debug
+
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="A pyproject.toml (or TOML file) to read settings from."),
+]
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Files or folders of the corpus (default: `paths` in the configuration)."),
+]
+JobsOpt = Annotated[
+    int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores).")
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress bar or summary on stderr.")
+]
+
+
+def _load(config_path: Path | None, paths: list[Path] | None) -> tuple[Any, list[Path]]:
+    from corpus_tool.config import load_config
+
+    config = load_config(config_path)
+    chosen = paths or [config.resolve(p) for p in config.paths]
+    return config, chosen
+
+
+def _progress_bar(quiet: bool) -> Any:
+    """A rich progress bar on an interactive stderr; nothing in CI or with --quiet."""
+    if quiet or os.environ.get("CI") or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import (
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+@contextmanager
+def progress_callback(quiet: bool, label: str) -> Iterator[Callable[[int], None] | None]:
+    import time
+
+    bar = _progress_bar(quiet)
+    if bar is None:
+        yield None
+        return
+    start = time.perf_counter()
+    with bar:
+        task = bar.add_task(label, total=None, rate="")
+        done = 0
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            rate = done / max(time.perf_counter() - start, 1e-9)
+            bar.update(task, advance=n, rate=f"{rate:,.0f} docs/s")
+
+        yield advance
+
+
+# ------------------------------------------------------------------------------ check
+
+
+@app.command()
+def check(
+    paths: PathsArg = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
+    config: ConfigOpt = None,
+    jobs: JobsOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Check the corpus: run the whole pipeline except writing, report every problem.
+
+    Example: corpus-tool check seeds --format github
+    """
+    from corpus_tool.pipeline import run
+    from corpus_tool.render import RENDERERS
+
+    with errors_as_exit():
+        cfg, chosen = _load(config, paths)
+        with progress_callback(quiet, "checking") as progress:
+            result = run(chosen, cfg, jobs=jobs, progress=progress)
+    color = format is Format.text and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    sys.stdout.write(RENDERERS[format.value](result.report, color=color))
+    raise typer.Exit(result.report.exit_code(strict))
+
+
+# ------------------------------------------------------------------------------ normalize
+
+
+@app.command()
+def normalize(
+    path: Annotated[Path, typer.Argument(help="A raw .txt document.")],
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Show a unified diff against the raw file.")
+    ] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Print a document's normalized text (or, with --diff, what normalization changes).
+
+    Example: corpus-tool normalize seeds/000_5a9df510596c5fd9.txt --diff
+    """
+    from corpus_tool.normalize import normalize as run_rules
+    from corpus_tool.pipeline import decode_text
+
+    with errors_as_exit():
+        cfg, _ = _load(config, None)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            fail(f"{path}: cannot read: {exc.strerror or exc}", 1)
+        text, findings = decode_text(raw, str(path), None)
+        if text is None:
+            f = findings[0]
+            fail(f"{path}:{f.line}: {f.message} [{f.code}]", 1)
+        result = run_rules(text, enabled=cfg.enabled)
+    if not diff:
+        sys.stdout.write(result.text + "\n")
+        return
+    import difflib
+
+    lines = difflib.unified_diff(
+        text.replace("\r\n", "\n").splitlines(keepends=True),
+        (result.text + "\n").splitlines(keepends=True),
+        fromfile=f"{path} (raw)",
+        tofile=f"{path} (normalized)",
+    )
+    sys.stdout.writelines(lines)
+    sys.stderr.write(f"rules applied: {', '.join(result.applied) or 'none'}\n")
+
+
+# ------------------------------------------------------------------------------ rules
+
+
+@app.command()
+def rules(
+    format: Annotated[
+        DiffFormat,
+        typer.Option("--format", "-f", help="text, json or markdown."),
+    ] = DiffFormat.text,
+) -> None:
+    """List every rule code: findings (E, M, N2xx, D) and normalizer rules (N1xx)."""
+    from corpus_tool.rules import render_rules
+
+    sys.stdout.write(render_rules(format.value))
+
+
+# ------------------------------------------------------------------------------ schema
+
+
+@app.command()
+def schema(
+    check: Annotated[
+        bool, typer.Option("--check", help="Exit 1 if schemas/ differs from the models.")
+    ] = False,
+    out: Annotated[Path, typer.Option("--out", help="Folder of the schema files.")] = Path(
+        "schemas"
+    ),
+) -> None:
+    """Export the JSON Schemas of the record and the sidecar to schemas/ (or check them)."""
+    from corpus_tool.models import SCHEMA_FILES, render_schema
+
+    stale = []
+    for name, model in SCHEMA_FILES.items():
+        target = out / name
+        expected = render_schema(model)
+        current = target.read_text(encoding="utf-8") if target.is_file() else None
+        if current == expected:
+            continue
+        if check:
+            stale.append(str(target))
+        else:
+            out.mkdir(parents=True, exist_ok=True)
+            target.write_text(expected, encoding="utf-8")
+            sys.stderr.write(f"wrote {target}\n")
+    if stale:
+        fail(f"out of date with the models: {', '.join(stale)} (run `corpus-tool schema`)", 1)
+
+
+# ------------------------------------------------------------------------------ stats
+
+
+@app.command()
+def stats(
+    paths: PathsArg = None,
+    config: ConfigOpt = None,
+    jobs: JobsOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Corpus statistics: documents, words, sources, months, rules applied, duplicates."""
+    from corpus_tool.stats import corpus_stats, render_stats
+
+    with errors_as_exit():
+        cfg, chosen = _load(config, paths)
+        with progress_callback(quiet, "reading") as progress:
+            data = corpus_stats(chosen, cfg, jobs=jobs, progress=progress)
+    sys.stdout.write(render_stats(data))
+
+
+# ------------------------------------------------------------------------------ build
+
+
+@app.command()
+def build(
+    paths: PathsArg = None,
+    version: Annotated[str, typer.Option("--version", "-v", help="Release version, X.Y.Z.")] = "",
+    out: Annotated[Path, typer.Option("--out", help="Folder of releases.")] = Path("dist"),
+    config: ConfigOpt = None,
+    jobs: JobsOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Check the corpus and write a versioned release to OUT/<name>-<version>/.
+
+    Example: corpus-tool build seeds --version 0.1.0
+    """
+    from corpus_tool.release import build_release
+
+    if not version:
+        fail("--version X.Y.Z is required")
+    with errors_as_exit():
+        from corpus_tool.package.version import parse_version
+
+        try:
+            parse_version(version)
+        except ValueError as exc:
+            fail(str(exc))
+        cfg, chosen = _load(config, paths)
+        with progress_callback(quiet, "building") as progress:
+            outcome = build_release(chosen, cfg, version, out, jobs=jobs, progress=progress)
+    from corpus_tool.render import RENDERERS
+
+    if outcome.exit_code or not quiet:
+        sys.stderr.write(RENDERERS["text"](outcome.report))
+        sys.stderr.write(outcome.message + "\n")
+    raise typer.Exit(outcome.exit_code)
+
+
+# ------------------------------------------------------------------------------ verify
+
+
+@app.command()
+def verify(release: Annotated[Path, typer.Argument(help="A release folder.")]) -> None:
+    """Recompute every checksum and count of a release against its manifest."""
+    from corpus_tool.package.verify import verify_release
+
+    with errors_as_exit():
+        problems = verify_release(release)
+    for p in problems:
+        sys.stdout.write(f"{release / p.path}: {p.message}\n")
+    if problems:
+        fail(f"{release}: {len(problems)} problem(s); the release does not match its manifest", 1)
+    sys.stderr.write(f"{release}: ok\n")
+
+
+# ------------------------------------------------------------------------------ diff
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The older release folder.")],
+    new: Annotated[Path, typer.Argument(help="A newer release folder, or corpus files/folders.")],
+    format: Annotated[DiffFormat, typer.Option("--format", "-f")] = DiffFormat.text,
+    config: ConfigOpt = None,
+    jobs: JobsOpt = None,
+) -> None:
+    """What changed between two releases (or a release and the current corpus)."""
+    from corpus_tool.release import diff_against
+
+    with errors_as_exit():
+        cfg, _ = _load(config, None)
+        text = diff_against(old, new, cfg, fmt=format.value, jobs=jobs)
+    sys.stdout.write(text)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

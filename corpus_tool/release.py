@@ -1,0 +1,183 @@
+"""Build and diff releases: the pipeline's records, deduplicated, into the package writers.
+
+The pipeline streams records in corpus order while the dedup index only learns
+at the end which of them to drop. So records go to a spill file beside the
+release first (compact JSON lines, never all in memory), and are written to
+the release in a second, filtering pass. A corpus with error findings never
+reaches the second pass: nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Literal, cast
+
+import orjson
+
+from corpus_tool.config import Config
+from corpus_tool.findings import Report
+from corpus_tool.pipeline import Record, RunResult, run
+
+DATE_FIELDS = ("published", "updated")
+
+
+@dataclass
+class BuildOutcome:
+    report: Report
+    exit_code: int
+    message: str
+    path: Path | None = None
+
+
+def _encode(record: Record) -> bytes:
+    return orjson.dumps(record) + b"\n"
+
+
+def _decode(line: bytes) -> Record:
+    record: Record = orjson.loads(line)
+    for name in DATE_FIELDS:
+        if record[name] is not None:
+            record[name] = dt.date.fromisoformat(record[name])
+    return record
+
+
+@contextmanager
+def spilled_run(
+    paths: list[Path],
+    config: Config,
+    spill_dir: Path,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[tuple[RunResult, Callable[[], Iterator[Record]]]]:
+    """Run the pipeline; yield its result and a reader of the records it keeps."""
+    spill_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".tmp-spill-", suffix=".jsonl", dir=spill_dir)
+    spill_path = Path(name)
+    try:
+        with os.fdopen(fd, "wb", buffering=1 << 20) as spill:
+
+            def sink(record: Record, spill: IO[bytes] = spill) -> None:
+                spill.write(_encode(record))
+
+            result = run(
+                paths,
+                config,
+                jobs=jobs,
+                progress=progress,
+                sink=sink,
+            )
+
+        def kept() -> Iterator[Record]:
+            assert result.dedup is not None
+            keep = result.dedup.keep
+            with spill_path.open("rb") as stream:
+                for flag, line in zip(keep, stream, strict=True):
+                    if flag:
+                        yield _decode(line)
+
+        yield result, kept
+    finally:
+        spill_path.unlink(missing_ok=True)
+
+
+def build_release(
+    paths: list[Path],
+    config: Config,
+    version: str,
+    out: Path,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> BuildOutcome:
+    from corpus_tool.package.diff import previous_release
+    from corpus_tool.package.writer import (
+        ReleaseExistsError,
+        ReleaseWriter,
+        release_timestamp,
+        stale_temp_dirs,
+    )
+
+    with spilled_run(paths, config, out, jobs=jobs, progress=progress) as (result, kept):
+        report = result.report
+        if report.has_errors():
+            n = report.counts()["error"]
+            return BuildOutcome(report, 1, f"{n} error(s) found: no release was written")
+        commit, timestamp = release_timestamp(config.root, paths)
+        previous = previous_release(out, config.name, version)
+        writer = ReleaseWriter(out, config.name, version, config)
+        applied: Counter[str] = Counter()
+        try:
+            for record in kept():
+                applied.update(record["normalization"])
+                writer.write(record)
+            assert result.dedup is not None
+            done = writer.finish(
+                dropped=result.dedup.dropped,
+                normalization_counts=dict(sorted(applied.items())),
+                source_commit=commit,
+                timestamp=timestamp,
+                previous=previous,
+            )
+        except ReleaseExistsError as exc:
+            return BuildOutcome(report, 1, str(exc))
+        except BaseException:
+            writer.abort()
+            raise
+    stale = stale_temp_dirs(out, config.name, version)
+    note = f" (left by interrupted builds, safe to delete: {', '.join(map(str, stale))})"
+    if done.status == "up to date":
+        return BuildOutcome(report, 0, f"{done.path}: up to date (nothing written)", done.path)
+    message = f"{done.message}; {report.dropped_duplicates} duplicate(s) dropped"
+    if stale:
+        message += note
+    return BuildOutcome(report, 0, message, done.path)
+
+
+def is_release(path: Path) -> bool:
+    return (path / "manifest.json").is_file()
+
+
+def diff_against(
+    old: Path, new: Path, config: Config, *, fmt: str = "text", jobs: int | None = None
+) -> str:
+    """Render what changed from release `old` to release-or-corpus `new`."""
+    from corpus_tool.config import ConfigError
+    from corpus_tool.package.diff import (
+        diff_records,
+        diff_releases,
+        read_release_records,
+        release_schema_sha256,
+        render_diff,
+    )
+    from corpus_tool.package.fields import SCHEMA_SHA256
+
+    if not is_release(old):
+        raise ConfigError(f"{old}: not a release folder (no manifest.json)")
+    if is_release(new):
+        changes, schema_changed = diff_releases(old, new)
+        return render_diff(changes, _fmt(fmt), schema_changed=schema_changed)
+    schema_changed = release_schema_sha256(old) not in (None, SCHEMA_SHA256)
+    with (
+        tempfile.TemporaryDirectory(prefix="corpus-tool-diff-") as tmp,
+        spilled_run([new], config, Path(tmp), jobs=jobs) as (result, kept),
+    ):
+        if result.report.has_errors():
+            raise ConfigError(
+                f"{new}: the corpus has error findings; run `corpus-tool check {new}`"
+            )
+        changes = diff_records(read_release_records(old), kept())
+        return render_diff(changes, _fmt(fmt), schema_changed=schema_changed)
+
+
+def _fmt(fmt: str) -> Literal["text", "json", "markdown"]:
+    if fmt not in ("text", "json", "markdown"):
+        raise ValueError(f"unknown diff format `{fmt}`")
+    return cast(Literal["text", "json", "markdown"], fmt)

@@ -1,0 +1,76 @@
+"""`corpus-tool stats`: what the corpus holds, from one pass of the pipeline."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corpus_tool.config import Config
+from corpus_tool.pipeline import Record, run
+
+
+@dataclass
+class CorpusStats:
+    documents: int = 0
+    records: int = 0
+    duplicates: int = 0
+    words: int = 0
+    characters: int = 0
+    sources: Counter[str] = field(default_factory=Counter)
+    months: Counter[str] = field(default_factory=Counter)
+    languages: Counter[str] = field(default_factory=Counter)
+    rules: Counter[str] = field(default_factory=Counter)
+    findings: dict[str, int] = field(default_factory=dict)
+
+    def add(self, record: Record) -> None:
+        self.records += 1
+        self.words += len(record["text"].split())
+        self.characters += len(record["text"])
+        self.sources[record["source"] or "(unknown)"] += 1
+        published = record["published"]
+        self.months[published.strftime("%Y-%m") if published else "(undated)"] += 1
+        self.languages[record["language"]] += 1
+        self.rules.update(record["normalization"])
+
+
+def corpus_stats(
+    paths: list[Path],
+    config: Config,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> CorpusStats:
+    stats = CorpusStats()
+    result = run(paths, config, jobs=jobs, sink=stats.add, progress=progress)
+    stats.documents = result.report.documents
+    stats.duplicates = result.report.dropped_duplicates
+    stats.findings = result.report.counts()
+    return stats
+
+
+def _table(title: str, counts: Counter[str], limit: int = 20) -> list[str]:
+    lines = [f"{title}:"]
+    for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]:
+        lines.append(f"  {n:>9,}  {key}")
+    if len(counts) > limit:
+        lines.append(f"  ... and {len(counts) - limit} more")
+    return lines
+
+
+def render_stats(s: CorpusStats) -> str:
+    avg = s.words / s.records if s.records else 0
+    lines = [
+        f"documents:   {s.documents:,} ({s.records:,} valid records, {s.duplicates:,} duplicates)",
+        f"words:       {s.words:,} (mean {avg:,.0f} per record)",
+        f"characters:  {s.characters:,}",
+        "findings:    {error} errors, {warning} warnings, {info} info".format(
+            **{"error": 0, "warning": 0, "info": 0, **s.findings}
+        ),
+    ]
+    lines += _table("languages", s.languages)
+    lines += _table("sources", s.sources)
+    lines += _table("months", Counter(dict(sorted(s.months.items()))), limit=36)
+    lines += _table("normalization rules applied (documents)", s.rules)
+    return "\n".join(lines) + "\n"
