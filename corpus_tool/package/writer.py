@@ -336,13 +336,14 @@ def _differing_files(new: Path, old: Path) -> list[str]:
     return differing
 
 
-def release_timestamp(repo: Path) -> tuple[str | None, int | None]:
+def release_timestamp(repo: Path, paths: list[Path] | None = None) -> tuple[str | None, int | None]:
     """(source commit, epoch seconds) for a reproducible release; never the wall clock.
 
-    The time is `SOURCE_DATE_EPOCH` when set (reproducible-builds.org), else the
-    commit time of HEAD in the git repository holding `repo`. The commit is HEAD
-    when `repo` is in a git repository with commits. Outside git and without
-    `SOURCE_DATE_EPOCH`: (None, None). A malformed `SOURCE_DATE_EPOCH` raises ValueError.
+    The commit is the last one that changed the corpus `paths` (HEAD when none are
+    given), so a release rebuilt at a later commit that left the corpus alone is
+    byte-identical. The time is `SOURCE_DATE_EPOCH` when set (reproducible-builds.org),
+    else that commit's time. Outside git and without `SOURCE_DATE_EPOCH`:
+    (None, None). A malformed `SOURCE_DATE_EPOCH` raises ValueError.
     """
     env = os.environ.get("SOURCE_DATE_EPOCH")
     epoch: int | None = None
@@ -353,9 +354,10 @@ def release_timestamp(repo: Path) -> tuple[str | None, int | None]:
     folder = Path(repo)
     if not folder.is_dir():
         folder = folder.parent
+    where = [str(Path(p).resolve()) for p in paths or []]
     try:
         proc = subprocess.run(
-            ["git", "-C", str(folder), "log", "-1", "--format=%H %ct", "HEAD"],
+            ["git", "-C", str(folder), "log", "-1", "--format=%H %ct", "HEAD", "--", *where],
             capture_output=True,
             text=True,
             check=False,
