@@ -117,7 +117,8 @@ def parse_item(item: Item) -> tuple[str | None, str | None, dict[str, Any], list
         )
     doc_id = obj.get("id")
     text = obj.get("text")
-    meta = {k: v for k, v in obj.items() if k != "text"}
+    # A shard row's null is "unknown" (Parquet rows carry every column); drop it.
+    meta = {k: v for k, v in obj.items() if k != "text" and v is not None}
     raw = item.data if item.kind == "jsonl" else None
     shown_id = doc_id if isinstance(doc_id, str) else None
     findings.extend(
@@ -282,11 +283,13 @@ def process_document(item: Item, config: Config) -> Processed:
 # -------------------------------------------------------------------- batches and workers
 
 _WORKER_CONFIG: Config | None = None
+_WORKER_KEEPS_TEXT = True
 
 
-def _init_worker(config: Config) -> None:
-    global _WORKER_CONFIG
+def _init_worker(config: Config, keep_text: bool) -> None:
+    global _WORKER_CONFIG, _WORKER_KEEPS_TEXT
     _WORKER_CONFIG = config
+    _WORKER_KEEPS_TEXT = keep_text
 
 
 @dataclass(slots=True)
@@ -295,14 +298,20 @@ class BatchResult:
     signatures: np.ndarray | None
 
 
-def process_batch(items: list[Item], config: Config | None = None) -> BatchResult:
+def process_batch(
+    items: list[Item], config: Config | None = None, keep_text: bool | None = None
+) -> BatchResult:
+    """Process a batch; without `keep_text` the texts stay in the worker (check needs
+    only findings, hashes and signatures, so the main process never receives them)."""
     config = config or _WORKER_CONFIG
+    keep_text = _WORKER_KEEPS_TEXT if keep_text is None else keep_text
     assert config is not None
     docs = [process_document(item, config) for item in items]
-    sigs = None
-    if config.dedup.near:
-        texts = [d.record["text"] for d in docs if d.record is not None]
-        sigs = signatures(texts, config.dedup)
+    records = [d.record for d in docs if d.record is not None]
+    sigs = signatures([r["text"] for r in records], config.dedup) if config.dedup.near else None
+    if not keep_text:
+        for record in records:
+            record["text"] = ""
     return BatchResult(docs, sigs)
 
 
@@ -363,12 +372,12 @@ def run(
     results: Iterator[BatchResult]
     pool = None
     if jobs <= 1 or small:
-        results = (process_batch(b, config) for b in batches)
+        results = (process_batch(b, config, keep_text=True) for b in batches)
     else:
         import multiprocessing as mp
 
         ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
-        pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(config,))
+        pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(config, sink is not None))
         results = pool.imap(process_batch, batches, chunksize=1)
     try:
         for batch in results:
