@@ -11,6 +11,7 @@ finding that names the kept one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,6 +120,19 @@ class DedupResult:
     keep: np.ndarray  # bool per document added, in order
 
 
+@dataclass(slots=True)
+class Member:
+    """What the report needs to know of one member of a duplicate cluster."""
+
+    doc_id: str
+    path: str
+    line: int
+    text_sha256: bytes
+    url_key: int  # 0 without a url
+    url: str  # the url shown for `url_key`: the first spelling met in corpus order
+    signature: np.ndarray | None
+
+
 @dataclass
 class DedupIndex:
     """Compact per-document dedup state; `resolve` clusters at the end."""
@@ -143,11 +157,9 @@ class DedupIndex:
         self.ids.append(doc_id)
         self.where.append((path, line))
         self._hashes.append(bytes.fromhex(text_sha256))
+        key = url_key(url)
         if url:
-            key = xxhash.xxh64_intdigest(_canonical_url(url).encode("utf-8"))
             self._url_text.setdefault(key, url)
-        else:
-            key = 0
         self._urls.append(key)
         if signature is not None:
             self._sigs.append(signature.reshape(1, -1))
@@ -157,102 +169,166 @@ class DedupIndex:
 
     def resolve(self) -> DedupResult:
         n = len(self.ids)
-        parent = list(range(n))
+        pairs: list[np.ndarray] = []
+        if self.cfg.exact:
+            pairs.append(key_pairs(hash_keys(self._hashes)))
+        sigs = np.concatenate(self._sigs) if self._sigs else None
+        if self.cfg.near and sigs is not None and sigs.shape[0] == n and n > 1:
+            pairs.append(near_pairs(sigs, self.cfg))
+        if self.cfg.url:
+            pairs.append(key_pairs(np.asarray(self._urls, dtype=_U64), skip=_U64(0)))
+        roots = cluster(pairs)
+        findings, dropped = report(roots, self._member, self.cfg)
+        keep = np.ones(n, dtype=bool)
+        keep[list(roots)] = False
+        return DedupResult(findings, dropped, keep)
 
-        def find(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
+    def _member(self, i: int) -> Member:
+        path, line = self.where[i]
+        key = self._urls[i]
+        sig = self._sigs[i][0] if len(self._sigs) == len(self.ids) else None
+        return Member(
+            self.ids[i], path, line, self._hashes[i], key, self._url_text.get(key, ""), sig
+        )
 
-        def union(i: int, j: int) -> None:
+
+# ------------------------------------------------------------------ keys and candidate pairs
+# Shared by both engines: the local one calls them on whole arrays, the Ray engine on
+# each shuffled partition (equal keys always meet in one partition).
+
+
+def hash_keys(digests: list[bytes]) -> np.ndarray:
+    """64 bits of each SHA-256 digest: ample for a grouping key."""
+    if not digests:
+        return np.empty(0, dtype=_U64)
+    words = np.frombuffer(b"".join(digests), dtype=_U64).reshape(-1, 4)
+    return words[:, 0] ^ _mix(words[:, 1])
+
+
+def url_key(url: str | None) -> int:
+    """A 64-bit key of the canonical url; 0 without a url."""
+    return xxhash.xxh64_intdigest(_canonical_url(url).encode("utf-8")) if url else 0
+
+
+def band_keys(sigs: np.ndarray, cfg: DedupConfig) -> np.ndarray:
+    """LSH: one 64-bit key per band of each signature (documents x bands)."""
+    rows = cfg.num_perm // cfg.bands
+    keys = np.empty((sigs.shape[0], cfg.bands), dtype=_U64)
+    with np.errstate(over="ignore"):
+        for b in range(cfg.bands):
+            band = sigs[:, b * rows : (b + 1) * rows].astype(_U64)
+            key = np.zeros(band.shape[0], dtype=_U64)
+            for j in range(rows):
+                key = _mix(key * _P + band[:, j])
+            keys[:, b] = key
+    return keys
+
+
+def similar(a: np.ndarray, b: np.ndarray, threshold: float) -> np.ndarray:
+    """Per row pair of signatures: is the fraction of equal MinHash values >= threshold?"""
+    return np.asarray((a == b).mean(axis=1) >= threshold)
+
+
+def near_pairs(sigs: np.ndarray, cfg: DedupConfig) -> np.ndarray:
+    """Verified near-duplicate pairs: candidates share a band key, then pass `similar`."""
+    keys = band_keys(sigs, cfg)
+    candidates = [key_pairs(keys[:, b]) for b in range(cfg.bands)]
+    pairs = np.unique(np.concatenate(candidates), axis=0)
+    verified = [np.empty((0, 2), dtype=np.int64)]
+    for start in range(0, len(pairs), 65536):
+        chunk = pairs[start : start + 65536]
+        verified.append(chunk[similar(sigs[chunk[:, 0]], sigs[chunk[:, 1]], cfg.threshold)])
+    return np.concatenate(verified)
+
+
+def key_pairs(keys: np.ndarray, skip: Any = None) -> np.ndarray:
+    """Index pairs (i, j), i < j, of equal keys: each member paired with the first
+    and the previous member of its run (a star plus a chain: linear in run size)."""
+    none = np.empty((0, 2), dtype=np.int64)
+    if keys.size < 2:
+        return none
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    same = ordered[1:] == ordered[:-1]
+    if skip is not None:
+        same &= ordered[1:] != skip
+    if not same.any():
+        return none
+    idx = np.flatnonzero(same)  # positions p where ordered[p+1] == ordered[p]
+    run_start = np.flatnonzero(np.concatenate(([True], ~same)))  # first position of each run
+    first_of = run_start[np.searchsorted(run_start, idx + 1, side="right") - 1]
+    chain = np.stack([order[idx], order[idx + 1]], axis=1)
+    star = np.stack([order[first_of], order[idx + 1]], axis=1)
+    pairs = np.concatenate([chain, star]).astype(np.int64)
+    pairs.sort(axis=1)
+    return pairs
+
+
+# ------------------------------------------------------------------ clusters and the report
+
+
+def cluster(pairs: list[np.ndarray]) -> dict[int, int]:
+    """Union-find over pairs of document numbers (any increasing numbering of the
+    corpus order): every member that is not first in its cluster -> the first."""
+    parent: dict[int, int] = {}
+
+    def find(i: int) -> int:
+        root = i
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while i != root:  # path compression
+            parent[i], i = root, parent[i]
+        return root
+
+    for chunk in pairs:
+        for i, j in chunk.tolist():
             ri, rj = find(i), find(j)
             if ri != rj:
                 parent[max(ri, rj)] = min(ri, rj)
+    return {i: find(i) for i in sorted(parent)}  # the keys of `parent` are the non-roots
 
-        if self.cfg.exact:
-            for i, j in _equal_runs(self._hash_keys()):
-                union(i, j)
-        sigs = np.concatenate(self._sigs) if self._sigs else np.empty((0, self.cfg.num_perm))
-        if self.cfg.near and sigs.shape[0] == n and n > 1:
-            for i, j in self._near_pairs(sigs):
-                union(i, j)
-        if self.cfg.url:
-            urls = np.asarray(self._urls, dtype=_U64)
-            for i, j in _equal_runs(urls, skip=_U64(0)):
-                union(i, j)
-        return self._report(find, sigs)
 
-    def _hash_keys(self) -> np.ndarray:
-        if not self._hashes:
-            return np.empty(0, dtype=_U64)
-        digests = np.frombuffer(b"".join(self._hashes), dtype=_U64).reshape(-1, 4)
-        return digests[:, 0] ^ _mix(digests[:, 1])  # 64 bits of SHA-256: ample for a key
-
-    def _near_pairs(self, sigs: np.ndarray) -> list[tuple[int, int]]:
-        cfg = self.cfg
-        rows = cfg.num_perm // cfg.bands
-        candidates: list[np.ndarray] = []
-        with np.errstate(over="ignore"):
-            for b in range(cfg.bands):
-                band = sigs[:, b * rows : (b + 1) * rows].astype(_U64)
-                key = np.zeros(band.shape[0], dtype=_U64)
-                for j in range(rows):
-                    key = _mix(key * _P + band[:, j])
-                candidates.extend(np.asarray(p) for p in _equal_runs_array(key))
-        if not candidates:
-            return []
-        pairs = np.unique(np.concatenate(candidates), axis=0)
-        verified: list[tuple[int, int]] = []
-        for start in range(0, len(pairs), 65536):
-            chunk = pairs[start : start + 65536]
-            sim = (sigs[chunk[:, 0]] == sigs[chunk[:, 1]]).mean(axis=1)
-            verified.extend(map(tuple, chunk[sim >= cfg.threshold].tolist()))
-        return verified
-
-    def _report(self, find: Any, sigs: np.ndarray) -> DedupResult:
-        n = len(self.ids)
-        keep = np.ones(n, dtype=bool)
-        findings: list[Finding] = []
-        dropped: list[dict[str, Any]] = []
-        for i in range(n):
-            root = find(i)
-            if root == i:
-                continue
-            keep[i] = False
-            kind, similarity, message = self._describe(i, root, sigs)
-            code = {"exact": "D001", "near": "D002", "url": "D003"}[kind]
-            path, line = self.where[i]
-            rpath, rline = self.where[root]
-            findings.append(
-                codes.make(
-                    code,
-                    f"{message} `{self.ids[root]}` ({rpath}:{rline}); the first is kept",
-                    path=path,
-                    line=line,
-                    doc_id=self.ids[i],
-                    related=[self.ids[root]],
-                )
+def report(
+    roots: dict[int, int], member: Callable[[int], Member], cfg: DedupConfig
+) -> tuple[list[Finding], list[dict[str, Any]]]:
+    """A finding and a manifest entry for every dropped member, in corpus order."""
+    findings: list[Finding] = []
+    dropped: list[dict[str, Any]] = []
+    for i in sorted(roots):
+        doc, first = member(i), member(roots[i])
+        kind, similarity, message = _describe(doc, first, cfg)
+        code = {"exact": "D001", "near": "D002", "url": "D003"}[kind]
+        findings.append(
+            codes.make(
+                code,
+                f"{message} `{first.doc_id}` ({first.path}:{first.line}); the first is kept",
+                path=doc.path,
+                line=doc.line,
+                doc_id=doc.doc_id,
+                related=[first.doc_id],
             )
-            dropped.append(
-                {
-                    "id": self.ids[i],
-                    "duplicate_of": self.ids[root],
-                    "kind": kind,
-                    "similarity": similarity,
-                }
-            )
-        return DedupResult(findings, dropped, keep)
+        )
+        dropped.append(
+            {
+                "id": doc.doc_id,
+                "duplicate_of": first.doc_id,
+                "kind": kind,
+                "similarity": similarity,
+            }
+        )
+    return findings, dropped
 
-    def _describe(self, i: int, root: int, sigs: np.ndarray) -> tuple[str, float, str]:
-        if self._hashes[i] == self._hashes[root]:
-            return "exact", 1.0, "same normalized text as"
-        sim = float((sigs[i] == sigs[root]).mean()) if sigs.shape[0] == len(self.ids) else 0.0
-        if self._urls[i] and self._urls[i] == self._urls[root] and sim < self.cfg.threshold:
-            url = self._url_text.get(self._urls[i], "")
-            return "url", round(sim, 4), f"same url `{codes.shorten(url, 60)}` as"
-        shingles = f"{self.cfg.shingle}-word shingles"
-        return "near", round(sim, 4), f"near-duplicate (Jaccard ~{sim:.2f} over {shingles}) of"
+
+def _describe(doc: Member, first: Member, cfg: DedupConfig) -> tuple[str, float, str]:
+    if doc.text_sha256 == first.text_sha256:
+        return "exact", 1.0, "same normalized text as"
+    sim = 0.0
+    if doc.signature is not None and first.signature is not None:
+        sim = float((doc.signature == first.signature).mean())
+    if doc.url_key and doc.url_key == first.url_key and sim < cfg.threshold:
+        return "url", round(sim, 4), f"same url `{codes.shorten(doc.url, 60)}` as"
+    shingles = f"{cfg.shingle}-word shingles"
+    return "near", round(sim, 4), f"near-duplicate (Jaccard ~{sim:.2f} over {shingles}) of"
 
 
 def _canonical_url(url: str) -> str:
@@ -265,32 +341,3 @@ def _canonical_url(url: str) -> str:
     host, _, rest = url.partition("/")
     host = host.lower().removeprefix("www.")
     return f"{host}/{rest}"
-
-
-def _equal_runs_array(keys: np.ndarray, skip: Any = None) -> list[np.ndarray]:
-    """Index pairs (i, j), i < j, of equal keys: each member paired with the first
-    and the previous member of its run (a star plus a chain: linear in run size)."""
-    if keys.size < 2:
-        return []
-    order = np.argsort(keys, kind="stable")
-    ordered = keys[order]
-    same = ordered[1:] == ordered[:-1]
-    if skip is not None:
-        same &= ordered[1:] != skip
-    if not same.any():
-        return []
-    idx = np.flatnonzero(same)  # positions p where ordered[p+1] == ordered[p]
-    run_start = np.flatnonzero(np.concatenate(([True], ~same)))  # first position of each run
-    first_of = run_start[np.searchsorted(run_start, idx + 1, side="right") - 1]
-    chain = np.stack([order[idx], order[idx + 1]], axis=1)
-    star = np.stack([order[first_of], order[idx + 1]], axis=1)
-    pairs = np.concatenate([chain, star])
-    pairs.sort(axis=1)
-    return [pairs]
-
-
-def _equal_runs(keys: np.ndarray, skip: Any = None) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for arr in _equal_runs_array(keys, skip):
-        out.extend(map(tuple, arr.tolist()))
-    return out
