@@ -221,3 +221,14 @@ def test_committed_seeds_release_is_reproduced(
             continue  # Parquet embeds the writer's version; its records are compared via JSONL
         assert fresh[name] == old[name], f"{name} differs: rebuild dist/ with a new version"
     assert len(SEED_IDS) == manifest["counts"]["records"] + manifest["counts"]["dropped"]
+
+
+def test_release_bytes_do_not_depend_on_the_number_of_jobs(corpus: Corpus) -> None:
+    for i in range(300):  # enough documents for the worker pool to start
+        corpus.write(f"d{i:03d}.txt", article(i % 280))
+    assert invoke("build", "--version", "1.0.0", "--jobs", "1", "--out", "one").exit_code == 0
+    assert invoke("build", "--version", "1.0.0", "--jobs", "2", "--out", "two").exit_code == 0
+    one = files_of(corpus.root / "one" / "demo-1.0.0")
+    two = files_of(corpus.root / "two" / "demo-1.0.0")
+    assert one == two
+    assert json.loads(one["manifest.json"])["counts"]["dropped"] == 20
