@@ -1,0 +1,64 @@
+"""Markdown residue: backslash escapes and dead links."""
+
+from __future__ import annotations
+
+import re
+
+from corpus_tool.normalize import normalizer
+from corpus_tool.normalize.common import keep_nfc
+
+# ASCII punctuation that CommonMark lets a backslash escape, minus the backslash
+# itself (a run of backslashes is consumed whole, see below).
+_ESCAPABLE = re.escape("!\"#$%&'()*+,-./:;<=>?@[]^_`{|}~")
+# The lookbehind starts a match only at the first backslash of a run, so a
+# megabyte of backslashes is scanned once, not once per position.
+_ESCAPE = re.compile(r"(?<!\\)\\++(?=[" + _ESCAPABLE + "])")
+
+
+@normalizer("N103", "escaped-markdown")
+def escaped_markdown(text: str) -> str:
+    """Unescape backslash-escaped markdown punctuation: `s\\*\\*\\*` -> `s***`.
+
+    Why: the scraper escaped characters that were literal text on the page
+    (`s\\*\\*\\*`, `\\[x\\](#)`). The whole run of backslashes in front of a
+    punctuation character goes at once, so `\\\\*` -> `*` and a second pass
+    finds nothing left. Runs before letters and digits (`C:\\Users`) are kept.
+    Runs before N104 so that `\\[x\\](#)` is unwrapped in the same pass.
+    """
+    if "\\" not in text:
+        return text
+    return _ESCAPE.sub("", text)
+
+
+# A link whose target goes nowhere: `#`, `#anchor`, empty, or `javascript:...`.
+# Link text may hold one level of balanced brackets (`[[Ilham] Aliyev](#)`).
+# Possessive repeats: a failed match never backtracks, so `[[[[...` stays linear.
+_DEAD_LINK = re.compile(
+    r"\[((?:[^\[\]\n]|\[[^\[\]\n]*+\])*+)\]"
+    r"\(\s*(?:#[^()\s]*|javascript:[^()\s]*(?:\([^()\s]*\))?[^()\s]*)?\s*\)",
+    re.IGNORECASE,
+)
+
+
+@normalizer("N104", "dead-link")
+def dead_link(text: str) -> str:
+    """Unwrap markdown links whose target goes nowhere: `[killed](#)` -> `killed`.
+
+    Why: the scraper kept the anchor text but lost the link; the brackets are
+    noise. Dead targets are `#`, `#anchor`, an empty `()` and `javascript:`.
+    Kept: links with a real target (`[x](https://...)`, a lint warns about
+    them) and editorial brackets with no link (`[remarks]`,
+    `[Azerbaijani President Ilham] Aliyev`), including one nested inside a
+    dead link's text. Nested dead links are unwrapped until none is left.
+    """
+    if "](" not in text:
+        return text
+    out = text
+    for _ in range(32):  # each pass peels one nesting level; real text needs one
+        new = _DEAD_LINK.sub(r"\1", out)
+        if new == out:
+            break
+        out = new
+        if "](" not in out:
+            break
+    return keep_nfc(out) if out is not text else text
