@@ -1,0 +1,205 @@
+"""Page furniture inside the body: newsletter prompts, promo lines, media credits, timestamps.
+
+Each rule has a line predicate (`is_*`) that the header parser reuses, so a
+prompt or a timestamp inside the header is skipped the same way here and there.
+"""
+
+from __future__ import annotations
+
+import re
+
+from corpus_tool.normalize import normalizer
+from corpus_tool.normalize.common import QUOTES, drop_if, keep_nfc, rewrite_lines
+
+# ---------------------------------------------------------------- newsletter
+MAX_PROMPT_WORDS = 20  # "Sign up for our Morning Brief newsletter to get ... inbox" is 16
+_CTA = re.compile(
+    r"(?:get|sign[ -]?up|subscribe|join|receive|want|enter|never miss|don['’]t miss|stay"
+    r"|like (?:this|what)|click|register|follow|be the first)\b",
+    re.IGNORECASE,
+)
+_MARKUP_LEAD = "*_#> \t"
+
+
+def is_newsletter_prompt(line: str) -> bool:
+    """`Get the Mirror in your inbox:`, `Sign up for our X newsletter`: a call to subscribe."""
+    if len(line) > 200 or ("nbox" not in line and "ewsletter" not in line):
+        return False
+    if any(q in line for q in QUOTES) or len(line.split()) > MAX_PROMPT_WORDS:
+        return False
+    return _CTA.match(line.lstrip(_MARKUP_LEAD)) is not None
+
+
+_PROMPT_FINDERS = (re.compile("nbox"), re.compile("ewsletter"))
+_drop_prompt = drop_if(is_newsletter_prompt)
+
+
+@normalizer("N105", "newsletter-prompt")
+def newsletter_prompt(text: str) -> str:
+    """Remove whole-line newsletter prompts: `Get the Mirror in your inbox:`.
+
+    Why: sign-up boxes are scraped as lines of text, in any publisher's words
+    (`Sign up for our X newsletter`, `Subscribe to the Y newsletter:`, `Get our
+    free newsletter`). A line goes only if it is short (at most 20 words),
+    starts with a call to action (get, sign up, subscribe, join, ...), names a
+    newsletter or an inbox and holds no quotation marks. Kept: a paragraph that
+    merely mentions a newsletter or an inbox, quoted speech, "Get out," lines.
+    """
+    for finder in _PROMPT_FINDERS:
+        text = rewrite_lines(text, finder, _drop_prompt)
+    return text
+
+
+# ---------------------------------------------------------------- promo lines
+MAX_PROMO_WORDS = 30  # label plus one headline
+_PROMO_LABEL = (
+    r"(?:related(?:\s+(?:articles?|stories|story|coverage|content|reading|news|posts?|links?))?"
+    r"|read\s+(?:more|also|next)|also\s+read|see\s+also|more\s+on\s+this(?:\s+story)?"
+    r"|recommended(?:\s+reading)?|further\s+reading|must\s+read)"
+)
+_PROMO = re.compile(
+    r"[*_]{0,2}\s*" + _PROMO_LABEL + r"\s*(?:[*_]{0,2}\s*:|:\s*[*_]{0,2})(?P<rest>.*)",
+    re.IGNORECASE,
+)
+_PROMO_INITIALS = "RrAaSsMmFf"
+_PROMO_BARE = re.compile(r"[*_]{0,2}\s*" + _PROMO_LABEL + r"\s*[*_]{0,2}\s*:?", re.IGNORECASE)
+# Candidate lines: a label word at the start of a line, after optional bold.
+_PROMO_FINDER = re.compile(
+    r"\n[ \t]*[*_]{0,2}[ \t]*(?i:related|read|also|see|more|recommended|further|must)"
+)
+
+
+def is_promo_line(line: str) -> bool:
+    """`**Related article:** [Title](#)`, `READ MORE: Title`, `See also:`: a labelled teaser."""
+    if len(line) > 300 or line.lstrip("*_ \t")[:1] not in _PROMO_INITIALS:
+        return False
+    if _PROMO.fullmatch(line) is None and _PROMO_BARE.fullmatch(line) is None:
+        return False
+    return len(line.split()) <= MAX_PROMO_WORDS
+
+
+_drop_promo = drop_if(is_promo_line)
+
+
+@normalizer("N106", "promo-line")
+def promo_line(text: str) -> str:
+    """Remove whole-line teasers for other articles: `**Related article:** [Title](#)`.
+
+    Why: "related" boxes are scraped into the body as a line of their own.
+    Labels: Related (article/articles/stories/coverage/...), Read more, READ
+    MORE, Read also, See also, Also read, More on this story, Recommended,
+    Further reading, Must read; bold or not, with a colon, followed by a link,
+    a plain title or nothing. Kept: a line that only mentions a related story
+    in a sentence (no label at the start), and anything over 30 words.
+    """
+    return rewrite_lines(text, _PROMO_FINDER, _drop_promo)
+
+
+# ---------------------------------------------------------------- media credits
+MAX_CREDIT_WORDS = 12
+_LABEL = (
+    r"(?:video|photo|photograph|image|picture|footage|illustration|graphic|credit|photo credit)s?"
+)
+_LABELED = re.compile(_LABEL + r"\s*(?::|\bby\b|\bcourtesy\b|\bvia\b)\s*\S.*", re.IGNORECASE)
+_SLASH = re.compile(r"[A-Z][^/()]{0,60}/\s?[A-Z][^()]{0,60}")
+_VIA = re.compile(r"[A-Z][^()]{0,80}\svia\s+[A-Z][\w.&'’ -]{0,40}")
+_AGENCIES = frozenset({
+    "AP", "AFP", "Reuters", "TASS", "EPA", "EPA-EFE", "Xinhua", "Sputnik", "Anadolu", "ANP",
+    "DPA", "UPI", "Bloomberg", "Shutterstock", "Getty", "Getty Images", "AP Photo",
+    "Associated Press", "Agence France-Presse",
+})  # fmt: skip
+
+
+def is_credit(inner: str) -> bool:
+    """`Video: Reuters`, `Photo by X/Getty Images`, `X/Photolure via Reuters`, `AP`: a credit."""
+    inner = inner.strip()
+    if not inner or len(inner.split()) > MAX_CREDIT_WORDS:
+        return False
+    return bool(
+        inner in _AGENCIES
+        or _LABELED.fullmatch(inner)
+        or _SLASH.fullmatch(inner)
+        or _VIA.fullmatch(inner)
+    )
+
+
+# A credit with a label is unambiguous wherever it stands.
+_LABEL_START = r"\((?=" + _LABEL + r"\s*(?::|by\b|courtesy\b|via\b))"
+_LABELED_PAREN = re.compile(r"[ \t]*" + _LABEL_START + r"[^()\n]{1,100}\)", re.IGNORECASE)
+# Credits without a label only at the end of a line, right after a sentence (a
+# caption) or alone on the line: `... 2022. (Hayk Baghdasaryan/Photolure via Reuters)`.
+_TRAILING = re.compile(
+    r"(?:^|(?<=[.!?…\"'”’]))(?P<credits>(?:[ \t]*(?:\([^()\n]{1,100}\)|\*\*[^*\n]{1,100}\*\*))++)"
+    r"[ \t]*$"
+)
+_CREDIT_PART = re.compile(r"\(([^()\n]{1,100})\)|\*\*([^*\n]{1,100})\*\*")
+# Candidate lines: ending with `)` or `**`, or holding a labelled parenthesis.
+_CREDIT_FINDERS = (
+    re.compile(r"\)[ \t]*(?:\n|\Z)"),
+    re.compile(r"\*\*[ \t]*(?:\n|\Z)"),
+    re.compile(_LABEL_START, re.IGNORECASE),
+)
+
+
+def strip_credits(line: str) -> str:
+    """`Caption. (Video: Reuters)` -> `Caption.`; a line of credits only -> ``."""
+    if "(" in line:
+        line = _LABELED_PAREN.sub("", line)
+    m = _TRAILING.search(line)
+    if m is None:
+        return line
+    parts = list(_CREDIT_PART.finditer(m["credits"]))
+    keep = len(parts)
+    while keep and is_credit(parts[keep - 1][1] or parts[keep - 1][2]):
+        keep -= 1
+    if keep == len(parts):
+        return line
+    return line[: m.start("credits") + (parts[keep - 1].end() if keep else 0)]
+
+
+def is_credit_line(line: str) -> bool:
+    """A line that is nothing but media credits: `(Photo: AP)`."""
+    return line[:1] in "(*" and strip_credits(line).strip() == ""
+
+
+@normalizer("N107", "media-credit")
+def media_credit(text: str) -> str:
+    """Remove photo and video credits, keep the caption: `... September. (Video: Reuters)`.
+
+    Why: captions keep the agency credit of an image or video that is gone.
+    Removed: a parenthesis starting with a label (`(Video: Reuters)`,
+    `(Photo: AP)`, `(Photo by X/Getty Images)`) anywhere; and at the end of a
+    line right after a sentence, or alone on a line, an unlabelled credit in
+    parentheses or bold: `Name/Agency` (`(Greg Nash-Pool/Getty Images)`,
+    `**Alexander Patrin/TASS**`), `... via Agency` (`(Siranush Sargsyan's
+    Twitter account via AP)`) or a bare agency name (`(AP)`). Kept: ordinary
+    parentheticals (`(CSTO)`, `(IRI)`, `(L)`) and a dateline's
+    `(Washington Post)`, which do not end a caption and are not credits.
+    """
+    out = text
+    for finder in _CREDIT_FINDERS:
+        out = rewrite_lines(out, finder, strip_credits)
+    return out if out is text else keep_nfc(out)
+
+
+# ---------------------------------------------------------------- timestamps
+_TIMESTAMP = re.compile(r"\d{1,2}:\d\d(?::\d\d)?(?:\s*/\s*\d{1,2}:\d\d(?::\d\d)?)?")
+_TIMESTAMP_FINDER = re.compile(r"\n[ \t]*\d{1,2}:\d\d")
+
+
+def is_timestamp(line: str) -> bool:
+    """`0:00`, `12:34:56`, `0:00 / 3:45`: a video player's time display."""
+    return line[:1].isdigit() and _TIMESTAMP.fullmatch(line) is not None
+
+
+_drop_timestamp = drop_if(is_timestamp)
+
+
+@normalizer("N108", "video-timestamp")
+def video_timestamp(text: str) -> str:
+    """Remove lines that are only a video player's time: `0:00`, `0:00 / 3:45`.
+
+    Why: an embedded player leaves its counter behind as a line of its own.
+    Kept: times inside a sentence (`at 0:00 GMT`, `around 1:00 PM`).
+    """
+    return rewrite_lines(text, _TIMESTAMP_FINDER, _drop_timestamp)
