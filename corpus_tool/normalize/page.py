@@ -1,0 +1,117 @@
+"""Page structure: related-headlines lists, header metadata, repeated lines, the footer."""
+
+from __future__ import annotations
+
+import re
+
+from corpus_tool.normalize import normalizer
+from corpus_tool.normalize.footer import TAIL_LINES, might_have_footer, parse_footer
+from corpus_tool.normalize.header import HEAD_LINES, Header, Kind, parse_header
+
+# Guard: three bullet lines with only blank lines between them, near the top.
+# (N105-N108 ran before, so no prompt or timestamp line can sit inside a list.)
+_HEAD_CHARS = 6000
+_BULLET_RUN = re.compile(
+    r"\n[ \t]*[-*•][ \t][^\n]*+\n(?:[ \t]*\n)*+[ \t]*[-*•][ \t][^\n]*+"
+    r"\n(?:[ \t]*\n)*+[ \t]*[-*•][ \t]"
+)
+
+
+def _drop_header_lines(text: str, *kinds: Kind) -> str:
+    """Remove the header lines of the given kinds (all metadata when none given)."""
+    lines = text.split("\n", HEAD_LINES)
+    header: Header = parse_header(lines[:HEAD_LINES])
+    drop = header.lines_of(*kinds) if kinds else header.metadata_lines
+    if not drop:
+        return text
+    k = max(drop) + 1  # rebuild only the lines up to the last one dropped
+    kept = "\n".join(line for i, line in enumerate(lines[:k]) if i not in drop)
+    if k >= len(lines):
+        return kept
+    rest = text[sum(map(len, lines[:k])) + k :]
+    return kept + "\n" + rest if kept else rest
+
+
+@normalizer("N109", "related-headlines")
+def related_headlines(text: str) -> str:
+    """Remove a list of links to other articles near the top: `- Baku has won, ...`.
+
+    Why: seed 004 opens with a block of bullet lines, each the headline of
+    another article, without any label. Such a block goes only under strict
+    conditions: 3+ bullet lines in a row (`-`, `*`, `•`), each headline-like
+    (4-20 words, starting with a capital, a digit or a quote, not ending with a
+    period), starting inside the header zone (the lines before more than two
+    content lines in a row; see `corpus_tool.normalize.header`), and not
+    introduced by a line ending with `:`. Kept: bulleted lists of sentences,
+    short items, lists introduced by `...:` and any list further down the body.
+    """
+    if _BULLET_RUN.search("\n" + text[:_HEAD_CHARS]) is None:
+        return text
+    return _drop_header_lines(text, Kind.RELATED)
+
+
+@normalizer("N110", "header-metadata")
+def header_metadata(text: str) -> str:
+    """Remove the header lines that are page metadata: title, byline, date, `Updated:`, logo.
+
+    Why: the title, authors and dates belong in the record's fields (extraction
+    reads them from the same parse), not in the body. Removed, within the
+    header zone only: the title (`# Title`, or a plain first line backed by
+    other metadata or by a standfirst glued under it), a repeated title, bylines
+    (`By [Name](#)`, `By NameName`, `By A and B`, `By A, B and C`), a bare name
+    directly above a date or under the title, dates (`September 28, 2023`,
+    `Sept. 28, 2023`, `28 September 2023`, `9/26/2023`, `2023-09-26`, weekday
+    optional), `Updated:` with its date (one or two lines), a logo (`MT`).
+    Kept: deck/standfirst lines and photo captions, which are content, and
+    anything after the header zone, even if it looks like a date.
+    """
+    return _drop_header_lines(text)
+
+
+@normalizer("N111", "duplicate-line")
+def duplicate_line(text: str) -> str:
+    """Keep one of consecutive identical lines: a caption repeated under itself.
+
+    Why: scrapers pick up an image caption twice (figure and figcaption).
+    Lines are compared without surrounding spaces; blank lines between the
+    copies do not matter. Kept: a repeated line with other text between.
+    Runs after N110 so that copies that metadata lines used to separate are
+    merged too.
+    """
+    lines = text.split("\n")
+    keys = [line.strip(" \t") for line in lines]
+    nonblank = [k for k in keys if k]
+    if len(set(nonblank)) == len(nonblank):
+        return text
+    out: list[str] = []
+    prev = None
+    for line, key in zip(lines, keys, strict=True):
+        if key:
+            if key == prev:
+                continue
+            prev = key
+        out.append(line)
+    return "\n".join(out)
+
+
+@normalizer("N112", "footer-url")
+def footer_url(text: str) -> str:
+    """Remove the trailing `Original url:` + `<https://...>` block; its URL is the record's `url`.
+
+    Why: the scraper appended the page address after the article; extraction
+    moves it into metadata. Labels: `Original url:`, `Original URL:`, `Source
+    URL:`, `Original link:`, `Source:`, `Originally published at`; the URL
+    bare or in `<...>`, on the label's line or a later one. Only at the very
+    end of the text; repeated blocks go together. Kept: a URL without a label
+    and any URL inside the body.
+    """
+    if not might_have_footer(text):
+        return text
+    parts = text.rsplit("\n", TAIL_LINES)
+    footer = parse_footer(parts[1:] if len(parts) > TAIL_LINES else parts)
+    offset = 1 if len(parts) > TAIL_LINES else 0
+    tail = parts[offset:]
+    if footer.start == len(tail):
+        return text
+    kept = parts[:offset] + tail[: footer.start]
+    return "\n".join(kept)
