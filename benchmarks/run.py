@@ -726,7 +726,10 @@ def render(results: dict[str, Any]) -> str:
             " exact recall | near recall | pairs outside planted groups |",
             "|---|---|---:|---:|---:|---:|---:|",
         ]
-        for tool, q in results["quality"].items():
+        for tool in TOOLS:
+            q = results["quality"].get(tool)
+            if q is None:
+                continue
             if "error" in q:
                 lines.append(f"| {LABELS[tool]} | error: {q['error']} | | | | | |")
                 continue
@@ -798,8 +801,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument(
         "--corpus-tool",
-        default=str(Path(sys.executable).parent / "corpus-tool"),
-        help="the corpus-tool executable (default: beside this python)",
+        default=None,
+        help="the corpus-tool executable (default: beside this python, on PATH, or in a "
+        "virtualenv in or beside the repository)",
     )
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per run")
     ap.add_argument(
@@ -826,9 +830,7 @@ def main(argv: list[str] | None = None) -> int:
     wl = ensure_workload(a.docs, shared, a.wait)
     truth = json.loads((wl / "_truth.json").read_text())
     nbytes = input_bytes(wl)
-    ct = a.corpus_tool
-    if not Path(ct).exists() and shutil.which(ct) is None:
-        ct = shutil.which("corpus-tool") or ct
+    ct = find_corpus_tool(a.corpus_tool)
     ct_python = str(Path(ct).resolve().parent / "python")
     failures: list[str] = []
 
@@ -908,6 +910,7 @@ def main(argv: list[str] | None = None) -> int:
     for job in jobs.values():
         job.env = env
     started = dt.datetime.now().astimezone()
+    host = machine()  # before the runs: the commit under test is the one measured
     for _r in range(a.runs):
         for job in jobs.values():
             if job.error and not any(x["ok"] for x in job.runs):
@@ -922,7 +925,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": started.strftime("%Y-%m-%d %H:%M %Z"),
         "command": "python3 benchmarks/run.py "
         + shlex.join(argv if argv is not None else sys.argv[1:]),
-        "machine": machine(),
+        "machine": host,
         "workload": str(wl.relative_to(ROOT)),
         "docs": a.docs,
         "input_mb": nbytes / 1e6,
@@ -946,6 +949,22 @@ def main(argv: list[str] | None = None) -> int:
         a.results.write_text(text)
         log(f"wrote {a.results} (raw figures: {raw.relative_to(ROOT)})")
     return 0
+
+
+def find_corpus_tool(given: str | None) -> str:
+    """The executable under test: --corpus-tool, else beside this python, on PATH, or in
+    a virtualenv in or beside the repository."""
+    if given:
+        found = shutil.which(given)
+        if found is None:
+            sys.exit(f"--corpus-tool {given}: not found")
+        return found
+    candidates = [Path(sys.executable).parent / "corpus-tool", shutil.which("corpus-tool")]
+    candidates += [ROOT / d / "bin" / "corpus-tool" for d in (".venv", "venv", "../venv")]
+    for c in candidates:
+        if c and Path(c).is_file() and os.access(c, os.X_OK):
+            return str(Path(c).resolve())
+    sys.exit("corpus-tool not found: pass --corpus-tool PATH or run with its virtualenv's python")
 
 
 def ratios(jobs: dict[str, Job]) -> list[str]:
