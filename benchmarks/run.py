@@ -74,25 +74,50 @@ def _set_subreaper() -> bool:
         return False
 
 
+def _ppid(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return int(f.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def _descendants(root: int) -> list[int]:
-    """Every live descendant of `root`, by the ppid in /proc/<pid>/stat."""
+    """Every live descendant of `root`, by the ppid in /proc/<pid>/stat (a full scan)."""
     children: dict[int, list[int]] = {}
     for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(b")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(name))
+        if name.isdigit():
+            ppid = _ppid(int(name))
+            if ppid is not None:
+                children.setdefault(ppid, []).append(int(name))
     out, todo = [], [root]
     while todo:
         for c in children.get(todo.pop(), []):
             out.append(c)
             todo.append(c)
     return out
+
+
+class TreeTracker:
+    """Our descendants, tracked incrementally: each pid's stat is read once, when it
+    first appears (a full /proc scan every 50 ms would cost a fair share of a core).
+    Membership is decided then (its parent is us or already in the tree) and kept
+    until the pid exits, so an orphan re-parented to us stays counted."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.seen: set[int] = set()
+        self.tree: set[int] = set()
+
+    def pids(self) -> set[int]:
+        live = {int(n) for n in os.listdir("/proc") if n.isdigit()}
+        for pid in sorted(live - self.seen):
+            ppid = _ppid(pid)
+            if ppid is not None and (ppid == self.root or ppid in self.tree):
+                self.tree.add(pid)
+        self.seen = live
+        self.tree &= live
+        return self.tree
 
 
 def _rss_bytes(pid: int) -> int:
@@ -115,27 +140,32 @@ def _pss_bytes(pid: int) -> int:
 
 
 class TreeSampler(threading.Thread):
-    """Every `interval` s: sum of RSS (and of PSS) over all our descendants; keeps the max.
+    """Every `interval` s: sum of RSS (every `pss_every` samples also of PSS) over all our
+    descendants; keeps the max.
 
     RSS counts pages shared between forked workers once per process (an upper bound);
     PSS splits shared pages between the processes sharing them (closer to real use).
     """
 
-    def __init__(self, interval: float = 0.05) -> None:
+    def __init__(self, interval: float = 0.05, pss_every: int = 4) -> None:
         super().__init__(daemon=True)
         self.interval = interval
+        self.pss_every = pss_every
         self.stop = threading.Event()
         self.peak_rss = 0
         self.peak_pss = 0
         self.max_procs = 0
 
     def run(self) -> None:
-        me = os.getpid()
+        tracker = TreeTracker(os.getpid())
+        tick = 0
         while not self.stop.is_set():
-            pids = _descendants(me)
+            pids = list(tracker.pids())
             self.max_procs = max(self.max_procs, len(pids))
             self.peak_rss = max(self.peak_rss, sum(_rss_bytes(p) for p in pids))
-            self.peak_pss = max(self.peak_pss, sum(_pss_bytes(p) for p in pids))
+            if tick % self.pss_every == 0:  # smaps_rollup walks page tables: costlier
+                self.peak_pss = max(self.peak_pss, sum(_pss_bytes(p) for p in pids))
+            tick += 1
             self.stop.wait(self.interval)
 
 
@@ -529,6 +559,7 @@ def run_job(
     cmd = [c.replace("{work}", str(work)) for c in job.cmd]
     log(f"{job.tool} run {len(job.runs) + 1}: {shlex.join(cmd)}")
     out_file = work / "_stdout.json"
+    load = os.getloadavg()[0]  # other work on the machine skews a run: keep it on record
     m = measure(cmd, timeout, ROOT, job.env, stdout_path=out_file)
     ok = not m.timed_out and (m.rc == 0 or (job.tool == "corpus-tool-check" and m.rc == 1))
     if ok and job.tool == "corpus-tool-check":  # exit 1 = error findings, not a crash
@@ -547,6 +578,7 @@ def run_job(
         "peak_pss_mb": round(m.peak_pss_mb, 1),
         "max_procs": m.max_procs,
         "timed_out": m.timed_out,
+        "loadavg_1m_before": round(load, 2),
     }
     log(
         f"  wall {m.wall:.2f}s cpu {m.cpu:.2f}s rss {m.peak_rss_mb:.0f}MB pss "
@@ -693,6 +725,14 @@ def render(results: dict[str, Any]) -> str:
             f"{fmt(s['docs_per_s'], 0)} | {fmt(s['mb_per_s'], 2)} | {fmt(s['peak_rss_mb'], 0)} | "
             f"{fmt(s['peak_pss_mb'], 0)} |"
         )
+    loads = [r["loadavg_1m_before"] for j in results["jobs"].values() for r in j["runs"]]
+    if loads:
+        lines += [
+            "",
+            f"1-minute load average before each run: {min(loads):.1f} to {max(loads):.1f} "
+            f"on {m['cores']} cores (above the core count, other work shared the machine "
+            "and the figures are pessimistic).",
+        ]
     if results.get("normalize"):
         n = results["normalize"]
         lines += [
