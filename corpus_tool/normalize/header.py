@@ -61,6 +61,7 @@ MIN_RELATED_RUN = 3  # bullet headlines in a row that make a related-headlines l
 MIN_HEADLINE_WORDS = 4  # shorter bullets are list items, not headlines
 MAX_HEADLINE_WORDS = 20
 MIN_STANDFIRST_WORDS = 5
+MAX_ROUNDS = 4  # readings of the header; a second one rarely finds anything
 
 
 class Kind(enum.Enum):
@@ -77,6 +78,7 @@ class Kind(enum.Enum):
 
 
 # Tuples, not sets: membership by identity, without Enum's Python-level __hash__.
+_CONTEXTUAL = (Kind.TITLE, Kind.TITLE_REPEAT, Kind.NAME, Kind.LOGO)  # depend on neighbours
 METADATA = (
     Kind.TITLE, Kind.TITLE_REPEAT, Kind.BYLINE, Kind.NAME, Kind.DATE, Kind.UPDATED, Kind.LOGO
 )  # fmt: skip
@@ -177,7 +179,7 @@ AGENCIES = frozenset({
     "Bloomberg", "RIA", "Sputnik", "Anadolu", "Associated Press", "Agence France-Presse",
     "Staff", "Staff Reporter", "Staff Writer",
 })  # fmt: skip
-_GLUED = re.compile(r"[^\W\d_][^\W\d_'’.-]*\s+[^\W\d_]")
+_WORD_THEN_CAPITAL = re.compile(r"(\S+)\s+(\S)")
 
 
 def _is_name(part: str, max_tokens: int) -> bool:
@@ -195,15 +197,26 @@ def _is_name(part: str, max_tokens: int) -> bool:
     return True
 
 
+def _capitalized_pair_at(names: str, i: int) -> bool:
+    """Does `names[i:]` start with a Capitalized word followed by another capitalized one?"""
+    m = _WORD_THEN_CAPITAL.match(names, i)
+    if m is None or not m[2].isupper():
+        return False
+    word = m[1]
+    return word[0].isupper() and all(c.islower() or c in "'’-" for c in word[1:])
+
+
 def split_glued(names: str) -> list[str]:
     """`Robyn DixonFrancesca Ebel` -> two names; `Anna McDonald` stays one.
 
     A new name starts where a lowercase letter is directly followed by a
-    capitalized word that is itself followed by another capitalized word.
+    Capitalized word (one capital, then lowercase) and another capitalized
+    word: `...nFrancesca Ebel`, but not `...cDonald` (no word after it) nor
+    `...cDonaldJohn` (not Capitalized).
     """
     out, start = [], 0
     for i in range(1, len(names)):
-        if names[i].isupper() and names[i - 1].islower() and _GLUED.match(names, i):
+        if names[i].isupper() and names[i - 1].islower() and _capitalized_pair_at(names, i):
             out.append(names[start:i].strip())
             start = i
     out.append(names[start:].strip())
@@ -237,7 +250,7 @@ def is_bare_name(line: str) -> bool:
 
 
 # ---------------------------------------------------------------- titles and lists
-_MD_TITLE = re.compile(r"#{1,2}[ \t]+(?P<title>.*?)[ \t#]*")
+_MD_TITLE = re.compile(r"#[ \t]+(?P<title>.*?)[ \t#]*")  # level 1 only: `## x` is a section
 _LOGO = re.compile(r"[A-Z]{1,5}")
 _BULLET = re.compile(r"[-*•][ \t]+(?P<item>\S.*)")
 
@@ -280,6 +293,7 @@ class _Item:
     date: dt.date | None = None
     bare_updated: bool = False
     under_title: bool = False  # a bare name right under a title, pending its evidence
+    removed: bool = False  # metadata inside the header zone: the N110 rule removes it
 
 
 def _plain_content(line: str, first: str | None) -> bool:
@@ -335,12 +349,9 @@ def _items(lines: Sequence[str]) -> list[_Item]:
     return items
 
 
-def _classify(item: _Item, first: bool) -> None:
-    """Self-evident kinds: a `# Title` first line, bylines, dates, `Updated:`."""
+def _classify(item: _Item) -> None:
+    """Self-evident kinds: bylines, dates, `Updated:`."""
     s = item.text
-    if first and (m := _MD_TITLE.fullmatch(s)) and m["title"]:
-        item.kind = Kind.TITLE
-        return
     if len(s) > MAX_META_LEN:
         return
     names = parse_byline(s)
@@ -379,20 +390,29 @@ def _mark_related(items: list[_Item]) -> None:
         i = j
 
 
-def _title_of(head: _Item) -> str | None:
-    """The title text if `head` may be a title (confirmed later for a plain line)."""
-    if head.kind is Kind.TITLE:
-        m = _MD_TITLE.fullmatch(head.text)
-        return clean_title(m["title"]) if m else None
-    if head.kind is Kind.CONTENT and is_title_like(head.text):
+def _title_of(solid: list[_Item]) -> tuple[int, str | None, bool]:
+    """(position, text, strong) of the title candidate among the header lines.
+
+    A `# Title` heading is the title when only bylines and dates come before
+    it (strong); a plain line only when it is the very first (to be confirmed).
+    """
+    h = next((k for k, it in enumerate(solid) if it.kind is Kind.CONTENT), -1)
+    if h < 0:
+        return h, None, False
+    head = solid[h]
+    m = _MD_TITLE.fullmatch(head.text)
+    if m is not None and m["title"]:
         head.kind = Kind.TITLE
-        return clean_title(head.text)
-    return None
+        return h, clean_title(m["title"]), True
+    if h == 0 and is_title_like(head.text):
+        head.kind = Kind.TITLE
+        return h, clean_title(head.text), False
+    return h, None, False
 
 
-def _mark_contextual(solid: list[_Item], title: str | None) -> None:
-    """Repeated titles, bare names above a date (or under the title), logos."""
-    for pos in range(1, len(solid)):
+def _mark_contextual(solid: list[_Item], title: str | None, h: int) -> None:
+    """Repeated titles, bare names above a date (or under the title at `h`), logos."""
+    for pos in range(len(solid)):
         it = solid[pos]
         if it.kind is not Kind.CONTENT:
             continue
@@ -405,7 +425,7 @@ def _mark_contextual(solid: list[_Item], title: str | None) -> None:
             it.kind = Kind.TITLE_REPEAT
         elif is_bare_name(it.text) and (
             (nxt is not None and nxt.kind in (Kind.DATE, Kind.UPDATED))
-            or (pos == 1 and title is not None)
+            or (pos == h + 1 and title is not None)
         ):
             it.kind, it.names = Kind.NAME, [unlink(it.text).strip(" *_")]
             it.under_title = not (nxt is not None and nxt.kind in (Kind.DATE, Kind.UPDATED))
@@ -454,48 +474,67 @@ def _confirm_title(solid: list[_Item], zone: list[_Item]) -> bool:
     return _standfirst(second)
 
 
-def parse_header(lines: Sequence[str]) -> Header:
-    """Classify the header lines of a document given as its lines (see the module doc)."""
-    items = _items(lines)
-    solid = [it for it in items if it.kind is not Kind.SKIP]
-    for pos, it in enumerate(solid):
-        _classify(it, pos == 0)
-    for a, b in itertools.pairwise(solid):
-        if a.bare_updated and b.kind is Kind.DATE:
-            b.kind = Kind.UPDATED  # `Updated:` alone: the next line holds the date
-    _mark_related(items)
-    solid = [it for it in solid if it.kind is not Kind.RELATED]
-    if not solid:
-        return _collect(items, [], HEAD_LINES, None)
-    head = solid[0]
-    strong = head.kind is Kind.TITLE
-    title = _title_of(head)
-    _mark_contextual(solid, title)
+def _round(solid: list[_Item]) -> tuple[str | None, list[_Item], int]:
+    """One reading of the header lines: (title, removed metadata lines, stop index)."""
+    h, title, strong = _title_of(solid)
+    _mark_contextual(solid, title, h)
     zone, stop = _zone(solid)
     if title is not None and not strong and not _confirm_title(solid, zone):
         title = None
         for it in solid:
             if it.kind is Kind.TITLE or it.kind is Kind.TITLE_REPEAT or it.under_title:
-                it.kind, it.names = Kind.CONTENT, []
+                it.kind, it.names, it.under_title = Kind.CONTENT, [], False
         zone, stop = _zone(solid)
-    return _collect(items, zone, stop, title)
+    return title, [it for it in zone if it.kind in METADATA], stop
 
 
-def _collect(items: list[_Item], zone: list[_Item], stop: int, title: str | None) -> Header:
+def parse_header(lines: Sequence[str]) -> Header:
+    """Classify the header lines of a document given as its lines (see the module doc).
+
+    The reading is repeated on what is left until it removes nothing more,
+    each time as the next run would see it (every line separated by a blank
+    line), so that normalizing twice removes nothing the first run kept.
+    """
+    items = _items(lines)
+    solid = [it for it in items if it.kind is not Kind.SKIP]
+    for it in solid:
+        _classify(it)
+    for a, b in itertools.pairwise(solid):
+        if a.bare_updated and b.kind is Kind.DATE:
+            b.kind = Kind.UPDATED  # `Updated:` alone: the next line holds the date
+    _mark_related(items)
+    solid = [it for it in solid if it.kind is not Kind.RELATED]
+    title, removed, stop = _round(solid)
+    for it in removed:
+        it.removed = True
+    for _ in range(MAX_ROUNDS - 1):
+        if not removed:
+            break
+        solid = [it for it in solid if not it.removed]
+        for it in solid:
+            it.glued = False
+            if it.kind in _CONTEXTUAL:
+                it.kind, it.names, it.under_title = Kind.CONTENT, [], False
+        more_title, removed, _ = _round(solid)
+        title = title or more_title
+        for it in removed:
+            it.removed = True
+    return _collect(items, stop, title)
+
+
+def _collect(items: list[_Item], stop: int, title: str | None) -> Header:
     header = Header(title=title or None)
-    in_zone = {it.index for it in zone}
     for it in items:
-        kind = it.dup_of.kind if it.dup_of is not None else it.kind
-        ok = it.dup_of.index in in_zone if it.dup_of is not None else it.index in in_zone
-        if kind is Kind.RELATED and it.index < stop:
-            header.kinds[it.index] = kind
-        elif kind in METADATA and ok:
-            header.kinds[it.index] = kind
+        origin = it.dup_of if it.dup_of is not None else it
+        if origin.kind is Kind.RELATED and it.index < stop:
+            header.kinds[it.index] = Kind.RELATED
+        elif origin.removed:
+            header.kinds[it.index] = origin.kind
             if it.dup_of is not None:
                 continue
             header.authors.extend(n for n in it.names if n not in header.authors)
-            if kind is Kind.DATE and header.published is None:
+            if it.kind is Kind.DATE and header.published is None:
                 header.published = it.date
-            elif kind is Kind.UPDATED and header.updated is None:
+            elif it.kind is Kind.UPDATED and header.updated is None:
                 header.updated = it.date
     return header

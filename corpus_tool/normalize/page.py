@@ -25,11 +25,11 @@ def _drop_header_lines(text: str, *kinds: Kind) -> str:
     if not drop:
         return text
     k = max(drop) + 1  # rebuild only the lines up to the last one dropped
-    kept = "\n".join(line for i, line in enumerate(lines[:k]) if i not in drop)
+    kept = [line for i, line in enumerate(lines[:k]) if i not in drop]
     if k >= len(lines):
-        return kept
+        return "\n".join(kept)
     rest = text[sum(map(len, lines[:k])) + k :]
-    return kept + "\n" + rest if kept else rest
+    return "\n".join([*kept, rest])
 
 
 @normalizer("N109", "related-headlines")
