@@ -1,0 +1,189 @@
+"""Metadata extraction on the seeds and on the variants other publishers use."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpus_tool.extract import Extracted, extract
+from corpus_tool.normalize import normalize
+from corpus_tool.normalize.header import parse_header, split_glued
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def _seed(prefix: str) -> str:
+    (path,) = SEEDS.glob(f"{prefix}_*.txt")
+    return path.read_text(encoding="utf-8")
+
+
+def test_seed_000() -> None:
+    assert extract(_seed("000")) == Extracted(
+        title="Nagorno-Karabakh Crisis Deepens Divides in Armenia Toward Russia",
+        authors=["Moscow Times Reporter"],
+        published=dt.date(2023, 9, 28),
+        url="https://www.themoscowtimes.com/2023/09/28/"
+        "nagorno-karabakh-crisis-deepens-divides-in-armenia-toward-russia-a82586",
+    )
+
+
+def test_seed_001_has_two_glued_authors_and_nothing_else() -> None:
+    assert extract(_seed("001")) == Extracted(authors=["Robyn Dixon", "Francesca Ebel"])
+
+
+def test_seed_002() -> None:
+    assert extract(_seed("002")) == Extracted(
+        title="Frustration With Russia Grows in Armenia",
+        authors=["AFP"],
+        published=dt.date(2023, 4, 16),
+        url="https://www.themoscowtimes.com/2023/04/16/frustration-with-russia-grows-in-armenia-a80849",
+    )
+
+
+def test_seed_003_title_once_name_line_and_update() -> None:
+    assert extract(_seed("003")) == Extracted(
+        title="Russia–Armenia Ties Bottom Out as Yerevan Reconsiders Alliance With Moscow",
+        authors=["Adam Morrow"],
+        published=dt.date(2023, 9, 26),
+        updated=dt.date(2023, 9, 27),
+    )
+
+
+def test_seed_004_plain_title() -> None:
+    assert extract(_seed("004")) == Extracted(
+        title='"There are no Armenians left in NK, though Russians have taken to defending them".'
+        " Opinion about reasons"
+    )
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_extraction_and_normalization_agree(prefix: str) -> None:
+    """What extraction reports as metadata is gone from the text, and only that."""
+    raw = _seed(prefix)
+    got = extract(raw)
+    text = normalize(raw).text
+    if got.title:
+        assert got.title not in text
+    for author in got.authors:
+        assert author not in text.split("\n\n")[0]
+    if got.url:
+        assert got.url not in text
+
+
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("By [Moscow Times Reporter](#)", ["Moscow Times Reporter"]),
+        ("By Robyn DixonFrancesca Ebel", ["Robyn Dixon", "Francesca Ebel"]),
+        ("By Anna McDonald", ["Anna McDonald"]),
+        ("By Anna McDonaldJohn O’Brien", ["Anna McDonald", "John O’Brien"]),
+        ("By Jane Doe and John Roe", ["Jane Doe", "John Roe"]),
+        ("By [Jane Doe](#), John Roe and Ani Petrosyan", ["Jane Doe", "John Roe", "Ani Petrosyan"]),
+        ("By Jane Doe, John Roe, and Ani Petrosyan", ["Jane Doe", "John Roe", "Ani Petrosyan"]),
+        ("BY JEAN-PIERRE de la Tour", ["JEAN-PIERRE de la Tour"]),
+        ("By AFP", ["AFP"]),
+    ],
+)
+def test_bylines(byline: str, authors: list[str]) -> None:
+    assert (
+        extract(f"# A Title Here\n\n{byline}\n\nThe body starts with a sentence.").authors
+        == authors
+    )
+
+
+@pytest.mark.parametrize(
+    "line", ["By late Friday, September 29, 93,000 Karabakh Armenians had arrived.", "By 2030"]
+)
+def test_sentences_starting_with_by_are_not_bylines(line: str) -> None:
+    assert extract(f"# A Title Here\n\n{line}\n\nMore text here, long enough.").authors == []
+
+
+@pytest.mark.parametrize(
+    ("line", "day"),
+    [
+        ("September 28, 2023", dt.date(2023, 9, 28)),
+        ("Sept. 28, 2023", dt.date(2023, 9, 28)),
+        ("Sep 28 2023", dt.date(2023, 9, 28)),
+        ("28 September 2023", dt.date(2023, 9, 28)),
+        ("Thursday, September 28, 2023", dt.date(2023, 9, 28)),
+        ("Thu, 28 Sept. 2023", dt.date(2023, 9, 28)),
+        ("9/26/2023", dt.date(2023, 9, 26)),
+        ("26/9/2023", dt.date(2023, 9, 26)),
+        ("2023-09-26", dt.date(2023, 9, 26)),
+        ("Published: September 28, 2023 10:43 AM", dt.date(2023, 9, 28)),
+        ("September 28, 2023 | 10:43 am EDT", dt.date(2023, 9, 28)),
+        ("2/30/2023", None),
+        ("13/13/2023", None),
+        ("February 30, 2023", None),
+    ],
+)
+def test_dates(line: str, day: dt.date | None) -> None:
+    got = extract(f"# A Title Here\n\n{line}\n\nThe body starts with a sentence.")
+    assert got.published == day
+
+
+def test_updated_on_one_line_and_on_two() -> None:
+    one = extract("# T Title\n9/26/2023\nUpdated: 9/27/2023\nBody sentence here.")
+    two = extract("# T Title\n9/26/2023\nUpdated:\n\n9/27/2023\nBody sentence here.")
+    assert one.published == two.published == dt.date(2023, 9, 26)
+    assert one.updated == two.updated == dt.date(2023, 9, 27)
+
+
+def test_bare_name_under_the_title_and_above_a_date() -> None:
+    assert extract("# Title Words\n\nAdam Morrow\n\nThe body is a sentence.").authors == [
+        "Adam Morrow"
+    ]
+    got = extract(
+        "Title Words Here\nA deck that ends with a period, as decks do.\nAdam Morrow\n9/26/2023\n"
+    )
+    assert got.authors == ["Adam Morrow"] and got.title == "Title Words Here"
+
+
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "Original url:\n\n<https://example.com/a>",
+        "Original URL: <https://example.com/a>",
+        "Source URL:\nhttps://example.com/a",
+        "Original link: https://example.com/a\n\n",
+    ],
+)
+def test_footer_url(footer: str) -> None:
+    assert extract(f"Body sentence one.\n\n{footer}").url == "https://example.com/a"
+
+
+def test_url_in_body_is_not_the_url() -> None:
+    assert extract("See <https://example.com/a> for more.\n\nLast sentence.").url is None
+
+
+def test_crlf_nbsp_and_bom_are_cleaned_first() -> None:
+    got = extract(
+        "\ufeff# Title\u00a0Words\r\n\r\nBy\u00a0Jane Doe\r\n\r\nSeptember\u00a028, 2023\r\n"
+    )
+    assert got == Extracted(
+        title="Title Words", authors=["Jane Doe"], published=dt.date(2023, 9, 28)
+    )
+
+
+def test_title_markup_is_cleaned() -> None:
+    assert extract("# [Armenia \\*Turns\\* West](#)\n\nBy AFP\n").title == "Armenia *Turns* West"
+
+
+def test_split_glued() -> None:
+    assert split_glued("Robyn DixonFrancesca Ebel") == ["Robyn Dixon", "Francesca Ebel"]
+    assert split_glued("Anna McDonald") == ["Anna McDonald"]
+
+
+def test_parse_header_on_no_lines() -> None:
+    assert parse_header([]).title is None
+    assert parse_header(["", "  "]).kinds == {}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_never_raises(text: str) -> None:
+    assert isinstance(extract(text), Extracted)
