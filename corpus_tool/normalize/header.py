@@ -12,9 +12,9 @@ A scraped article starts with a few lines of page metadata mixed with content:
     Updated: 9/27/2023           <- UPDATED (one line, or `Updated:` then a date line)
     MT                           <- LOGO (1-5 capitals)
 
-`parse_header` classifies the first lines once; the N110 rule removes what it
-calls metadata and `corpus_tool.extract` reads title, authors and dates from
-the same result, so the two never disagree.
+`parse_header` classifies the first lines; the N110 rule removes what it calls
+metadata and `corpus_tool.extract` reads title, authors and dates from the
+same result, so the two never disagree.
 
 Where the header ends: scanning stops after more than `MAX_GAP` content lines
 in a row; lines after that are body even if they look like a date. Lines other
@@ -23,14 +23,22 @@ lines, a related-headlines list, a line repeating the previous one) are
 transparent: they neither end the header nor count as content, so the result
 is the same whether or not those rules ran first.
 
-A plain first line is the title when it looks like one (at most 30 words, not
-ending with `.`, `,`, `;` or `:`) and is backed by evidence: another metadata
-line in the header (byline, bare name above a date, date, updated, logo), or
-a standfirst sentence directly on the next line with no blank line between
-(seed 004), possibly after a bare name line glued the same way. The second
-kind of evidence cannot fire on normalized text, where every line is followed
-by a blank line, which keeps N110 idempotent: once the title is gone, a
-section heading that now opens the text is not mistaken for a new title.
+The title is a `# ` heading with only bylines and dates before it, or a plain
+first line that looks like one (at most 30 words, not ending with `.`, `,`,
+`;` or `:`) and is backed by evidence: another metadata line in the header
+(byline, bare name above a date, date, updated, logo), or a standfirst
+sentence directly on the next line with no blank line between (seed 004),
+possibly after a bare name line glued the same way. The second kind of
+evidence cannot fire on normalized text, where every line is followed by a
+blank line: once the title is gone, a section heading that now opens the text
+is not mistaken for a new title. A plain title with neither (a title line, a
+blank line, the body) is kept as text: nothing tells it from a heading.
+
+Idempotence: the reading is repeated on the lines it leaves, each time as the
+next run would see them (blank-separated), until it removes nothing more. On
+real pages the second reading finds nothing; on odd ones (two titles, a
+repeated line that becomes the title once the first is gone) it removes now
+what a second run would remove later.
 """
 
 from __future__ import annotations
