@@ -132,7 +132,7 @@ def check_metadata(
     if complaint is None:
         return []
     locator = KeyLocator(raw, first_line)
-    where = {"path": path, "doc_id": doc_id}
+    where: dict[str, Any] = {"path": path, "doc_id": doc_id}
     findings: list[Finding] = []
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     for error in errors:
