@@ -38,6 +38,11 @@ class Format(enum.StrEnum):
     github = "github"
 
 
+class Engine(enum.StrEnum):
+    local = "local"
+    ray = "ray"
+
+
 class DiffFormat(enum.StrEnum):
     """Formats of reports meant for people and machines: also used by `rules`."""
 
@@ -106,6 +111,19 @@ JobsOpt = Annotated[
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress bar or summary on stderr.")
 ]
+EngineOpt = Annotated[
+    Engine,
+    typer.Option(
+        "--engine", help="local: processes on this machine; ray: a Ray cluster (corpus-tool[ray])."
+    ),
+]
+RayAddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="With --engine ray: `auto` or ray://host:port (default: start Ray on this machine).",
+    ),
+]
 
 
 def _load(config_path: Path | None, paths: list[Path] | None) -> tuple[Any, list[Path]]:
@@ -173,18 +191,28 @@ def check(
     config: ConfigOpt = None,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
+    engine: EngineOpt = Engine.local,
+    ray_address: RayAddressOpt = None,
 ) -> None:
     """Check the corpus: run the whole pipeline except writing, report every problem.
 
     Example: corpus-tool check seeds --format github
     """
-    from corpus_tool.pipeline import run
+    from corpus_tool.engines import require, run
     from corpus_tool.render import RENDERERS
 
     with errors_as_exit():
+        require(engine.value, ray_address)
         cfg, chosen = _load(config, paths)
         with progress_callback(quiet, "checking") as progress:
-            result = run(chosen, cfg, jobs=jobs, progress=progress)
+            result = run(
+                chosen,
+                cfg,
+                engine=engine.value,
+                address=ray_address,
+                jobs=jobs,
+                progress=progress,
+            )
     color = format is Format.text and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sys.stdout.write(RENDERERS[format.value](result.report, color=color))
     raise typer.Exit(result.report.exit_code(strict))
@@ -313,6 +341,8 @@ def build(
     config: ConfigOpt = None,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
+    engine: EngineOpt = Engine.local,
+    ray_address: RayAddressOpt = None,
 ) -> None:
     """Check the corpus and write a versioned release to OUT/<name>-<version>/.
 
@@ -329,9 +359,21 @@ def build(
             parse_version(version)
         except ValueError as exc:
             fail(str(exc))
+        from corpus_tool.engines import require
+
+        require(engine.value, ray_address)
         cfg, chosen = _load(config, paths)
         with progress_callback(quiet, "building") as progress:
-            outcome = build_release(chosen, cfg, version, out, jobs=jobs, progress=progress)
+            outcome = build_release(
+                chosen,
+                cfg,
+                version,
+                out,
+                jobs=jobs,
+                progress=progress,
+                engine=engine.value,
+                address=ray_address,
+            )
     from corpus_tool.render import RENDERERS
 
     if outcome.exit_code or not quiet:

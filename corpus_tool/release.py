@@ -22,8 +22,9 @@ from typing import IO, Literal, cast
 import orjson
 
 from corpus_tool.config import Config
+from corpus_tool.engines import run
 from corpus_tool.findings import Report
-from corpus_tool.pipeline import Record, RunResult, run
+from corpus_tool.pipeline import Record, RunResult
 
 DATE_FIELDS = ("published", "updated")
 
@@ -56,6 +57,8 @@ def spilled_run(
     *,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
+    engine: str = "local",
+    address: str | None = None,
 ) -> Iterator[tuple[RunResult, Callable[[], Iterator[Record]]]]:
     """Run the pipeline; yield its result and a reader of the records it keeps."""
     spill_dir.mkdir(parents=True, exist_ok=True)
@@ -70,6 +73,8 @@ def spilled_run(
             result = run(
                 paths,
                 config,
+                engine=engine,
+                address=address,
                 jobs=jobs,
                 progress=progress,
                 sink=sink,
@@ -96,6 +101,8 @@ def build_release(
     *,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
+    engine: str = "local",
+    address: str | None = None,
 ) -> BuildOutcome:
     from corpus_tool.package.diff import previous_release
     from corpus_tool.package.writer import (
@@ -105,7 +112,9 @@ def build_release(
         stale_temp_dirs,
     )
 
-    with spilled_run(paths, config, out, jobs=jobs, progress=progress) as (result, kept):
+    with spilled_run(
+        paths, config, out, jobs=jobs, progress=progress, engine=engine, address=address
+    ) as (result, kept):
         report = result.report
         if report.has_errors():
             n = report.counts()["error"]

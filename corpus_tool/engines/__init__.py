@@ -1,0 +1,54 @@
+"""Engines: who runs the pipeline's stages. Both give the same `RunResult`.
+
+`local` (the default) is `corpus_tool.pipeline.run`: worker processes on this
+machine. `ray` is `corpus_tool.engines.ray_engine.run_ray`: the same stage
+functions on a Ray cluster, for corpora that outgrow one machine. Ray is an
+optional extra, imported only when that engine runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from corpus_tool.config import Config, ConfigError
+from corpus_tool.pipeline import RecordSink, RunResult
+
+ENGINES = ("local", "ray")
+RAY_MISSING = "the Ray engine needs Ray: pip install 'corpus-tool[ray]'"
+
+
+def require(engine: str, address: str | None = None) -> None:
+    """Raise ConfigError (a usage error) if `engine` cannot run here."""
+    import importlib.util
+
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine `{engine}` (choose from {', '.join(ENGINES)})")
+    if address is not None and engine != "ray":
+        raise ConfigError("--ray-address needs --engine ray")
+    if engine == "ray" and importlib.util.find_spec("ray") is None:
+        raise ConfigError(RAY_MISSING)
+
+
+def run(
+    paths: list[Path],
+    config: Config,
+    *,
+    engine: str = "local",
+    address: str | None = None,
+    jobs: int | None = None,
+    sink: RecordSink | None = None,
+    progress: Callable[[int], None] | None = None,
+    cwd: Path | None = None,
+) -> RunResult:
+    """Run the pipeline with `engine`; the contract is `corpus_tool.pipeline.run`'s."""
+    require(engine, address)
+    if engine == "ray":
+        from corpus_tool.engines.ray_engine import run_ray
+
+        return run_ray(
+            paths, config, address=address, jobs=jobs, sink=sink, progress=progress, cwd=cwd
+        )
+    from corpus_tool.pipeline import run as run_local
+
+    return run_local(paths, config, jobs=jobs, sink=sink, progress=progress, cwd=cwd)
