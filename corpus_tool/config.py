@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -68,11 +69,7 @@ class Config(BaseModel):
 
     def enabled(self, code: str) -> bool:
         """ruff's selection: the longest matching selector wins; ignore wins ties."""
-        best_select = max((len(s) for s in self.select if code.startswith(s)), default=-1)
-        if not self.select:
-            best_select = 0
-        best_ignore = max((len(s) for s in self.ignore if code.startswith(s)), default=-1)
-        return best_select >= 0 and best_select > best_ignore
+        return _selected(code, tuple(self.select), tuple(self.ignore))
 
     def apply(self, findings: list[Finding]) -> list[Finding]:
         """Drop findings of disabled codes and apply severity overrides."""
@@ -88,6 +85,15 @@ class Config(BaseModel):
     def resolve(self, path: str) -> Path:
         p = Path(path)
         return p if p.is_absolute() else self.root / p
+
+
+@functools.lru_cache(maxsize=4096)
+def _selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
+    best_select = max((len(s) for s in select if code.startswith(s)), default=-1)
+    if not select:
+        best_select = 0
+    best_ignore = max((len(s) for s in ignore if code.startswith(s)), default=-1)
+    return best_select >= 0 and best_select > best_ignore
 
 
 def all_codes() -> set[str]:

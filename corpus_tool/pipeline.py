@@ -191,7 +191,9 @@ def _valid_fields(meta: dict[str, Any], findings: list[Finding]) -> dict[str, An
 
 def _same(field_name: str, a: Any, b: Any) -> bool:
     if field_name == "authors":
-        return [x.casefold().strip() for x in a] == [x.casefold().strip() for x in b]
+        # A byline often names only the first author: text ⊆ metadata agrees.
+        given = {" ".join(x.split()).casefold() for x in a}
+        return {" ".join(x.split()).casefold() for x in b} <= given
     if field_name == "url":
         return str(a).rstrip("/").lower() == str(b).rstrip("/").lower()
     if isinstance(a, str) and isinstance(b, str):
