@@ -144,7 +144,8 @@ _CREDIT_FINDERS = (
 def strip_credits(line: str) -> str:
     """`Caption. (Video: Reuters)` -> `Caption.`; a line of credits only -> ``."""
     if "(" in line:
-        line = _LABELED_PAREN.sub("", line)
+        cut = _LABELED_PAREN.sub("", line)
+        line = line if cut == line else keep_nfc(cut)  # text after it meets text before it
     m = _TRAILING.search(line)
     if m is None:
         return line
@@ -176,10 +177,9 @@ def media_credit(text: str) -> str:
     parentheticals (`(CSTO)`, `(IRI)`, `(L)`) and a dateline's
     `(Washington Post)`, which do not end a caption and are not credits.
     """
-    out = text
     for finder in _CREDIT_FINDERS:
-        out = rewrite_lines(out, finder, strip_credits)
-    return out if out is text else keep_nfc(out)
+        text = rewrite_lines(text, finder, strip_credits)
+    return text
 
 
 # ---------------------------------------------------------------- timestamps

@@ -56,6 +56,10 @@ def rewrite_lines(text: str, finder: re.Pattern[str], fix: Callable[[str], str |
     match belongs to the line holding its last character (a final `\\n` is
     the end of its line). Returns `text` itself when nothing changed.
     """
+    if finder.search(text) is None:  # the common case, without copying the text
+        nl = text.find("\n")
+        if finder.search("\n" + (text if nl < 0 else text[:nl])) is None:
+            return text
     t = "\n" + text
     pieces: list[str] = []
     pos = 0

@@ -375,8 +375,34 @@ def _classify(item: _Item) -> None:
         item.kind, item.bare_updated = Kind.UPDATED, True
 
 
+def _maybe_metadata(it: _Item, title_key: str | None) -> bool:
+    """Could N110 remove this line? Then a list must not end at it: after the
+    header rule the bullets around it are neighbours, and N109 must have seen
+    them as one list already."""
+    return (
+        it.kind in (Kind.BYLINE, Kind.DATE, Kind.UPDATED)
+        or it.bare_updated
+        or is_bare_name(it.text)
+        or _LOGO.fullmatch(it.text) is not None
+        or _MD_TITLE.fullmatch(it.text) is not None
+        or (title_key is not None and clean_title(it.text.lstrip("# ")) == title_key)
+    )
+
+
 def _mark_related(items: list[_Item]) -> None:
-    """Mark runs of 3+ bullet headlines that no line ending with `:` introduces."""
+    """Mark runs of 3+ bullet headlines that no line ending with `:` introduces.
+
+    Lines other rules remove, and lines the header rule may remove, neither
+    end a run nor introduce it.
+    """
+    if sum(1 for it in items if it.text[:1] in "-*•") < MIN_RELATED_RUN:
+        return
+    first = next((it for it in items if it.kind is not Kind.SKIP), None)
+    title_key = clean_title(first.text.lstrip("# ")) if first is not None else None
+    see_through = [
+        it.kind is Kind.SKIP or (it.kind is not Kind.RELATED and _maybe_metadata(it, title_key))
+        for it in items
+    ]
     i, n = 0, len(items)
     while i < n:
         if items[i].kind is not Kind.CONTENT or not is_headline_item(items[i].text):
@@ -384,13 +410,12 @@ def _mark_related(items: list[_Item]) -> None:
             continue
         run, j = [i], i + 1
         while j < n and (
-            items[j].kind is Kind.SKIP
-            or (items[j].kind is Kind.CONTENT and is_headline_item(items[j].text))
+            (items[j].kind is Kind.CONTENT and is_headline_item(items[j].text)) or see_through[j]
         ):
-            if items[j].kind is Kind.CONTENT:
+            if items[j].kind is Kind.CONTENT and is_headline_item(items[j].text):
                 run.append(j)
             j += 1
-        intro = next((it for it in reversed(items[:i]) if it.kind is not Kind.SKIP), None)
+        intro = next((items[k] for k in range(i - 1, -1, -1) if not see_through[k]), None)
         introduced = intro is not None and intro.kind is Kind.CONTENT and intro.text.endswith(":")
         if len(run) >= MIN_RELATED_RUN and not introduced:
             for k in run:
@@ -420,23 +445,17 @@ def _title_of(solid: list[_Item]) -> tuple[int, str | None, bool]:
 
 def _mark_contextual(solid: list[_Item], title: str | None, h: int) -> None:
     """Repeated titles, bare names above a date (or under the title at `h`), logos."""
-    for pos in range(len(solid)):
-        it = solid[pos]
-        if it.kind is not Kind.CONTENT:
+    longest = max(MAX_NAME_LEN, len(title) + 8 if title is not None else 0)
+    for pos, it in enumerate(solid):
+        if it.kind is not Kind.CONTENT or len(it.text) > longest:
             continue
         nxt = solid[pos + 1] if pos + 1 < len(solid) else None
-        if (
-            title is not None
-            and len(it.text) <= len(title) + 8
-            and clean_title(it.text.lstrip("# ")) == title
-        ):
+        above_date = nxt is not None and nxt.kind in (Kind.DATE, Kind.UPDATED)
+        if title is not None and clean_title(it.text.lstrip("# ")) == title:
             it.kind = Kind.TITLE_REPEAT
-        elif is_bare_name(it.text) and (
-            (nxt is not None and nxt.kind in (Kind.DATE, Kind.UPDATED))
-            or (pos == h + 1 and title is not None)
-        ):
+        elif (above_date or (pos == h + 1 and title is not None)) and is_bare_name(it.text):
             it.kind, it.names = Kind.NAME, [unlink(it.text).strip(" *_")]
-            it.under_title = not (nxt is not None and nxt.kind in (Kind.DATE, Kind.UPDATED))
+            it.under_title = not above_date
         elif _LOGO.fullmatch(it.text):
             it.kind = Kind.LOGO
 

@@ -53,12 +53,20 @@ def dead_link(text: str) -> str:
     """
     if "](" not in text:
         return text
+    joints: list[bool] = []  # a non-ASCII character meets new neighbours: may compose
+
+    def unwrap(m: re.Match[str]) -> str:
+        inner = m[1]
+        if not inner[:1].isascii() or not m.string[m.end() : m.end() + 1].isascii():
+            joints.append(True)
+        return inner
+
     out = text
     for _ in range(32):  # each pass peels one nesting level; real text needs one
-        new = _DEAD_LINK.sub(r"\1", out)
+        new = _DEAD_LINK.sub(unwrap, out)
         if new == out:
             break
         out = new
         if "](" not in out:
             break
-    return keep_nfc(out) if out is not text else text
+    return keep_nfc(out) if joints else out

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from corpus_tool.normalize import normalizer
 from corpus_tool.normalize.footer import TAIL_LINES, might_have_footer, parse_footer
-from corpus_tool.normalize.header import HEAD_LINES, Header, Kind, parse_header
-
-# Guard: three bullet lines with only blank lines between them, near the top.
-# (N105-N108 ran before, so no prompt or timestamp line can sit inside a list.)
-_HEAD_CHARS = 6000
-_BULLET_RUN = re.compile(
-    r"\n[ \t]*[-*•][ \t][^\n]*+\n(?:[ \t]*\n)*+[ \t]*[-*•][ \t][^\n]*+"
-    r"\n(?:[ \t]*\n)*+[ \t]*[-*•][ \t]"
+from corpus_tool.normalize.header import (
+    HEAD_LINES,
+    MIN_RELATED_RUN,
+    Header,
+    Kind,
+    parse_header,
 )
+
+# Guard: a list needs three bullet lines near the top; most documents have none.
+_HEAD_CHARS = 6000
+_BULLET_LINE = re.compile(r"\n[ \t]*[-*•][ \t]")
+
+
+def _has_bullet_run(text: str) -> bool:
+    bullets = _BULLET_LINE.finditer("\n" + text[:_HEAD_CHARS])
+    return sum(1 for _ in itertools.islice(bullets, MIN_RELATED_RUN)) >= MIN_RELATED_RUN
 
 
 def _drop_header_lines(text: str, *kinds: Kind) -> str:
@@ -45,7 +53,7 @@ def related_headlines(text: str) -> str:
     introduced by a line ending with `:`. Kept: bulleted lists of sentences,
     short items, lists introduced by `...:` and any list further down the body.
     """
-    if _BULLET_RUN.search("\n" + text[:_HEAD_CHARS]) is None:
+    if not _has_bullet_run(text):
         return text
     return _drop_header_lines(text, Kind.RELATED)
 
