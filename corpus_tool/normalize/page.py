@@ -46,12 +46,14 @@ def related_headlines(text: str) -> str:
 
     Why: seed 004 opens with a block of bullet lines, each the headline of
     another article, without any label. Such a block goes only under strict
-    conditions: 3+ bullet lines in a row (`-`, `*`, `•`), each headline-like
-    (4-20 words, starting with a capital, a digit or a quote, not ending with a
-    period), starting inside the header zone (the lines before more than two
-    content lines in a row; see `corpus_tool.normalize.header`), and not
-    introduced by a line ending with `:`. Kept: bulleted lists of sentences,
-    short items, lists introduced by `...:` and any list further down the body.
+    conditions: 3+ bullet lines in a row (`-`, `*`, `•`; blank lines and lines
+    the header rule may remove, such as a date, do not break the row), each
+    headline-like (4-20 words, starting with a capital, a digit or a quote, not
+    ending with a period), starting inside the header zone (the lines before
+    more than two content lines in a row; see `corpus_tool.normalize.header`),
+    and not introduced by a line ending with `:`. Kept: bulleted lists of
+    sentences, short items, lists introduced by `...:` and any list further
+    down the body.
     """
     if not _has_bullet_run(text):
         return text
