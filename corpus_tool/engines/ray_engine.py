@@ -195,16 +195,20 @@ def _data_context(data_context: Any, bars: bool) -> Iterator[None]:
 # ------------------------------------------------------------------------------ read and map
 
 
-def _read_file(row: dict[str, Any], *, limit: int, cwd: Path, folder: Path) -> list[dict]:
+def _read_file(
+    row: dict[str, Any], *, limit: int, cwd: Path, folder: Path
+) -> Iterator[dict[str, Any]]:
     """One file's entries, exactly as `read_items` streams them for the whole corpus."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: the corpus must be at the same path on every node")
     here = Path.cwd()
     os.chdir(folder)  # relative paths mean what they mean on the driver
     try:
-        entries = list(read_items([Path(row["path"])], limit, cwd=cwd))
+        first = int(row["file"]) << 32
+        for n, entry in enumerate(read_items([Path(row["path"])], limit, cwd=cwd)):
+            yield {"seq": first | n, "entry": pickle.dumps(entry)}
     finally:
         os.chdir(here)
-    first = int(row["file"]) << 32
-    return [{"seq": first | n, "entry": pickle.dumps(e)} for n, e in enumerate(entries)]
 
 
 def _process(batch: pa.Table, *, config: Config, keep_text: bool) -> pa.Table:
