@@ -28,16 +28,20 @@ class Extracted:
     url: str | None = None
 
 
+def _clean(part: str) -> str:
+    return line_endings(unicode_cleanup(part))
+
+
 def extract(text: str) -> Extracted:
     """Read title, authors, published/updated dates and URL from raw decoded text.
 
     Never raises: a date that names no real day (`2/30/2023`) gives None.
     """
-    text = line_endings(unicode_cleanup(text))
-    head = text.split("\n", HEAD_LINES)[:HEAD_LINES]
+    # Only the first and last lines matter: clean those, not the whole text.
+    head = _clean("\n".join(text.split("\n", HEAD_LINES)[:HEAD_LINES])).split("\n")[:HEAD_LINES]
     header = parse_header(head)
-    tail = text.rsplit("\n", TAIL_LINES)
-    footer = parse_footer(tail[1:] if len(tail) > TAIL_LINES else tail)
+    tail = _clean("\n".join(text.rsplit("\n", TAIL_LINES)[-TAIL_LINES:])).split("\n")
+    footer = parse_footer(tail[-TAIL_LINES:])
     title = header.title
     if title is not None:
         title = dead_link(escaped_markdown(title)).strip() or None
