@@ -331,6 +331,12 @@ def _batches(stream: Iterable[Item | Finding], loose: list[Finding]) -> Iterator
         yield batch
 
 
+def duplicate_id(doc_id: str, path: str, line: int, prior: tuple[str, int]) -> Finding:
+    """M009 for a later use of an id; the first use in corpus order keeps it."""
+    msg = f"id `{doc_id}` is also used at {prior[0]}:{prior[1]}"
+    return codes.make("M009", msg, path=path, line=line, doc_id=doc_id)
+
+
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -396,10 +402,7 @@ def run(
                     sig_row += 1
                 prior = seen_ids.get(record["id"])
                 if prior is not None:
-                    msg = f"id `{record['id']}` is also used at {prior[0]}:{prior[1]}"
-                    findings.append(
-                        codes.make("M009", msg, path=doc.path, line=doc.line, doc_id=record["id"])
-                    )
+                    findings.append(duplicate_id(record["id"], doc.path, doc.line, prior))
                     continue
                 seen_ids[record["id"]] = (doc.path, doc.line)
                 applied.update(record["normalization"])

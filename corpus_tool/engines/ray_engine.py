@@ -44,11 +44,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xxhash
 
-from corpus_tool import codes
 from corpus_tool.config import Config, ConfigError, DedupConfig
 from corpus_tool.engines import RAY_MISSING
 from corpus_tool.findings import Finding, Report, sort_findings
-from corpus_tool.pipeline import RecordSink, RunResult, default_jobs, process_batch
+from corpus_tool.pipeline import (
+    RecordSink,
+    RunResult,
+    default_jobs,
+    duplicate_id,
+    process_batch,
+)
 from corpus_tool.sources import Item, expand, read_items
 from corpus_tool.validate.dedup import (
     DedupResult,
@@ -385,9 +390,7 @@ def _collect(
             seq, doc_id = row["seq"], row["id"]
             if seq in id_dups:
                 prior = id_dups[seq]
-                msg = f"id `{doc_id}` is also used at {prior[0]}:{prior[1]}"
-                where = {"path": row["path"], "line": row["line"], "doc_id": doc_id}
-                findings.append(codes.make("M009", msg, **where))
+                findings.append(duplicate_id(doc_id, row["path"], row["line"], prior))
                 continue
             record = pickle.loads(row["record"])
             applied.update(record["normalization"])

@@ -328,6 +328,8 @@ def _describe(doc: Member, first: Member, cfg: DedupConfig) -> tuple[str, float,
     if doc.url_key and doc.url_key == first.url_key and sim < cfg.threshold:
         return "url", round(sim, 4), f"same url `{codes.shorten(doc.url, 60)}` as"
     shingles = f"{cfg.shingle}-word shingles"
+    if sim < cfg.threshold:  # joined to the cluster through another member
+        return "near", round(sim, 4), f"duplicate, through other copies (Jaccard ~{sim:.2f}), of"
     return "near", round(sim, 4), f"near-duplicate (Jaccard ~{sim:.2f} over {shingles}) of"
 
 
