@@ -983,8 +983,9 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, Any] = {
         "date": started.strftime("%Y-%m-%d %H:%M %Z"),
-        "command": "python3 benchmarks/run.py "
-        + shlex.join(argv if argv is not None else sys.argv[1:]),
+        "command": shlex.join(
+            ["python3", "benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])]
+        ),
         "machine": host,
         "workload": str(wl.relative_to(ROOT)),
         "docs": a.docs,
