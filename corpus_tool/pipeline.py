@@ -27,7 +27,7 @@ from corpus_tool.config import Config
 from corpus_tool.extract import Extracted, extract
 from corpus_tool.findings import Finding, Report, sort_findings
 from corpus_tool.models import ID_RE, RECOMMENDED_FIELDS
-from corpus_tool.normalize import normalize
+from corpus_tool.normalize import Normalized, normalize, split_rules
 from corpus_tool.sources import Item, read_items
 from corpus_tool.validate.dedup import DedupIndex, DedupResult, signatures
 from corpus_tool.validate.metadata import check_metadata, parse_json
@@ -39,6 +39,7 @@ RecordSink = Callable[[Record], None]
 BATCH_DOCS = 64  # documents per task sent to a worker
 INLINE_BELOW = 256  # corpora smaller than this run in-process: no pool start-up cost
 BOM = "\ufeff"
+_EARLY_RULES, _LATE_RULES = split_rules("N110")
 
 
 # -------------------------------------------------------------------- one document
@@ -235,8 +236,12 @@ def process_document(item: Item, config: Config) -> Processed:
         msg = f"id `{codes.shorten(doc_id)}` must match {codes.CODES['M008'].summary.split('`')[1]}"
         findings.append(codes.make("M008", msg, field="id", **where))
         doc_id = None
-    normalized = normalize(text, enabled=config.enabled)
-    merged, conflicts = merge_metadata(meta, extract(text), where)
+    # Extraction reads the text once characters and markdown are clean and just
+    # before the header rule (N110) removes what it reports: both share one parse.
+    early = normalize(text, enabled=config.enabled, rules=_EARLY_RULES)
+    late = normalize(early.text, enabled=config.enabled, rules=_LATE_RULES)
+    normalized = Normalized(late.text, early.applied + late.applied)
+    merged, conflicts = merge_metadata(meta, extract(early.text), where)
     findings.extend(conflicts)
     if not normalized.text.strip():
         findings.append(

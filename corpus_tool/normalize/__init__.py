@@ -7,7 +7,7 @@ registration order; `normalize` reports which of them changed the text.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 RuleFunc = Callable[[str], str]
@@ -49,10 +49,18 @@ class Normalized:
     applied: list[str] = field(default_factory=list)
 
 
-def normalize(text: str, enabled: Callable[[str], bool] | None = None) -> Normalized:
-    """Run every enabled rule in order; `applied` lists the codes that changed the text."""
+def normalize(
+    text: str,
+    enabled: Callable[[str], bool] | None = None,
+    rules: Iterable[Rule] | None = None,
+) -> Normalized:
+    """Run every enabled rule in order; `applied` lists the codes that changed the text.
+
+    `rules` runs a part of the registry (in registry order), so a caller can
+    look at the text between two stages: see `split_rules`.
+    """
     applied = []
-    for rule in RULES.values():
+    for rule in RULES.values() if rules is None else rules:
         if enabled is not None and not enabled(rule.code):
             continue
         new = rule.func(text)
@@ -60,6 +68,13 @@ def normalize(text: str, enabled: Callable[[str], bool] | None = None) -> Normal
             applied.append(rule.code)
             text = new
     return Normalized(text, applied)
+
+
+def split_rules(first_of_second: str) -> tuple[list[Rule], list[Rule]]:
+    """The registry in two parts: the rules before code `first_of_second`, and the rest."""
+    codes = list(RULES)
+    cut = codes.index(first_of_second)
+    return [RULES[c] for c in codes[:cut]], [RULES[c] for c in codes[cut:]]
 
 
 # Rule modules register themselves on import, in pipeline order.

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import itertools
 import re
 from collections.abc import Sequence
@@ -521,7 +522,15 @@ def parse_header(lines: Sequence[str]) -> Header:
     The reading is repeated on what is left until it removes nothing more,
     each time as the next run would see it (every line separated by a blank
     line), so that normalizing twice removes nothing the first run kept.
+
+    The result is shared between callers that pass the same lines (extraction
+    and the N110 rule read the same header): treat it as read-only.
     """
+    return _parse_header(tuple(lines))
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_header(lines: tuple[str, ...]) -> Header:
     items = _items(lines)
     solid = [it for it in items if it.kind is not Kind.SKIP]
     for it in solid:
