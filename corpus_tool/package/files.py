@@ -27,7 +27,7 @@ PARQUET_SUFFIX = ".parquet"
 JSONL_SUFFIX = ".jsonl.gz"
 PARQUET_GLOB = f"{PARQUET_DIR}/{SPLIT}-*{PARQUET_SUFFIX}"
 
-GZIP_LEVEL = 6  # fixed: the level is part of the bytes; 6 is gzip's own default
+GZIP_LEVEL = 3  # fixed: the level is part of the bytes; 2.5x faster than 6, a little larger
 CHUNK = 1 << 20  # bytes read at a time when hashing
 
 _SHARD_RE = re.compile(rf"^{SPLIT}-(\d{{5}})-of-(\d{{5}})(\.parquet|\.jsonl\.gz)$")
