@@ -18,9 +18,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
+import orjson
 
 from corpus_tool import codes
 from corpus_tool.config import Config
@@ -289,37 +290,58 @@ def process_document(item: Item, config: Config) -> Processed:
 
 # -------------------------------------------------------------------- batches and workers
 
+
+def encode_record(record: Record) -> bytes:
+    """A record as one JSON line (dates as ISO strings): the spill format."""
+    return orjson.dumps(record) + b"\n"
+
+
+def decode_record(line: bytes) -> Record:
+    record: Record = orjson.loads(line)
+    for name in ("published", "updated"):
+        if record[name] is not None:
+            record[name] = dt.date.fromisoformat(record[name])
+    return record
+
+
+# What a batch sends back besides findings, hashes and signatures:
+KEEP_TEXT = "records"  # whole records (a sink in this process wants them)
+DROP_TEXT = "none"  # no texts (check: the main process never needs them)
+SPILL_LINES = "lines"  # each record encoded as a spill line, by the worker
 _WORKER_CONFIG: Config | None = None
-_WORKER_KEEPS_TEXT = True
+_WORKER_OUTPUT = KEEP_TEXT
 
 
-def _init_worker(config: Config, keep_text: bool) -> None:
-    global _WORKER_CONFIG, _WORKER_KEEPS_TEXT
+def _init_worker(config: Config, output: str) -> None:
+    global _WORKER_CONFIG, _WORKER_OUTPUT
     _WORKER_CONFIG = config
-    _WORKER_KEEPS_TEXT = keep_text
+    _WORKER_OUTPUT = output
 
 
 @dataclass(slots=True)
 class BatchResult:
     docs: list[Processed]
     signatures: np.ndarray | None
+    lines: list[bytes] | None = None  # with SPILL_LINES: one per record, in order
 
 
 def process_batch(
-    items: list[Item], config: Config | None = None, keep_text: bool | None = None
+    items: list[Item], config: Config | None = None, output: str | None = None
 ) -> BatchResult:
-    """Process a batch; without `keep_text` the texts stay in the worker (check needs
-    only findings, hashes and signatures, so the main process never receives them)."""
+    """Process a batch. Unless `output` is KEEP_TEXT, texts stay in the worker: the
+    main process gets only what corpus-wide checks need (and, with SPILL_LINES, the
+    records already encoded, so writing them costs it a copy, not a serialization)."""
     config = config or _WORKER_CONFIG
-    keep_text = _WORKER_KEEPS_TEXT if keep_text is None else keep_text
+    output = output or _WORKER_OUTPUT
     assert config is not None
     docs = [process_document(item, config) for item in items]
     records = [d.record for d in docs if d.record is not None]
     sigs = signatures([r["text"] for r in records], config.dedup) if config.dedup.near else None
-    if not keep_text:
+    lines = [encode_record(r) for r in records] if output == SPILL_LINES else None
+    if output != KEEP_TEXT:
         for record in records:
             record["text"] = ""
-    return BatchResult(docs, sigs)
+    return BatchResult(docs, sigs, lines)
 
 
 def _batches(stream: Iterable[Item | Finding], loose: list[Finding]) -> Iterator[list[Item]]:
@@ -362,14 +384,19 @@ def run(
     *,
     jobs: int | None = None,
     sink: RecordSink | None = None,
+    spill: IO[bytes] | None = None,
     progress: Callable[[int], None] | None = None,
     cwd: Path | None = None,
 ) -> RunResult:
     """Check the corpus at `paths`; hand every record to `sink` in corpus order.
 
-    `progress(documents)` is called after each batch. The records passed
-    to `sink` line up one to one with `result.dedup.keep`.
+    Or, with `spill`, write every record to it as an `encode_record` line (the
+    workers encode them). `progress(documents)` is called after each batch. The
+    records passed to `sink` or `spill` line up one to one with `result.dedup.keep`.
     """
+    if sink is not None and spill is not None:
+        raise ValueError("give a sink or a spill, not both")
+    output = SPILL_LINES if spill is not None else KEEP_TEXT if sink is not None else DROP_TEXT
     jobs = jobs or default_jobs()
     loose: list[Finding] = []
     findings: list[Finding] = []
@@ -385,16 +412,17 @@ def run(
     results: Iterator[BatchResult]
     pool = None
     if jobs <= 1 or small:
-        results = (process_batch(b, config, keep_text=True) for b in batches)
+        results = (process_batch(b, config, output) for b in batches)
     else:
         import multiprocessing as mp
 
         ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
-        pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(config, sink is not None))
+        pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(config, output))
         results = pool.imap(process_batch, batches, chunksize=1)
     try:
         for batch in results:
             sig_row = 0
+            lines = iter(batch.lines or ())
             for doc in batch.docs:
                 report.documents += 1
                 findings.extend(doc.findings)
@@ -405,6 +433,7 @@ def run(
                 if batch.signatures is not None:
                     sig = batch.signatures[sig_row]
                     sig_row += 1
+                line = next(lines, b"")
                 prior = seen_ids.get(record["id"])
                 if prior is not None:
                     findings.append(duplicate_id(record["id"], doc.path, doc.line, prior))
@@ -416,6 +445,8 @@ def run(
                 )
                 if sink is not None:
                     sink(record)
+                elif spill is not None:
+                    spill.write(line)
             if progress is not None:
                 progress(len(batch.docs))
     finally:

@@ -9,7 +9,6 @@ reaches the second pass: nothing is written.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
 from collections import Counter
@@ -17,14 +16,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Literal, cast
-
-import orjson
+from typing import Literal, cast
 
 from corpus_tool.config import Config
 from corpus_tool.engines import run
 from corpus_tool.findings import Report
-from corpus_tool.pipeline import Record, RunResult
+from corpus_tool.pipeline import Record, RunResult, decode_record
 
 DATE_FIELDS = ("published", "updated")
 
@@ -35,18 +32,6 @@ class BuildOutcome:
     exit_code: int
     message: str
     path: Path | None = None
-
-
-def _encode(record: Record) -> bytes:
-    return orjson.dumps(record) + b"\n"
-
-
-def _decode(line: bytes) -> Record:
-    record: Record = orjson.loads(line)
-    for name in DATE_FIELDS:
-        if record[name] is not None:
-            record[name] = dt.date.fromisoformat(record[name])
-    return record
 
 
 @contextmanager
@@ -66,10 +51,6 @@ def spilled_run(
     spill_path = Path(name)
     try:
         with os.fdopen(fd, "wb", buffering=1 << 20) as spill:
-
-            def sink(record: Record, spill: IO[bytes] = spill) -> None:
-                spill.write(_encode(record))
-
             result = run(
                 paths,
                 config,
@@ -77,7 +58,7 @@ def spilled_run(
                 address=address,
                 jobs=jobs,
                 progress=progress,
-                sink=sink,
+                spill=spill,
             )
 
         def kept() -> Iterator[Record]:
@@ -86,7 +67,7 @@ def spilled_run(
             with spill_path.open("rb") as stream:
                 for flag, line in zip(keep, stream, strict=True):
                     if flag:
-                        yield _decode(line)
+                        yield decode_record(line)
 
         yield result, kept
     finally:

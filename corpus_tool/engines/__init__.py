@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from corpus_tool.config import Config, ConfigError
-from corpus_tool.pipeline import RecordSink, RunResult
+from corpus_tool.pipeline import Record, RecordSink, RunResult
 
 ENGINES = ("local", "ray")
 RAY_MISSING = "the Ray engine needs Ray: pip install 'corpus-tool[ray]'"
@@ -38,6 +39,7 @@ def run(
     address: str | None = None,
     jobs: int | None = None,
     sink: RecordSink | None = None,
+    spill: IO[bytes] | None = None,
     progress: Callable[[int], None] | None = None,
     cwd: Path | None = None,
 ) -> RunResult:
@@ -45,10 +47,21 @@ def run(
     require(engine, address)
     if engine == "ray":
         from corpus_tool.engines.ray_engine import run_ray
+        from corpus_tool.pipeline import encode_record
+
+        if spill is not None:  # records reach the driver whole: encode them here
+            sink = _spill_sink(spill, encode_record)
 
         return run_ray(
             paths, config, address=address, jobs=jobs, sink=sink, progress=progress, cwd=cwd
         )
     from corpus_tool.pipeline import run as run_local
 
-    return run_local(paths, config, jobs=jobs, sink=sink, progress=progress, cwd=cwd)
+    return run_local(paths, config, jobs=jobs, sink=sink, spill=spill, progress=progress, cwd=cwd)
+
+
+def _spill_sink(spill: IO[bytes], encode: Callable[[Record], bytes]) -> RecordSink:
+    def sink(record: Record) -> None:
+        spill.write(encode(record))
+
+    return sink

@@ -9,7 +9,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import orjson
 import pyarrow.parquet as pq
@@ -65,9 +65,9 @@ def write_text(path: Path, text: str) -> None:
         os.fsync(f.fileno())
 
 
-def gzip_writer(raw: IO[bytes]) -> gzip.GzipFile:
-    """A gzip stream whose header holds no name and no time: equal input, equal bytes."""
-    return gzip.GzipFile(filename="", mode="wb", compresslevel=GZIP_LEVEL, fileobj=raw, mtime=0)
+def gzip_member(data: bytes) -> bytes:
+    """One gzip member whose header holds no name and no time: equal input, equal bytes."""
+    return gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0)
 
 
 def fsync_dir(path: Path) -> None:

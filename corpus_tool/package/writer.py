@@ -16,14 +16,13 @@ argument, which appears in `manifest.json` alone.
 
 from __future__ import annotations
 
-import contextlib
 import filecmp
-import gzip
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +45,7 @@ from corpus_tool.package.files import (
     PARQUET_DIR,
     PARQUET_SUFFIX,
     fsync_dir,
-    gzip_writer,
+    gzip_member,
     shard_name,
     write_text,
 )
@@ -60,6 +59,7 @@ from corpus_tool.package.manifest import (
 )
 from corpus_tool.package.version import parse_version
 
+JSONL_THREADS = 2  # gzip members compressed at once
 ZSTD_LEVEL = 3  # fixed: the level is part of the bytes; zstd's default, 4x faster than 9
 DATA_PAGE_BYTES = 1 << 20  # pyarrow's default, pinned so a new default cannot change the bytes
 PARTIAL = ".partial"  # suffix of a shard until `finish` knows the shard count
@@ -120,11 +120,11 @@ class ReleaseWriter:
         self._buffer: list[dict[str, Any]] = []
         self._parquet: pq.ParquetWriter | None = None
         self._raw: IO[bytes] | None = None
-        self._gzip: gzip.GzipFile | None = None
-        # JSONL compression runs beside the Parquet encoding (zlib and pyarrow both
-        # release the GIL); one thread, so chunks are written in order.
-        self._compressor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jsonl-gzip")
-        self._pending: Future[int] | None = None
+        # Each row group's JSONL is one gzip member (a multi-member gzip file is
+        # plain gzip to every reader), compressed on threads beside the Parquet
+        # encoding (zlib and pyarrow release the GIL) and written in order.
+        self._compressor = ThreadPoolExecutor(JSONL_THREADS, thread_name_prefix="jsonl-gzip")
+        self._pending: deque[Future[bytes]] = deque()
         self._done = False
 
     # -- shards ------------------------------------------------------------------
@@ -149,19 +149,19 @@ class ReleaseWriter:
             write_statistics=True,
         )
         self._raw = jsonl_path.open("wb")
-        self._gzip = gzip_writer(self._raw)
 
-    def _wait_for_jsonl(self) -> None:
-        if self._pending is not None:
-            self._pending.result()  # re-raises a write error here
-            self._pending = None
+    def _write_jsonl(self, keep_in_flight: int = 0) -> None:
+        """Write finished gzip members in order until at most `keep_in_flight` are pending."""
+        while len(self._pending) > keep_in_flight:
+            member = self._pending.popleft().result()  # re-raises a compression error
+            assert self._raw is not None
+            self._raw.write(member)
 
     def _flush_row_group(self) -> None:
         if self._buffer and self._parquet is not None:
-            assert self._gzip is not None
             chunk = b"".join(map(json_line, self._buffer))
-            self._wait_for_jsonl()  # at most one chunk in flight: memory stays bounded
-            self._pending = self._compressor.submit(self._gzip.write, chunk)
+            self._write_jsonl(keep_in_flight=JSONL_THREADS)  # bounded memory
+            self._pending.append(self._compressor.submit(gzip_member, chunk))
             batch = columns(self._buffer)
             self.counts.arrow_bytes += batch.nbytes
             self._parquet.write_batch(batch, row_group_size=self.config.row_group_rows)
@@ -173,13 +173,14 @@ class ReleaseWriter:
         self._flush_row_group()
         self._parquet.close()
         self._parquet = None
-        self._wait_for_jsonl()
-        assert self._gzip is not None and self._raw is not None
-        self._gzip.close()
+        self._write_jsonl()
+        assert self._raw is not None
+        if self._shard_rows[-1] == 0:
+            self._raw.write(gzip_member(b""))  # an empty shard is still a gzip file
         self._raw.flush()
         os.fsync(self._raw.fileno())
         self._raw.close()
-        self._gzip = self._raw = None
+        self._raw = None
 
     def write(self, record: dict[str, Any]) -> None:
         """Append one record (a Document dict) to the release, in corpus order."""
@@ -305,16 +306,17 @@ class ReleaseWriter:
     def abort(self) -> None:
         """Close the shards and remove the temporary folder; the final name is untouched."""
         self._done = True
-        with contextlib.suppress(Exception):  # aborting: the error is not ours to report
-            self._wait_for_jsonl()
+        for pending in self._pending:
+            pending.cancel()
         self._compressor.shutdown(wait=True)
-        for closer in (self._parquet, self._gzip, self._raw):
+        self._pending.clear()
+        for closer in (self._parquet, self._raw):
             try:
                 if closer is not None:
                     closer.close()
             except Exception:
                 pass
-        self._parquet = self._gzip = self._raw = None
+        self._parquet = self._raw = None
         self._buffer = []
         shutil.rmtree(self.tmp, ignore_errors=True)
 
