@@ -11,8 +11,9 @@ finding that names the kept one.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -133,17 +134,71 @@ class Member:
     signature: np.ndarray | None
 
 
-@dataclass
-class DedupIndex:
-    """Compact per-document dedup state; `resolve` clusters at the end."""
+class SignatureStore:
+    """MinHash signatures appended row by row into fixed-size blocks.
 
-    cfg: DedupConfig
-    ids: list[str] = field(default_factory=list)
-    where: list[tuple[str, int]] = field(default_factory=list)
-    _hashes: list[bytes] = field(default_factory=list)
-    _urls: list[int] = field(default_factory=list)
-    _url_text: dict[int, str] = field(default_factory=dict)
-    _sigs: list[np.ndarray] = field(default_factory=list)
+    The whole set is never copied: a million documents hold 512 MB of signatures
+    (128 x uint32), and concatenating them would need that twice. Reads are the two
+    the dedup needs: a column slab over all rows, and rows by index.
+    """
+
+    BLOCK = 65_536  # rows per block
+
+    def __init__(self, num_perm: int) -> None:
+        self.num_perm = num_perm
+        self.blocks: list[np.ndarray] = []
+        self.rows = 0
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.rows, self.num_perm
+
+    def append(self, row: np.ndarray) -> None:
+        block, offset = divmod(self.rows, self.BLOCK)
+        if block == len(self.blocks):
+            self.blocks.append(np.empty((self.BLOCK, self.num_perm), dtype=np.uint32))
+        self.blocks[block][offset] = row
+        self.rows += 1
+
+    def columns(self, start: int, stop: int) -> np.ndarray:
+        """All rows, columns start:stop (one LSH band): a small copy."""
+        if not self.blocks:
+            return np.empty((0, stop - start), dtype=np.uint32)
+        return np.concatenate([b[:, start:stop] for b in self.blocks])[: self.rows]
+
+    def take(self, index: np.ndarray) -> np.ndarray:
+        """The rows at `index`, in that order."""
+        index = np.asarray(index, dtype=np.int64)
+        out = np.empty((index.size, self.num_perm), dtype=np.uint32)
+        block = index // self.BLOCK
+        for b in np.unique(block):
+            mask = block == b
+            out[mask] = self.blocks[b][index[mask] - b * self.BLOCK]
+        return out
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        block, offset = divmod(i, self.BLOCK)
+        return self.blocks[block][offset]
+
+
+class DedupIndex:
+    """Compact per-document dedup state; `resolve` clusters at the end.
+
+    About 700 bytes a document (id, path number and line, 32-byte hash, url key,
+    signature), in arrays rather than Python objects where the size adds up.
+    """
+
+    def __init__(self, cfg: DedupConfig) -> None:
+        self.cfg = cfg
+        self.ids: list[str] = []
+        self._paths: dict[str, int] = {}  # path -> its number
+        self._path_list: list[str] = []
+        self._path_of = array("I")
+        self._lines = array("q")
+        self._hashes = bytearray()
+        self._urls = array("Q")
+        self._url_text: dict[int, str] = {}
+        self._sigs = SignatureStore(cfg.num_perm)
 
     def add(
         self,
@@ -155,14 +210,19 @@ class DedupIndex:
         signature: np.ndarray | None,
     ) -> None:
         self.ids.append(doc_id)
-        self.where.append((path, line))
-        self._hashes.append(bytes.fromhex(text_sha256))
+        number = self._paths.get(path)
+        if number is None:
+            number = self._paths[path] = len(self._path_list)
+            self._path_list.append(path)
+        self._path_of.append(number)
+        self._lines.append(line)
+        self._hashes += bytes.fromhex(text_sha256)
         key = url_key(url)
         if url:
             self._url_text.setdefault(key, url)
         self._urls.append(key)
         if signature is not None:
-            self._sigs.append(signature.reshape(1, -1))
+            self._sigs.append(signature)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -171,12 +231,11 @@ class DedupIndex:
         n = len(self.ids)
         pairs: list[np.ndarray] = []
         if self.cfg.exact:
-            pairs.append(key_pairs(hash_keys(self._hashes)))
-        sigs = np.concatenate(self._sigs) if self._sigs else None
-        if self.cfg.near and sigs is not None and sigs.shape[0] == n and n > 1:
-            pairs.append(near_pairs(sigs, self.cfg))
+            pairs.append(key_pairs(hash_keys(bytes(self._hashes))))
+        if self.cfg.near and self._sigs.rows == n and n > 1:
+            pairs.append(near_pairs(self._sigs, self.cfg))
         if self.cfg.url:
-            pairs.append(key_pairs(np.asarray(self._urls, dtype=_U64), skip=_U64(0)))
+            pairs.append(key_pairs(np.frombuffer(self._urls, dtype=_U64), skip=_U64(0)))
         roots = cluster(pairs)
         findings, dropped = report(roots, self._member, self.cfg)
         keep = np.ones(n, dtype=bool)
@@ -184,12 +243,12 @@ class DedupIndex:
         return DedupResult(findings, dropped, keep)
 
     def _member(self, i: int) -> Member:
-        path, line = self.where[i]
+        path = self._path_list[self._path_of[i]]
         key = self._urls[i]
-        sig = self._sigs[i][0] if len(self._sigs) == len(self.ids) else None
-        return Member(
-            self.ids[i], path, line, self._hashes[i], key, self._url_text.get(key, ""), sig
-        )
+        sig = self._sigs[i] if self._sigs.rows == len(self.ids) else None
+        digest = bytes(self._hashes[32 * i : 32 * i + 32])
+        url = self._url_text.get(key, "")
+        return Member(self.ids[i], path, self._lines[i], digest, key, url, sig)
 
 
 # ------------------------------------------------------------------ keys and candidate pairs
@@ -197,11 +256,12 @@ class DedupIndex:
 # each shuffled partition (equal keys always meet in one partition).
 
 
-def hash_keys(digests: list[bytes]) -> np.ndarray:
-    """64 bits of each SHA-256 digest: ample for a grouping key."""
-    if not digests:
+def hash_keys(digests: list[bytes] | bytes) -> np.ndarray:
+    """64 bits of each SHA-256 digest (a list, or all of them joined): ample for a key."""
+    joined = digests if isinstance(digests, bytes) else b"".join(digests)
+    if not joined:
         return np.empty(0, dtype=_U64)
-    words = np.frombuffer(b"".join(digests), dtype=_U64).reshape(-1, 4)
+    words = np.frombuffer(joined, dtype=_U64).reshape(-1, 4)
     return words[:, 0] ^ _mix(words[:, 1])
 
 
@@ -210,17 +270,22 @@ def url_key(url: str | None) -> int:
     return xxhash.xxh64_intdigest(_canonical_url(url).encode("utf-8")) if url else 0
 
 
+def band_key(band: np.ndarray) -> np.ndarray:
+    """LSH: one 64-bit key per row of one band's columns (documents x rows per band)."""
+    band = band.astype(_U64)
+    key = np.zeros(band.shape[0], dtype=_U64)
+    with np.errstate(over="ignore"):
+        for j in range(band.shape[1]):
+            key = _mix(key * _P + band[:, j])
+    return key
+
+
 def band_keys(sigs: np.ndarray, cfg: DedupConfig) -> np.ndarray:
     """LSH: one 64-bit key per band of each signature (documents x bands)."""
     rows = cfg.num_perm // cfg.bands
     keys = np.empty((sigs.shape[0], cfg.bands), dtype=_U64)
-    with np.errstate(over="ignore"):
-        for b in range(cfg.bands):
-            band = sigs[:, b * rows : (b + 1) * rows].astype(_U64)
-            key = np.zeros(band.shape[0], dtype=_U64)
-            for j in range(rows):
-                key = _mix(key * _P + band[:, j])
-            keys[:, b] = key
+    for b in range(cfg.bands):
+        keys[:, b] = band_key(sigs[:, b * rows : (b + 1) * rows])
     return keys
 
 
@@ -229,15 +294,25 @@ def similar(a: np.ndarray, b: np.ndarray, threshold: float) -> np.ndarray:
     return np.asarray((a == b).mean(axis=1) >= threshold)
 
 
-def near_pairs(sigs: np.ndarray, cfg: DedupConfig) -> np.ndarray:
-    """Verified near-duplicate pairs: candidates share a band key, then pass `similar`."""
-    keys = band_keys(sigs, cfg)
-    candidates = [key_pairs(keys[:, b]) for b in range(cfg.bands)]
+def near_pairs(sigs: np.ndarray | SignatureStore, cfg: DedupConfig) -> np.ndarray:
+    """Verified near-duplicate pairs: candidates share a band key, then pass `similar`.
+
+    One band at a time, so the keys of all bands never sit in memory together.
+    """
+    store = sigs if isinstance(sigs, SignatureStore) else None
+    rows = cfg.num_perm // cfg.bands
+    candidates = []
+    for b in range(cfg.bands):
+        start, stop = b * rows, (b + 1) * rows
+        slab = store.columns(start, stop) if store else np.asarray(sigs)[:, start:stop]
+        candidates.append(key_pairs(band_key(slab)))
     pairs = np.unique(np.concatenate(candidates), axis=0)
     verified = [np.empty((0, 2), dtype=np.int64)]
     for start in range(0, len(pairs), 65536):
         chunk = pairs[start : start + 65536]
-        verified.append(chunk[similar(sigs[chunk[:, 0]], sigs[chunk[:, 1]], cfg.threshold)])
+        left = store.take(chunk[:, 0]) if store else np.asarray(sigs)[chunk[:, 0]]
+        right = store.take(chunk[:, 1]) if store else np.asarray(sigs)[chunk[:, 1]]
+        verified.append(chunk[similar(left, right, cfg.threshold)])
     return np.concatenate(verified)
 
 
