@@ -40,11 +40,17 @@ def render_rules(fmt: str = "text") -> str:
 
         return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
     if fmt == "markdown":
-        lines = ["| code | name | severity | what it means |", "|---|---|---|---|"]
+        lines = [
+            "| code | name | family | severity | what it means |",
+            "|---|---|---|---|---|",
+        ]
         for r in rows:
             summary = r["summary"].replace("|", "\\|")
-            lines.append(f"| `{r['code']}` | {r['slug']} | {r['severity']} | {summary} |")
+            lines.append(
+                f"| `{r['code']}` | {r['slug']} | {r['family']} | {r['severity']} | {summary} |"
+            )
         return "\n".join(lines) + "\n"
     return "".join(
-        f"{r['code']:<5} {r['slug']:<26} {r['severity']:<8} {r['summary']}\n" for r in rows
+        f"{r['code']:<5} {r['slug']:<23} {r['family']:<20} {r['severity']:<8} {r['summary']}\n"
+        for r in rows
     )
