@@ -404,7 +404,7 @@ def run(
     first = _peek(stream, INLINE_BELOW)
     batches = _batches(first, loose)
     index = DedupIndex(config.dedup)
-    seen_ids: dict[str, tuple[str, int]] = {}
+    seen_ids: dict[str, int] = {}  # id -> its document's number in the dedup index
     applied: Counter[str] = Counter()
     report = Report()
 
@@ -436,9 +436,10 @@ def run(
                 line = next(lines, b"")
                 prior = seen_ids.get(record["id"])
                 if prior is not None:
-                    findings.append(duplicate_id(record["id"], doc.path, doc.line, prior))
+                    used = index.location(prior)
+                    findings.append(duplicate_id(record["id"], doc.path, doc.line, used))
                     continue
-                seen_ids[record["id"]] = (doc.path, doc.line)
+                seen_ids[record["id"]] = len(index)
                 applied.update(record["normalization"])
                 index.add(
                     record["id"], doc.path, doc.line, record["text_sha256"], record["url"], sig

@@ -197,7 +197,9 @@ class DedupIndex:
         self._lines = array("q")
         self._hashes = bytearray()
         self._urls = array("Q")
-        self._url_text: dict[int, str] = {}
+        self._url_bytes = bytearray()  # every document's url, UTF-8, back to back
+        self._url_ends = array("Q")  # where each document's url ends in _url_bytes
+        self._url_order: tuple[np.ndarray, np.ndarray] | None = None  # sorted keys, order
         self._sigs = SignatureStore(cfg.num_perm)
 
     def add(
@@ -217,15 +219,19 @@ class DedupIndex:
         self._path_of.append(number)
         self._lines.append(line)
         self._hashes += bytes.fromhex(text_sha256)
-        key = url_key(url)
+        self._urls.append(url_key(url))
         if url:
-            self._url_text.setdefault(key, url)
-        self._urls.append(key)
+            self._url_bytes += url.encode("utf-8")
+        self._url_ends.append(len(self._url_bytes))
         if signature is not None:
             self._sigs.append(signature)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def location(self, i: int) -> tuple[str, int]:
+        """(path, line) of document number i."""
+        return self._path_list[self._path_of[i]], self._lines[i]
 
     def resolve(self) -> DedupResult:
         n = len(self.ids)
@@ -242,13 +248,26 @@ class DedupIndex:
         keep[list(roots)] = False
         return DedupResult(findings, dropped, keep)
 
+    def _url_of(self, i: int) -> str:
+        start = self._url_ends[i - 1] if i else 0
+        return self._url_bytes[start : self._url_ends[i]].decode("utf-8")
+
+    def _first_url_index(self, key: int) -> int:
+        """The first document (in corpus order) with this url key: its spelling is shown."""
+        if self._url_order is None:
+            keys = np.frombuffer(self._urls, dtype=_U64)
+            order = np.argsort(keys, kind="stable")  # equal keys stay in corpus order
+            self._url_order = keys[order], order
+        ordered, order = self._url_order
+        return int(order[np.searchsorted(ordered, _U64(key))])
+
     def _member(self, i: int) -> Member:
-        path = self._path_list[self._path_of[i]]
+        path, line = self.location(i)
         key = self._urls[i]
         sig = self._sigs[i] if self._sigs.rows == len(self.ids) else None
         digest = bytes(self._hashes[32 * i : 32 * i + 32])
-        url = self._url_text.get(key, "")
-        return Member(self.ids[i], path, self._lines[i], digest, key, url, sig)
+        url = self._url_of(self._first_url_index(key)) if key else ""
+        return Member(self.ids[i], path, line, digest, key, url, sig)
 
 
 # ------------------------------------------------------------------ keys and candidate pairs
