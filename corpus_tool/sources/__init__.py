@@ -58,37 +58,49 @@ def _kind_of(name: str) -> str | None:
     return None
 
 
-def _walk(root: Path) -> Iterator[Path]:
-    for folder, dirs, files in os.walk(root):
+def _walk(root: str, shown_root: str) -> Iterator[tuple[str, str]]:
+    """(absolute path, shown path) of the corpus files under `root`, in sorted order.
+
+    Paths are built as strings from the root resolved once: a corpus of a million
+    .txt files must not pay a resolve() per file.
+    """
+    for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
+        rel = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = shown_root if rel == "." else f"{shown_root}/{rel}"
+        prefix = "" if prefix == "." else prefix + "/"
+        for name in sorted(names):
             if not name.startswith((".", "_")) and _kind_of(name):
-                yield Path(folder) / name
+                yield os.path.join(folder, name), prefix + name
 
 
-def expand(paths: list[Path]) -> tuple[list[Path], list[Finding]]:
-    """The files to read, in order, and findings for paths that are not corpus files."""
-    files: list[Path] = []
+def _files(paths: list[Path], cwd: Path) -> tuple[list[tuple[str, str]], list[Finding]]:
+    files: list[tuple[str, str]] = []
     findings: list[Finding] = []
     for path in paths:
         if path.is_dir():
-            files.extend(_walk(path))
+            files.extend(_walk(os.path.realpath(path), display_path(path, cwd)))
         elif path.is_file() and _kind_of(path.name):
-            files.append(path)
+            files.append((os.path.realpath(path), display_path(path, cwd)))
         elif path.exists():
             findings.append(
                 codes.make("E011", f"`{path.name}` is not a corpus file", path=path.as_posix())
             )
         else:
             findings.append(codes.make("E007", "no such file or folder", path=path.as_posix()))
-    seen: set[Path] = set()
+    seen: set[str] = set()
     unique = []
-    for f in files:
-        key = f.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(f)
+    for entry in files:
+        if entry[0] not in seen:
+            seen.add(entry[0])
+            unique.append(entry)
     return unique, findings
+
+
+def expand(paths: list[Path], cwd: Path | None = None) -> tuple[list[Path], list[Finding]]:
+    """The files to read, in order, and findings for paths that are not corpus files."""
+    files, findings = _files(paths, cwd or Path.cwd())
+    return [Path(absolute) for absolute, _ in files], findings
 
 
 def read_items(
@@ -97,46 +109,53 @@ def read_items(
     """Every document of the corpus as an Item, and read-stage findings, in order."""
     from corpus_tool.sources import shards
 
-    cwd = cwd or Path.cwd()
-    files, findings = expand(paths)
+    files, findings = _files(paths, cwd or Path.cwd())
     yield from findings
-    present = {f.resolve() for f in files}
-    for file in files:
-        shown = display_path(file, cwd)
-        kind = _kind_of(file.name)
+    present = {absolute for absolute, _ in files}
+    for absolute, shown in files:
+        kind = _kind_of(os.path.basename(absolute))
         if kind == "sidecar":
-            text_file = file.with_name(file.name[: -len(SIDECAR_SUFFIX)] + ".txt")
-            if text_file.resolve() not in present and not text_file.is_file():
-                yield codes.make("E010", f"no `{text_file.name}` beside this sidecar", path=shown)
+            text_file = absolute[: -len(SIDECAR_SUFFIX)] + ".txt"
+            if text_file not in present and not os.path.isfile(text_file):
+                name = os.path.basename(text_file)
+                yield codes.make("E010", f"no `{name}` beside this sidecar", path=shown)
             continue
         if kind == "shard":
-            yield from shards.read_shard(file, shown, max_file_bytes)
+            yield from shards.read_shard(Path(absolute), shown, max_file_bytes)
             continue
-        yield from _read_txt(file, shown, max_file_bytes, cwd)
+        yield from _read_txt(absolute, shown, max_file_bytes)
 
 
-def _read_bytes(path: Path, shown: str, limit: int) -> bytes | Finding:
+def _read_bytes(path: str, shown: str, limit: int) -> bytes | Finding | None:
+    """The file's bytes; None if it does not exist; a Finding if it cannot be read."""
     try:
-        size = path.stat().st_size
-        if size > limit:
-            return codes.make("E006", f"{size:,} bytes is over the limit of {limit:,}", path=shown)
-        return path.read_bytes()
+        with open(path, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > limit:
+                return codes.make(
+                    "E006", f"{size:,} bytes is over the limit of {limit:,}", path=shown
+                )
+            return stream.read()
+    except FileNotFoundError:
+        return None
     except OSError as exc:
         return codes.make("E007", f"cannot read: {exc.strerror or exc}", path=shown)
 
 
-def _read_txt(path: Path, shown: str, limit: int, cwd: Path) -> Iterator[Item | Finding]:
+def _read_txt(path: str, shown: str, limit: int) -> Iterator[Item | Finding]:
     data = _read_bytes(path, shown, limit)
+    if data is None:
+        data = codes.make("E007", "the file disappeared while reading", path=shown)
     if isinstance(data, Finding):
         yield data
         return
-    item = Item("txt", shown, 1, data, doc_id=path.name[: -len(".txt")])
-    sidecar = path.with_name(item.doc_id + SIDECAR_SUFFIX)  # type: ignore[operator]
-    if sidecar.exists():
-        side = _read_bytes(sidecar, display_path(sidecar, cwd), limit)
-        if isinstance(side, Finding):
-            yield side
-        else:
-            item.sidecar = side
-            item.sidecar_path = display_path(sidecar, cwd)
+    doc_id = os.path.basename(path)[: -len(".txt")]
+    item = Item("txt", shown, 1, data, doc_id=doc_id)
+    sidecar_shown = shown[: -len(".txt")] + SIDECAR_SUFFIX
+    side = _read_bytes(path[: -len(".txt")] + SIDECAR_SUFFIX, sidecar_shown, limit)
+    if isinstance(side, Finding):
+        yield side
+    elif side is not None:
+        item.sidecar = side
+        item.sidecar_path = sidecar_shown
     yield item
