@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from corpus_tool.findings import Finding, Severity
+from corpus_tool.models import LANGUAGE_PATTERN
 
 
 class ConfigError(Exception):
@@ -39,7 +40,7 @@ class Config(BaseModel):
     description: str | None = None
     license: str = "other"  # SPDX id or a Hugging Face license id
     paths: list[str] = Field(default_factory=lambda: ["seeds"])
-    language: str | None = None  # default for documents without `language`
+    language: str | None = Field(None, pattern=LANGUAGE_PATTERN)  # for documents without one
     select: list[str] = Field(default_factory=list)  # codes or prefixes; empty = all
     ignore: list[str] = Field(default_factory=list)
     severity: dict[str, Severity] = Field(default_factory=dict)

@@ -332,3 +332,12 @@ def test_json_report_equals_the_library_report(corpus: Corpus) -> None:
     report = run([corpus.dir], load_config(), jobs=1).report
     result = invoke("check", "--format", "json")
     assert result.json() == json.loads(json.dumps(report.to_dict()))
+
+
+def test_configured_language_must_be_a_bcp47_tag(corpus: Corpus) -> None:
+    (corpus.root / "pyproject.toml").write_text(
+        '[tool.corpus-tool]\npaths = ["corpus"]\nlanguage = "English"\n', encoding="utf-8"
+    )
+    result = invoke("check")
+    assert result.exit_code == 2
+    assert "`language`" in result.stderr
