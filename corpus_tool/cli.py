@@ -352,6 +352,8 @@ def build(
 
     if not version:
         fail("--version X.Y.Z is required")
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out}: not a folder")
     with errors_as_exit():
         from corpus_tool.package.version import parse_version
 
@@ -390,6 +392,8 @@ def verify(release: Annotated[Path, typer.Argument(help="A release folder.")]) -
     """Recompute every checksum and count of a release against its manifest."""
     from corpus_tool.package.verify import verify_release
 
+    if not (release / "manifest.json").is_file():
+        fail(f"{release}: not a release folder (no manifest.json)")
     with errors_as_exit():
         problems = verify_release(release)
     for p in problems:

@@ -133,3 +133,13 @@ def test_normalize_is_what_check_uses() -> None:
     raw = (SEEDS / f"{SEED_IDS[2]}.txt").read_text(encoding="utf-8")
     golden = (GOLDEN / f"{SEED_IDS[2]}.txt").read_text(encoding="utf-8").rstrip("\n")
     assert normalize(raw).text == golden
+
+
+def test_verify_and_build_name_a_wrong_folder(tmp_path: Path) -> None:
+    result = invoke("verify", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {tmp_path}: not a release folder (no manifest.json)"
+    (tmp_path / "file").write_text("x")
+    result = invoke("build", "seeds", "--version", "1.0.0", "--out", str(tmp_path / "file"))
+    assert result.exit_code == 2
+    assert "not a folder" in result.stderr
