@@ -187,3 +187,15 @@ def test_parse_header_on_no_lines() -> None:
 @given(st.text())
 def test_never_raises(text: str) -> None:
     assert isinstance(extract(text), Extracted)
+
+
+def test_a_logo_line_before_the_heading_is_not_the_title() -> None:
+    text = (
+        "BBC\n\n# Ukraine Grain Deal Collapses After Russia Withdraws\n\n"
+        "By Jane SmithJohn Doe and Peter Brown\n\nSept. 3, 2023\n\n"
+        "KYIV, Ukraine (AP) — Russia pulled out of the grain deal on Monday, officials said.\n"
+    )
+    found = extract(text)
+    assert found.title == "Ukraine Grain Deal Collapses After Russia Withdraws"
+    assert found.authors == ["Jane Smith", "John Doe", "Peter Brown"]
+    assert found.published == dt.date(2023, 9, 3)

@@ -427,10 +427,18 @@ def _mark_related(items: list[_Item]) -> None:
 def _title_of(solid: list[_Item]) -> tuple[int, str | None, bool]:
     """(position, text, strong) of the title candidate among the header lines.
 
-    A `# Title` heading is the title when only bylines and dates come before
-    it (strong); a plain line only when it is the very first (to be confirmed).
+    A `# Title` heading is the title when only bylines, dates and logo lines
+    (`BBC`, `MT`) come before it (strong); a plain line only when nothing but
+    logo lines comes before it (to be confirmed).
     """
-    h = next((k for k, it in enumerate(solid) if it.kind is Kind.CONTENT), -1)
+    h = next(
+        (
+            k
+            for k, it in enumerate(solid)
+            if it.kind is Kind.CONTENT and not _LOGO.fullmatch(it.text)
+        ),
+        -1,
+    )
     if h < 0:
         return h, None, False
     head = solid[h]
@@ -438,7 +446,10 @@ def _title_of(solid: list[_Item]) -> tuple[int, str | None, bool]:
     if m is not None and m["title"]:
         head.kind = Kind.TITLE
         return h, clean_title(m["title"]), True
-    if h == 0 and is_title_like(head.text):
+    only_logos_before = all(
+        it.kind is Kind.CONTENT and _LOGO.fullmatch(it.text) for it in solid[:h]
+    )
+    if only_logos_before and is_title_like(head.text):
         head.kind = Kind.TITLE
         return h, clean_title(head.text), False
     return h, None, False
