@@ -98,7 +98,8 @@ def promo_line(text: str) -> str:
 # ---------------------------------------------------------------- media credits
 MAX_CREDIT_WORDS = 12
 _LABEL = (
-    r"(?:video|photo|photograph|image|picture|footage|illustration|graphic|credit|photo credit)s?"
+    r"(?:video|photo|photograph|image|picture|footage|illustration|graphic|credit"
+    r"|photo credit|image credit)s?"
 )
 _LABELED = re.compile(_LABEL + r"\s*(?::|\bby\b|\bcourtesy\b|\bvia\b)\s*\S.*", re.IGNORECASE)
 _SLASH = re.compile(r"[A-Z][^/()]{0,60}/\s?[A-Z][^()]{0,60}")
@@ -134,7 +135,12 @@ _TRAILING = re.compile(
 )
 _CREDIT_PART = re.compile(r"\(([^()\n]{1,100})\)|\*\*([^*\n]{1,100})\*\*")
 # Candidate lines: ending with `)` or `**`, or holding a labelled parenthesis.
+# A line that is only a short labelled credit: `Photo: Reuters`, `Image credit: Getty Images`.
+_CREDIT_LINE = re.compile(_LABEL + r"\s*:\s*(?P<who>[^.!?…\n]{1,60})", re.IGNORECASE)
+MAX_CREDIT_LINE_WORDS = 4  # after the label; `Video: Protesters clash in Yerevan` is a caption
+
 _CREDIT_FINDERS = (
+    re.compile(r"\n[ \t*_]*(?i:" + _LABEL + r")\s*:"),
     re.compile(r"\)[ \t]*(?:\n|\Z)"),
     re.compile(r"\*\*[ \t]*(?:\n|\Z)"),
     re.compile(_LABEL_START, re.IGNORECASE),
@@ -143,6 +149,9 @@ _CREDIT_FINDERS = (
 
 def strip_credits(line: str) -> str:
     """`Caption. (Video: Reuters)` -> `Caption.`; a line of credits only -> ``."""
+    alone = _CREDIT_LINE.fullmatch(line.strip(" \t*_"))
+    if alone is not None and len(alone["who"].split()) <= MAX_CREDIT_LINE_WORDS:
+        return ""
     if "(" in line:
         cut = _LABELED_PAREN.sub("", line)
         line = line if cut == line else keep_nfc(cut)  # text after it meets text before it
@@ -169,7 +178,8 @@ def media_credit(text: str) -> str:
 
     Why: captions keep the agency credit of an image or video that is gone.
     Removed: a parenthesis starting with a label (`(Video: Reuters)`,
-    `(Photo: AP)`, `(Photo by X/Getty Images)`) anywhere; and at the end of a
+    `(Photo: AP)`, `(Photo by X/Getty Images)`) anywhere; a line that is only
+    a label and at most four words (`Photo: Reuters`); and at the end of a
     line right after a sentence, or alone on a line, an unlabelled credit in
     parentheses or bold: `Name/Agency` (`(Greg Nash-Pool/Getty Images)`,
     `**Alexander Patrin/TASS**`), `... via Agency` (`(Siranush Sargsyan's
