@@ -140,7 +140,11 @@ _CREDIT_LINE = re.compile(_LABEL + r"\s*:\s*(?P<who>[^.!?…\n]{1,60})", re.IGNO
 MAX_CREDIT_LINE_WORDS = 4  # after the label; `Video: Protesters clash in Yerevan` is a caption
 
 _CREDIT_FINDERS = (
-    re.compile(r"\n[ \t*_]*(?i:" + _LABEL + r")\s*:"),
+    # Credit lines start with a capitalized label; a case-sensitive scan is much cheaper.
+    re.compile(
+        r"\n[ \t*_]*(?:Photo|PHOTO|Video|VIDEO|Image|IMAGE|Picture|Footage|Illustration"
+        r"|Graphic|Credit|CREDIT)"
+    ),
     re.compile(r"\)[ \t]*(?:\n|\Z)"),
     re.compile(r"\*\*[ \t]*(?:\n|\Z)"),
     re.compile(_LABEL_START, re.IGNORECASE),
