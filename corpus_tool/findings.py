@@ -78,9 +78,6 @@ class Report:
         keys = keys or ("code", "path", "line")
         return [tuple(getattr(f, k) for k in keys) for f in self.findings]
 
-    def codes(self) -> list[str]:
-        return [f.code for f in self.findings]
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": 1,

@@ -14,9 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,11 +26,11 @@ from corpus_tool import codes
 from corpus_tool.config import Config
 from corpus_tool.extract import Extracted, extract
 from corpus_tool.findings import Finding, Report, sort_findings
-from corpus_tool.models import ID_RE, RECOMMENDED_FIELDS
+from corpus_tool.models import ID_PATTERN, ID_RE, RECOMMENDED_FIELDS
 from corpus_tool.normalize import Normalized, normalize, split_rules
 from corpus_tool.sources import Item, read_items
-from corpus_tool.validate.dedup import DedupIndex, DedupResult, signatures
-from corpus_tool.validate.metadata import check_metadata, parse_json
+from corpus_tool.validate.dedup import DedupIndex, DedupResult, canonical_url, signatures
+from corpus_tool.validate.metadata import KeyLocator, check_metadata, parse_json
 from corpus_tool.validate.residue import check_residue
 
 Record = dict[str, Any]
@@ -177,8 +176,6 @@ def _sidecar(item: Item, findings: list[Finding]) -> dict[str, Any]:
     data = _valid_fields(data, found)
     sid = data.get("id")
     if sid is not None and sid != item.doc_id:
-        from corpus_tool.validate.metadata import KeyLocator
-
         line, col = KeyLocator(item.sidecar, 1).locate("id")
         msg = f"id `{codes.shorten(sid)}` differs from the file's stem `{item.doc_id}`"
         findings.append(codes.make("M005", msg, field="id", line=line, column=col, **where))
@@ -197,7 +194,7 @@ def _same(field_name: str, a: Any, b: Any) -> bool:
         given = {" ".join(x.split()).casefold() for x in a}
         return {" ".join(x.split()).casefold() for x in b} <= given
     if field_name == "url":
-        return str(a).rstrip("/").lower() == str(b).rstrip("/").lower()
+        return canonical_url(str(a)) == canonical_url(str(b))
     if isinstance(a, str) and isinstance(b, str):
         return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
     return bool(a == b)
@@ -234,7 +231,7 @@ def process_document(item: Item, config: Config) -> Processed:
         return out
     where: dict[str, Any] = {"path": item.path, "line": item.line, "doc_id": doc_id}
     if doc_id is not None and not ID_RE.match(doc_id):
-        msg = f"id `{codes.shorten(doc_id)}` must match {codes.CODES['M008'].summary.split('`')[1]}"
+        msg = f"id `{codes.shorten(doc_id)}` must match `{ID_PATTERN}`"
         findings.append(codes.make("M008", msg, field="id", **where))
         doc_id = None
     # Extraction reads the text once characters and markdown are clean and just
@@ -375,7 +372,6 @@ def default_jobs() -> int:
 class RunResult:
     report: Report
     dedup: DedupResult | None
-    normalization_counts: dict[str, int] = field(default_factory=dict)
 
 
 def run(
@@ -405,7 +401,6 @@ def run(
     batches = _batches(first, loose)
     index = DedupIndex(config.dedup)
     seen_ids: dict[str, int] = {}  # id -> its document's number in the dedup index
-    applied: Counter[str] = Counter()
     report = Report()
 
     small = len(first.head) < INLINE_BELOW
@@ -440,7 +435,6 @@ def run(
                     findings.append(duplicate_id(record["id"], doc.path, doc.line, used))
                     continue
                 seen_ids[record["id"]] = len(index)
-                applied.update(record["normalization"])
                 index.add(
                     record["id"], doc.path, doc.line, record["text_sha256"], record["url"], sig
                 )
@@ -458,7 +452,7 @@ def run(
     report.findings = sort_findings(config.apply(loose + findings))
     report.kept = int(dedup.keep.sum())
     report.dropped_duplicates = len(dedup.dropped)
-    return RunResult(report, dedup, dict(sorted(applied.items())))
+    return RunResult(report, dedup)
 
 
 class _peek:

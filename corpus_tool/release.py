@@ -23,8 +23,6 @@ from corpus_tool.engines import run
 from corpus_tool.findings import Report
 from corpus_tool.pipeline import Record, RunResult, decode_record
 
-DATE_FIELDS = ("published", "updated")
-
 
 @dataclass
 class BuildOutcome:

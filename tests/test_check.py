@@ -330,6 +330,11 @@ def test_json_report_equals_the_library_report(corpus: Corpus) -> None:
     corpus.write("a.txt", article(1))
     corpus.write("b.txt", b"\xff")
     report = run([corpus.dir], load_config(), jobs=1).report
+    assert report.flatten("code", "path", "line") == [
+        ("M007", "corpus/a.txt", 1),  # source
+        ("M007", "corpus/a.txt", 1),  # url
+        ("E001", "corpus/b.txt", 1),
+    ]
     result = invoke("check", "--format", "json")
     assert result.json() == json.loads(json.dumps(report.to_dict()))
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -368,7 +367,6 @@ def _collect(
     """The local engine's bookkeeping over the entries in corpus order."""
     findings: list[Finding] = []
     keep: list[bool] = []
-    applied: Counter[str] = Counter()
     members: dict[int, Member] = {}
     url_text: dict[int, str] = {}
     last = -1
@@ -393,7 +391,6 @@ def _collect(
                 findings.append(duplicate_id(doc_id, row["path"], row["line"], prior))
                 continue
             record = pickle.loads(row["record"])
-            applied.update(record["normalization"])
             keep.append(seq not in roots)
             if seq in needed:
                 members[seq] = _member(row, url_text, config.dedup)
@@ -406,7 +403,7 @@ def _collect(
     out.findings = sort_findings(config.apply(loose + findings + dedup_findings))
     out.kept = int(dedup.keep.sum())
     out.dropped_duplicates = len(dropped)
-    return RunResult(out, dedup, dict(sorted(applied.items())))
+    return RunResult(out, dedup)
 
 
 def _member(row: dict[str, Any], url_text: dict[int, str], cfg: DedupConfig) -> Member:

@@ -286,7 +286,7 @@ def hash_keys(digests: list[bytes] | bytes) -> np.ndarray:
 
 def url_key(url: str | None) -> int:
     """A 64-bit key of the canonical url; 0 without a url."""
-    return xxhash.xxh64_intdigest(_canonical_url(url).encode("utf-8")) if url else 0
+    return xxhash.xxh64_intdigest(canonical_url(url).encode("utf-8")) if url else 0
 
 
 def band_key(band: np.ndarray) -> np.ndarray:
@@ -427,7 +427,8 @@ def _describe(doc: Member, first: Member, cfg: DedupConfig) -> tuple[str, float,
     return "near", round(sim, 4), f"near-duplicate (Jaccard ~{sim:.2f} over {shingles}) of"
 
 
-def _canonical_url(url: str) -> str:
+def canonical_url(url: str) -> str:
+    """`https://www.Example.com/a/#x` -> `example.com/a`: the same page, however spelled."""
     url = url.strip()
     for prefix in ("https://", "http://"):
         if url.lower().startswith(prefix):
