@@ -7,6 +7,7 @@ import json
 import re
 from typing import Annotated, Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
@@ -54,6 +55,16 @@ class Document(BaseModel):
     normalization: list[str] = Field(
         default_factory=list, description="Codes of the normalizer rules that changed this text."
     )
+
+
+DOCUMENT_FIELDS: tuple[str, ...] = tuple(Document.model_fields)
+
+
+def json_line(record: dict[str, Any]) -> bytes:
+    """A Document dict as one JSONL line: keys in schema order, dates as ISO
+    strings, UTF-8, no spaces. The release's JSONL shards hold exactly these
+    lines, and the build's spill file too, so writing a record is a copy."""
+    return orjson.dumps({name: record[name] for name in DOCUMENT_FIELDS}) + b"\n"
 
 
 class Sidecar(BaseModel):

@@ -26,7 +26,7 @@ from corpus_tool import codes
 from corpus_tool.config import Config
 from corpus_tool.extract import Extracted, extract
 from corpus_tool.findings import Finding, Report, sort_findings
-from corpus_tool.models import ID_PATTERN, ID_RE, RECOMMENDED_FIELDS
+from corpus_tool.models import ID_PATTERN, ID_RE, RECOMMENDED_FIELDS, json_line
 from corpus_tool.normalize import Normalized, normalize, split_rules
 from corpus_tool.sources import Item, read_items
 from corpus_tool.validate.dedup import DedupIndex, DedupResult, canonical_url, signatures
@@ -288,11 +288,6 @@ def process_document(item: Item, config: Config) -> Processed:
 # -------------------------------------------------------------------- batches and workers
 
 
-def encode_record(record: Record) -> bytes:
-    """A record as one JSON line (dates as ISO strings): the spill format."""
-    return orjson.dumps(record) + b"\n"
-
-
 def decode_record(line: bytes) -> Record:
     record: Record = orjson.loads(line)
     for name in ("published", "updated"):
@@ -304,7 +299,7 @@ def decode_record(line: bytes) -> Record:
 # What a batch sends back besides findings, hashes and signatures:
 KEEP_TEXT = "records"  # whole records (a sink in this process wants them)
 DROP_TEXT = "none"  # no texts (check: the main process never needs them)
-SPILL_LINES = "lines"  # each record encoded as a spill line, by the worker
+SPILL_LINES = "lines"  # each record encoded by the worker as its release JSON line
 _WORKER_CONFIG: Config | None = None
 _WORKER_OUTPUT = KEEP_TEXT
 
@@ -334,7 +329,7 @@ def process_batch(
     docs = [process_document(item, config) for item in items]
     records = [d.record for d in docs if d.record is not None]
     sigs = signatures([r["text"] for r in records], config.dedup) if config.dedup.near else None
-    lines = [encode_record(r) for r in records] if output == SPILL_LINES else None
+    lines = [json_line(r) for r in records] if output == SPILL_LINES else None
     if output != KEEP_TEXT:
         for record in records:
             record["text"] = ""
@@ -386,7 +381,7 @@ def run(
 ) -> RunResult:
     """Check the corpus at `paths`; hand every record to `sink` in corpus order.
 
-    Or, with `spill`, write every record to it as an `encode_record` line (the
+    Or, with `spill`, write every record to it as a `json_line` (the
     workers encode them). `progress(documents)` is called after each batch. The
     records passed to `sink` or `spill` line up one to one with `result.dedup.keep`.
     """

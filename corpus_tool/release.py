@@ -2,16 +2,15 @@
 
 The pipeline streams records in corpus order while the dedup index only learns
 at the end which of them to drop. So records go to a spill file beside the
-release first (compact JSON lines, never all in memory), and are written to
-the release in a second, filtering pass. A corpus with error findings never
-reaches the second pass: nothing is written.
+release first, as the workers encoded them (release JSON lines, never all in
+memory), and are copied to the release in a second, filtering pass. A corpus
+with error findings never reaches the second pass: nothing is written.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import Literal, cast
 from corpus_tool.config import Config
 from corpus_tool.engines import run
 from corpus_tool.findings import Report
-from corpus_tool.pipeline import Record, RunResult, decode_record
+from corpus_tool.pipeline import RunResult, decode_record
 
 
 @dataclass
@@ -42,8 +41,9 @@ def spilled_run(
     progress: Callable[[int], None] | None = None,
     engine: str = "local",
     address: str | None = None,
-) -> Iterator[tuple[RunResult, Callable[[], Iterator[Record]]]]:
-    """Run the pipeline; yield its result and a reader of the records it keeps."""
+) -> Iterator[tuple[RunResult, Callable[[], Iterator[bytes]]]]:
+    """Run the pipeline; yield its result and a reader of the records it keeps
+    (as `json_line` bytes)."""
     spill_dir.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=".tmp-spill-", suffix=".jsonl", dir=spill_dir)
     spill_path = Path(name)
@@ -59,13 +59,13 @@ def spilled_run(
                 spill=spill,
             )
 
-        def kept() -> Iterator[Record]:
+        def kept() -> Iterator[bytes]:
             assert result.dedup is not None
             keep = result.dedup.keep
             with spill_path.open("rb") as stream:
                 for flag, line in zip(keep, stream, strict=True):
                     if flag:
-                        yield decode_record(line)
+                        yield line
 
         yield result, kept
     finally:
@@ -101,15 +101,11 @@ def build_release(
         commit, timestamp = release_timestamp(config.root, paths)
         previous = previous_release(out, config.name, version)
         writer = ReleaseWriter(out, config.name, version, config)
-        applied: Counter[str] = Counter()
         try:
-            for record in kept():
-                applied.update(record["normalization"])
-                writer.write(record)
+            writer.write_lines(kept())
             assert result.dedup is not None
             done = writer.finish(
                 dropped=result.dedup.dropped,
-                normalization_counts=dict(sorted(applied.items())),
                 source_commit=commit,
                 timestamp=timestamp,
                 previous=previous,
@@ -161,7 +157,7 @@ def diff_against(
             raise ConfigError(
                 f"{new}: the corpus has error findings; run `corpus-tool check {new}`"
             )
-        changes = diff_records(read_release_records(old), kept())
+        changes = diff_records(read_release_records(old), map(decode_record, kept()))
         return render_diff(changes, _fmt(fmt), schema_changed=schema_changed)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -136,15 +137,15 @@ def test_killed_build_leaves_nothing_under_the_final_name(corpus: Corpus) -> Non
         """
         import os, sys
         from corpus_tool.package import writer
-        real = writer.ReleaseWriter.write
-        count = 0
-        def dying_write(self, record):
-            global count
-            count += 1
-            real(self, record)
-            if count == 10:
-                os._exit(9)  # killed mid-write: no cleanup runs
-        writer.ReleaseWriter.write = dying_write
+        real = writer.ReleaseWriter.write_lines
+        def dying_write_lines(self, lines):
+            def counted():
+                for n, line in enumerate(lines, start=1):
+                    yield line
+                    if n == 10:
+                        os._exit(9)  # killed mid-write: no cleanup runs
+            real(self, counted())
+        writer.ReleaseWriter.write_lines = dying_write_lines
         from corpus_tool.cli import main
         sys.argv = ["corpus-tool", "build", "--version", "1.0.0", "--quiet"]
         main()
@@ -209,6 +210,8 @@ def test_committed_seeds_release_is_reproduced(
     monkeypatch.chdir(ROOT)
     version = release.name.removeprefix("seeds-")
     out = tmp_path / "dist"
+    for earlier in committed[:-1]:  # the changelog names the release before it
+        shutil.copytree(earlier, out / earlier.name)
     result = invoke("build", "seeds", "--version", version, "--out", str(out), "--quiet")
     assert result.exit_code == 0, result.stderr
     fresh, old = files_of(out / release.name), files_of(release)

@@ -47,10 +47,10 @@ def run(
     require(engine, address)
     if engine == "ray":
         from corpus_tool.engines.ray_engine import run_ray
-        from corpus_tool.pipeline import encode_record
+        from corpus_tool.models import json_line
 
         if spill is not None:  # records reach the driver whole: encode them here
-            sink = _spill_sink(spill, encode_record)
+            sink = _spill_sink(spill, json_line)
 
         return run_ray(
             paths, config, address=address, jobs=jobs, sink=sink, progress=progress, cwd=cwd

@@ -117,11 +117,6 @@ def check_record(record: Mapping[str, Any]) -> None:
             )
 
 
-def json_line(record: Mapping[str, Any]) -> bytes:
-    """One JSONL line: keys in Document order, dates as ISO strings, UTF-8, no spaces."""
-    return orjson.dumps({name: record[name] for name in FIELD_NAMES}) + b"\n"
-
-
 def comparable(record: Mapping[str, Any]) -> dict[str, Any]:
     """A record with dates as ISO strings, in Document order: equal across formats."""
     return {
@@ -131,10 +126,36 @@ def comparable(record: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def columns(records: list[dict[str, Any]]) -> pa.RecordBatch:
-    """The records as one Arrow batch with the release schema."""
-    arrays = [pa.array([r[spec.name] for r in records], type=spec.arrow.type) for spec in FIELDS]
-    return pa.RecordBatch.from_arrays(arrays, schema=ARROW_SCHEMA)
+# Arrow's JSON reader cannot read a date from a string: dates are read as
+# strings, then cast to date32 with the rest of the schema.
+_READ_SCHEMA = pa.schema(
+    [pa.field(f.name, pa.string()) if f.kind == "date" else f.arrow for f in FIELDS]
+)
+MIN_BLOCK_BYTES = 1 << 20
+
+
+def parse_lines(chunk: bytes, longest: int) -> pa.RecordBatch:
+    """`json_line` records, joined, as one Arrow batch with the release schema.
+
+    Arrow's JSON reader parses them in C++ and releases the GIL, so this runs on
+    a thread beside the gzip and Parquet encoders. `longest` is the length of
+    the longest line: a block must hold a whole line.
+    """
+    from pyarrow import json as pa_json
+
+    table = pa_json.read_json(
+        pa.py_buffer(chunk),
+        read_options=pa_json.ReadOptions(
+            use_threads=False, block_size=max(MIN_BLOCK_BYTES, longest + 1)
+        ),
+        parse_options=pa_json.ParseOptions(
+            explicit_schema=_READ_SCHEMA, unexpected_field_behavior="error"
+        ),
+    )
+    batches = table.cast(ARROW_SCHEMA).combine_chunks().to_batches()
+    if len(batches) != 1:
+        raise ValueError(f"expected one batch of records, got {len(batches)}")
+    return batches[0]
 
 
 def iter_json_lines(lines: Iterator[bytes]) -> Iterator[dict[str, Any]]:

@@ -9,6 +9,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 import corpus_tool
 from corpus_tool.config import Config
 from corpus_tool.models import SCHEMA_VERSION
@@ -18,7 +21,7 @@ from corpus_tool.package.files import MANIFEST, json_text, sha256_file
 MANIFEST_VERSION = 1  # layout of manifest.json itself
 UNKNOWN = "unknown"  # the count key for a missing source or date
 # Libraries whose version decides the bytes of the data files.
-WRITERS = ("pyarrow", "orjson", "huggingface_hub")
+WRITERS = ("pyarrow", "orjson", "isal", "huggingface_hub")
 # Manifest keys that describe how and when a release was built rather than what it
 # holds; rebuilding a version from a later commit with equal content is "up to date".
 PROVENANCE_KEYS = ("tool_version", "source_commit", "timestamp", "writers")
@@ -54,12 +57,23 @@ class Counts:
     by_month: Counter[str] = field(default_factory=Counter)
     by_language: Counter[str] = field(default_factory=Counter)
 
-    def add(self, record: dict[str, Any]) -> None:
-        self.records += 1
-        self.by_source[record["source"] or UNKNOWN] += 1
-        published = record["published"]
-        self.by_month[published.strftime("%Y-%m") if published else UNKNOWN] += 1
-        self.by_language[record["language"]] += 1
+    normalization: Counter[str] = field(default_factory=Counter)  # rule code -> records
+
+    def add_batch(self, batch: pa.RecordBatch) -> None:
+        """Count a batch of release records (Arrow's value counts, not a loop per record)."""
+        self.records += batch.num_rows
+        self.arrow_bytes += batch.nbytes
+        _count(self.by_source, batch.column("source"), str)
+        _count(self.by_month, batch.column("published"), lambda day: day.strftime("%Y-%m"))
+        _count(self.by_language, batch.column("language"), str)
+        _count(self.normalization, pc.list_flatten(batch.column("normalization")), str)
+
+
+def _count(counter: Counter[str], column: pa.Array, key: Any) -> None:
+    """Add the values of `column` to `counter` under `key(value)`; nulls under UNKNOWN."""
+    for entry in pc.value_counts(column).to_pylist():
+        value = entry["values"]
+        counter[UNKNOWN if value is None else key(value)] += entry["counts"]
 
 
 @dataclass

@@ -1,7 +1,10 @@
 """Write a release: Parquet and gzip JSONL shards, then the metadata, then one rename.
 
-Records stream in through `ReleaseWriter.write` and go straight to the current
-shard; only one Parquet row group (`config.row_group_rows` records) is buffered.
+Records stream in through `ReleaseWriter.write_lines` as release JSON lines
+(`json_line`; `write` takes a record dict) and go straight to the current
+shard; only a few row groups (`config.row_group_rows` records) are in memory.
+Each row group's lines are gzip-compressed (the JSONL shard) and parsed into
+Arrow (the Parquet shard) on threads: both release the GIL.
 Everything is written under `out/.tmp-<name>-<version>-<random>` and `finish`
 renames that folder to `out/<name>-<version>` in one step, so the final name only
 ever holds a complete release. A build that dies leaves its `.tmp-*` folder
@@ -23,18 +26,21 @@ import shutil
 import subprocess
 import tempfile
 from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpus_tool.config import Config
+from corpus_tool.models import json_line
 from corpus_tool.package.card import render_card
 from corpus_tool.package.croissant import render_croissant
 from corpus_tool.package.diff import diff_releases, render_diff, suggest_bump
-from corpus_tool.package.fields import ARROW_SCHEMA, check_record, columns, json_line
+from corpus_tool.package.fields import ARROW_SCHEMA, check_record, parse_lines
 from corpus_tool.package.files import (
     CARD,
     CHANGELOG,
@@ -59,7 +65,7 @@ from corpus_tool.package.manifest import (
 )
 from corpus_tool.package.version import parse_version
 
-JSONL_THREADS = 2  # gzip members compressed at once
+ENCODER_THREADS = 2  # row groups compressed and parsed at once
 ZSTD_LEVEL = 3  # fixed: the level is part of the bytes; zstd's default, 4x faster than 9
 DATA_PAGE_BYTES = 1 << 20  # pyarrow's default, pinned so a new default cannot change the bytes
 PARTIAL = ".partial"  # suffix of a shard until `finish` knows the shard count
@@ -117,14 +123,14 @@ class ReleaseWriter:
         (self.tmp / JSONL_DIR).mkdir()
         self.counts = Counts()
         self._shard_rows: list[int] = []  # rows of each shard opened so far
-        self._buffer: list[dict[str, Any]] = []
+        self._buffer: list[bytes] = []  # JSON lines of the row group being filled
         self._parquet: pq.ParquetWriter | None = None
         self._raw: IO[bytes] | None = None
         # Each row group's JSONL is one gzip member (a multi-member gzip file is
-        # plain gzip to every reader), compressed on threads beside the Parquet
-        # encoding (zlib and pyarrow release the GIL) and written in order.
-        self._compressor = ThreadPoolExecutor(JSONL_THREADS, thread_name_prefix="jsonl-gzip")
-        self._pending: deque[Future[bytes]] = deque()
+        # plain gzip to every reader) and one Parquet row group; both are encoded
+        # on threads and written in order.
+        self._encoders = ThreadPoolExecutor(ENCODER_THREADS, thread_name_prefix="release-encode")
+        self._pending: deque[tuple[Future[bytes], Future[pa.RecordBatch]]] = deque()
         self._done = False
 
     # -- shards ------------------------------------------------------------------
@@ -150,30 +156,36 @@ class ReleaseWriter:
         )
         self._raw = jsonl_path.open("wb")
 
-    def _write_jsonl(self, keep_in_flight: int = 0) -> None:
-        """Write finished gzip members in order until at most `keep_in_flight` are pending."""
+    def _write_encoded(self, keep_in_flight: int = 0) -> None:
+        """Write encoded row groups in order until at most `keep_in_flight` are pending."""
         while len(self._pending) > keep_in_flight:
-            member = self._pending.popleft().result()  # re-raises a compression error
-            assert self._raw is not None
-            self._raw.write(member)
+            member, parsed = self._pending.popleft()
+            batch = parsed.result()  # re-raises an encoding error
+            assert self._raw is not None and self._parquet is not None
+            self._raw.write(member.result())
+            self._parquet.write_batch(batch, row_group_size=self.config.row_group_rows)
+            self.counts.add_batch(batch)
 
     def _flush_row_group(self) -> None:
         if self._buffer and self._parquet is not None:
-            chunk = b"".join(map(json_line, self._buffer))
-            self._write_jsonl(keep_in_flight=JSONL_THREADS)  # bounded memory
-            self._pending.append(self._compressor.submit(gzip_member, chunk))
-            batch = columns(self._buffer)
-            self.counts.arrow_bytes += batch.nbytes
-            self._parquet.write_batch(batch, row_group_size=self.config.row_group_rows)
+            chunk = b"".join(self._buffer)
+            longest = max(map(len, self._buffer))
+            self._write_encoded(keep_in_flight=ENCODER_THREADS)  # bounded memory
+            self._pending.append(
+                (
+                    self._encoders.submit(gzip_member, chunk),
+                    self._encoders.submit(parse_lines, chunk, longest),
+                )
+            )
         self._buffer = []
 
     def _close_shard(self) -> None:
         if self._parquet is None:
             return
         self._flush_row_group()
+        self._write_encoded()
         self._parquet.close()
         self._parquet = None
-        self._write_jsonl()
         assert self._raw is not None
         if self._shard_rows[-1] == 0:
             self._raw.write(gzip_member(b""))  # an empty shard is still a gzip file
@@ -184,17 +196,23 @@ class ReleaseWriter:
 
     def write(self, record: dict[str, Any]) -> None:
         """Append one record (a Document dict) to the release, in corpus order."""
+        check_record(record)
+        self.write_lines([json_line(record)])
+
+    def write_lines(self, lines: Iterable[bytes]) -> None:
+        """Append records given as `json_line` bytes, in corpus order: the fast path,
+        which builds no Python object per record."""
         if self._done:
             raise RuntimeError("the release writer is finished or aborted")
-        check_record(record)
-        if self._parquet is None or self._shard_rows[-1] >= self.config.shard_rows:
-            self._close_shard()
-            self._open_shard()
-        self._buffer.append(record)
-        self._shard_rows[-1] += 1
-        self.counts.add(record)
-        if len(self._buffer) >= self.config.row_group_rows:
-            self._flush_row_group()
+        rows, group, shard = self._shard_rows, self.config.row_group_rows, self.config.shard_rows
+        for line in lines:
+            if self._parquet is None or rows[-1] >= shard:
+                self._close_shard()
+                self._open_shard()
+            self._buffer.append(line)
+            rows[-1] += 1
+            if len(self._buffer) >= group:
+                self._flush_row_group()
 
     def _name_shards(self) -> list[FileEntry]:
         """Rename the partial shards to `train-0000i-of-0000N`; their file entries."""
@@ -218,7 +236,6 @@ class ReleaseWriter:
         self,
         *,
         dropped: list[dict[str, Any]],
-        normalization_counts: dict[str, int],
         source_commit: str | None,
         timestamp: int | None,
         previous: Path | None,
@@ -239,7 +256,7 @@ class ReleaseWriter:
                 self.counts,
                 data_files,
                 dropped,
-                dict(normalization_counts),
+                dict(self.counts.normalization),
             )
             metadata = {
                 CARD: render_card(info),
@@ -306,9 +323,10 @@ class ReleaseWriter:
     def abort(self) -> None:
         """Close the shards and remove the temporary folder; the final name is untouched."""
         self._done = True
-        for pending in self._pending:
-            pending.cancel()
-        self._compressor.shutdown(wait=True)
+        for futures in self._pending:
+            for future in futures:
+                future.cancel()
+        self._encoders.shutdown(wait=True)
         self._pending.clear()
         for closer in (self._parquet, self._raw):
             try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import io
 import zlib
 from collections.abc import Iterator
@@ -17,7 +16,9 @@ from corpus_tool.sources import Item
 def _open_jsonl(path: Path) -> IO[bytes]:
     name = path.name
     if name.endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
+        from isal import igzip  # ISA-L: a gzip reader several times faster than zlib's
+
+        return igzip.open(path, "rb")
     if name.endswith(".zst"):
         import zstandard
 
