@@ -32,15 +32,22 @@ def _clean(part: str) -> str:
     return line_endings(unicode_cleanup(part))
 
 
-def extract(text: str) -> Extracted:
+def _as_is(part: str) -> str:
+    return part
+
+
+def extract(text: str, *, clean: bool = True) -> Extracted:
     """Read title, authors, published/updated dates and URL from raw decoded text.
 
-    Never raises: a date that names no real day (`2/30/2023`) gives None.
+    `clean=False` says the text has been through the unicode and line-ending
+    rules (N101, N102) already, as in the pipeline. Never raises: a date that
+    names no real day (`2/30/2023`) gives None.
     """
     # Only the first and last lines matter: clean those, not the whole text.
-    head = _clean("\n".join(text.split("\n", HEAD_LINES)[:HEAD_LINES])).split("\n")[:HEAD_LINES]
+    tidy = _clean if clean else _as_is
+    head = tidy("\n".join(text.split("\n", HEAD_LINES)[:HEAD_LINES])).split("\n")[:HEAD_LINES]
     header = parse_header(head)
-    tail = _clean("\n".join(text.rsplit("\n", TAIL_LINES)[-TAIL_LINES:])).split("\n")
+    tail = tidy("\n".join(text.rsplit("\n", TAIL_LINES)[-TAIL_LINES:])).split("\n")
     footer = parse_footer(tail[-TAIL_LINES:])
     title = header.title
     if title is not None:

@@ -239,7 +239,8 @@ def process_document(item: Item, config: Config) -> Processed:
     early = normalize(text, enabled=config.enabled, rules=_EARLY_RULES)
     late = normalize(early.text, enabled=config.enabled, rules=_LATE_RULES)
     normalized = Normalized(late.text, early.applied + late.applied)
-    merged, conflicts = merge_metadata(meta, extract(early.text), where)
+    cleaned = config.enabled("N101") and config.enabled("N102")
+    merged, conflicts = merge_metadata(meta, extract(early.text, clean=not cleaned), where)
     findings.extend(conflicts)
     if not normalized.text.strip():
         findings.append(
