@@ -11,6 +11,7 @@ finding that names the kept one.
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,21 +42,29 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _U64(31))
 
 
-def word_hashes(text: str) -> np.ndarray:
-    """64-bit hashes of the lower-cased whitespace-separated words of `text`.
+def word_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of the lower-cased whitespace-separated words of `texts`.
 
-    A polynomial hash over the UTF-8 bytes computed with prefix sums, so no
-    Python string is built per word.
+    Returns the hashes of all texts' words in one array, and the offsets where
+    each text's words begin (one more than there are texts). A polynomial hash
+    over the UTF-8 bytes computed with prefix sums, over the whole batch at once:
+    no Python string is built per word, and numpy is called a few times per
+    batch rather than per text. A word's hash does not depend on where it is.
     """
-    data = np.frombuffer(text.lower().encode("utf-8"), dtype=np.uint8)
+    encoded = [t.lower().encode("utf-8") for t in texts]
+    # A line feed between texts is whitespace: no word spans two texts.
+    data = np.frombuffer(b"\n".join(encoded), dtype=np.uint8)
+    sizes = np.fromiter((len(e) + 1 for e in encoded), dtype=np.int64, count=len(encoded))
+    text_starts = np.cumsum(sizes) - sizes
     if data.size == 0:
-        return np.empty(0, dtype=_U64)
+        return np.empty(0, dtype=_U64), np.zeros(len(texts) + 1, dtype=np.int64)
     space = _WHITESPACE[data]
     edges = np.diff(np.concatenate(([True], space, [True])).astype(np.int8))
     starts = np.flatnonzero(edges == -1)
     ends = np.flatnonzero(edges == 1)  # exclusive
+    offsets = np.append(np.searchsorted(starts, text_starts), starts.size)
     if starts.size == 0:
-        return np.empty(0, dtype=_U64)
+        return np.empty(0, dtype=_U64), offsets
     powers, inv_powers = _power_tables(data.size)
     with np.errstate(over="ignore"):
         # h(word) = sum c[j] * P^(end-1-j) = P^(end-1) * (prefix[end-1] - prefix[start-1])
@@ -63,7 +72,7 @@ def word_hashes(text: str) -> np.ndarray:
         prefix = np.cumsum((data + _U64(1)) * inv_powers[: data.size], dtype=_U64)
         before = np.where(starts > 0, prefix[starts - 1], _U64(0))
         raw = (prefix[ends - 1] - before) * powers[ends - 1]
-        return _mix(raw + (ends - starts).astype(_U64))
+        return _mix(raw + (ends - starts).astype(_U64)), offsets
 
 
 _POWERS: list[np.ndarray] = []
@@ -85,19 +94,32 @@ def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POWERS[0], _POWERS[1]
 
 
-def shingle_hashes(text: str, k: int) -> np.ndarray:
-    """Hashes of every run of `k` consecutive words (the whole text if shorter)."""
-    words = word_hashes(text)
-    if words.size == 0:
-        return words
-    if words.size < k:
-        k = int(words.size)
+def _windows(words: np.ndarray, k: int) -> np.ndarray:
+    """Unmixed hashes of every run of `k` consecutive words (`words.size >= k`)."""
     count = words.size - k + 1
     with np.errstate(over="ignore"):
         acc = words[:count].copy()
         for j in range(1, k):
             acc = acc * _P + words[j : j + count]
-        return _mix(acc)
+    return acc
+
+
+def shingle_hashes(texts: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of every run of `k` consecutive words of each text (the whole text
+    if shorter), all in one array, and the offsets where each text's begin."""
+    words, offsets = word_hashes(texts)
+    runs = _windows(words, k) if words.size >= k else words[:0]
+    parts = []
+    for a, b in itertools.pairwise(offsets.tolist()):
+        if b - a >= k:
+            parts.append(runs[a : b - k + 1])  # the runs inside this text only
+        elif b > a:
+            parts.append(_windows(words[a:b], b - a))  # a short text: one shingle
+        else:
+            parts.append(words[:0])
+    sizes = np.fromiter((part.size for part in parts), dtype=np.int64, count=len(parts))
+    flat = _mix(np.concatenate(parts)) if parts else np.empty(0, dtype=_U64)
+    return flat, np.concatenate(([0], np.cumsum(sizes)))
 
 
 def signatures(texts: list[str], cfg: DedupConfig) -> np.ndarray:
@@ -106,11 +128,10 @@ def signatures(texts: list[str], cfg: DedupConfig) -> np.ndarray:
 
     if not texts:
         return np.empty((0, cfg.num_perm), dtype=np.uint32)
-    parts = [shingle_hashes(t, cfg.shingle) for t in texts]
-    offsets = np.zeros(len(parts) + 1, dtype=_U64)
-    offsets[1:] = np.cumsum([p.size for p in parts])
-    flat = np.concatenate(parts) if parts else np.empty(0, _U64)
-    matrix = RMinHash.digest_matrix_from_flat_token_hashes(flat, offsets, cfg.num_perm, cfg.seed)
+    flat, offsets = shingle_hashes(texts, cfg.shingle)
+    matrix = RMinHash.digest_matrix_from_flat_token_hashes(
+        flat, offsets.astype(_U64), cfg.num_perm, cfg.seed
+    )
     return np.asarray(matrix.to_rows(), dtype=np.uint32).reshape(len(texts), cfg.num_perm)
 
 
