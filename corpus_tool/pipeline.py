@@ -299,8 +299,9 @@ def decode_record(line: bytes) -> Record:
 
 # What a batch sends back besides findings, hashes and signatures:
 KEEP_TEXT = "records"  # whole records (a sink in this process wants them)
-DROP_TEXT = "none"  # no texts (check: the main process never needs them)
+DROP_TEXT = "none"  # of each record only INDEXED_FIELDS (check: no texts)
 SPILL_LINES = "lines"  # each record encoded by the worker as its release JSON line
+INDEXED_FIELDS = ("id", "text_sha256", "url")  # what the corpus-wide checks read
 _WORKER_CONFIG: Config | None = None
 _WORKER_OUTPUT = KEEP_TEXT
 
@@ -332,8 +333,9 @@ def process_batch(
     sigs = signatures([r["text"] for r in records], config.dedup) if config.dedup.near else None
     lines = [json_line(r) for r in records] if output == SPILL_LINES else None
     if output != KEEP_TEXT:
-        for record in records:
-            record["text"] = ""
+        for doc in docs:
+            if doc.record is not None:
+                doc.record = {name: doc.record[name] for name in INDEXED_FIELDS}
     return BatchResult(docs, sigs, lines)
 
 
