@@ -7,7 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus_tool.config import DedupConfig
-from corpus_tool.validate.dedup import shingle_hashes, signatures, similar, word_hashes
+from corpus_tool.validate.dedup import (
+    shingle_hashes,
+    signatures,
+    similar,
+    unique_pairs,
+    word_hashes,
+)
 
 CFG = DedupConfig()
 words = st.sampled_from(["Baku", "peace", "ΟΔΟΣ", "café", "naïve", "a", "the", "Zu\u0308rich"])
@@ -52,3 +58,11 @@ def test_near_and_far_texts() -> None:
     sigs = signatures([base, near, far], CFG)
     assert similar(sigs[0], sigs[1:2], CFG.threshold).tolist() == [True]
     assert similar(sigs[0], sigs[2:3], CFG.threshold).tolist() == [False]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)), max_size=40))
+def test_unique_pairs_equals_numpy_unique_rows(rows: list[tuple[int, int]]) -> None:
+    pairs = np.array(rows, dtype=np.int64).reshape(-1, 2)
+    expected = np.unique(pairs, axis=0) if rows else pairs
+    assert np.array_equal(unique_pairs(pairs), expected)
