@@ -205,6 +205,36 @@ def test_pyarrow_polars_duckdb_read_the_shards(release: Path) -> None:
     assert dict(rows)["doc-001"] == dt.date(2023, 2, 2)
 
 
+def test_long_and_unusual_texts_survive_both_formats(tmp_path: Path) -> None:
+    """Records reach Parquet through Arrow's JSON reader: a line longer than its
+    default block, escapes and every kind of character come out as they went in."""
+    odd = 'tab\there "quoted" \\ back\u2028sep \u0000nul \U0001f600 ΟΔΟΣ Zu\u0308rich\n'
+    records = [
+        make_record(0, text="long " * 700_000),  # 3.5 MB on one JSON line
+        make_record(1, text=odd * 3),
+        make_record(2),
+    ]
+    release = build(tmp_path, records=records).path
+    expected = [comparable(r) for r in records]
+    assert list(read_release_records(release)) == expected
+    table = pq.read_table(release / "data")
+    assert [comparable(row) for row in table.to_pylist()] == expected
+    assert verify_release(release) == []
+
+
+def test_counts_match_the_records(release: Path) -> None:
+    import json
+    from collections import Counter
+
+    counts = json.loads((release / "manifest.json").read_text())["counts"]
+    months = Counter(
+        r["published"].strftime("%Y-%m") if r["published"] else "unknown" for r in RECORDS
+    )
+    assert counts["by_month"] == dict(sorted(months.items()))
+    assert counts["by_language"] == {"en": 8, "fr": 2}
+    assert counts["normalization"] == {"N101": 6, "N120": 3, "N999": 1}
+
+
 def test_empty_release_has_one_empty_shard(tmp_path: Path) -> None:
     result = build(tmp_path, records=[])
     assert result.records == 0
