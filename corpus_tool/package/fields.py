@@ -131,23 +131,25 @@ def comparable(record: Mapping[str, Any]) -> dict[str, Any]:
 _READ_SCHEMA = pa.schema(
     [pa.field(f.name, pa.string()) if f.kind == "date" else f.arrow for f in FIELDS]
 )
-MIN_BLOCK_BYTES = 1 << 20
+MAX_BLOCK_BYTES = (1 << 31) - 1  # Arrow's JSON block size is a 32-bit int
 
 
-def parse_lines(chunk: bytes, longest: int) -> pa.RecordBatch:
+def parse_lines(chunk: bytes | bytearray, longest: int) -> pa.RecordBatch:
     """`json_line` records, joined, as one Arrow batch with the release schema.
 
     Arrow's JSON reader parses them in C++ and releases the GIL, so this runs on
-    a thread beside the gzip and Parquet encoders. `longest` is the length of
-    the longest line: a block must hold a whole line.
+    a thread beside the gzip and Parquet encoders. The chunk is read as one
+    block when it can be (one set of arrays, no copy to combine them); `longest`
+    is the length of the longest line, which a block must hold whole.
     """
     from pyarrow import json as pa_json
 
+    block = min(len(chunk) + 1, MAX_BLOCK_BYTES)
+    if longest >= block:
+        raise ValueError(f"a record of {longest:,} bytes is over Arrow's JSON block limit")
     table = pa_json.read_json(
         pa.py_buffer(chunk),
-        read_options=pa_json.ReadOptions(
-            use_threads=False, block_size=max(MIN_BLOCK_BYTES, longest + 1)
-        ),
+        read_options=pa_json.ReadOptions(use_threads=False, block_size=block),
         parse_options=pa_json.ParseOptions(
             explicit_schema=_READ_SCHEMA, unexpected_field_behavior="error"
         ),

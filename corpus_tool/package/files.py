@@ -67,7 +67,7 @@ def write_text(path: Path, text: str) -> None:
         os.fsync(f.fileno())
 
 
-def gzip_member(data: bytes) -> bytes:
+def gzip_member(data: bytes | bytearray) -> bytes:
     """One gzip member whose header holds no name and no time: equal input, equal bytes."""
     return igzip.compress(data, GZIP_LEVEL, mtime=0)
 

@@ -65,7 +65,8 @@ from corpus_tool.package.manifest import (
 )
 from corpus_tool.package.version import parse_version
 
-ENCODER_THREADS = 2  # row groups compressed and parsed at once
+ENCODER_THREADS = 2  # a row group's gzip and Arrow encodings run side by side
+IN_FLIGHT = 1  # row groups left encoding while the next one fills
 ZSTD_LEVEL = 3  # fixed: the level is part of the bytes; zstd's default, 4x faster than 9
 DATA_PAGE_BYTES = 1 << 20  # pyarrow's default, pinned so a new default cannot change the bytes
 PARTIAL = ".partial"  # suffix of a shard until `finish` knows the shard count
@@ -123,7 +124,9 @@ class ReleaseWriter:
         (self.tmp / JSONL_DIR).mkdir()
         self.counts = Counts()
         self._shard_rows: list[int] = []  # rows of each shard opened so far
-        self._buffer: list[bytes] = []  # JSON lines of the row group being filled
+        self._chunk = bytearray()  # JSON lines of the row group being filled
+        self._chunk_rows = 0
+        self._longest = 0  # the longest line in `_chunk`
         self._parquet: pq.ParquetWriter | None = None
         self._raw: IO[bytes] | None = None
         # Each row group's JSONL is one gzip member (a multi-member gzip file is
@@ -167,17 +170,16 @@ class ReleaseWriter:
             self.counts.add_batch(batch)
 
     def _flush_row_group(self) -> None:
-        if self._buffer and self._parquet is not None:
-            chunk = b"".join(self._buffer)
-            longest = max(map(len, self._buffer))
-            self._write_encoded(keep_in_flight=ENCODER_THREADS)  # bounded memory
+        if self._chunk_rows and self._parquet is not None:
+            chunk, longest = self._chunk, self._longest  # handed over to the encoders
             self._pending.append(
                 (
                     self._encoders.submit(gzip_member, chunk),
                     self._encoders.submit(parse_lines, chunk, longest),
                 )
             )
-        self._buffer = []
+            self._write_encoded(keep_in_flight=IN_FLIGHT)  # bounded memory
+        self._chunk, self._chunk_rows, self._longest = bytearray(), 0, 0
 
     def _close_shard(self) -> None:
         if self._parquet is None:
@@ -209,9 +211,11 @@ class ReleaseWriter:
             if self._parquet is None or rows[-1] >= shard:
                 self._close_shard()
                 self._open_shard()
-            self._buffer.append(line)
+            self._chunk += line
+            self._longest = max(self._longest, len(line))
+            self._chunk_rows += 1
             rows[-1] += 1
-            if len(self._buffer) >= group:
+            if self._chunk_rows >= group:
                 self._flush_row_group()
 
     def _name_shards(self) -> list[FileEntry]:
@@ -335,7 +339,7 @@ class ReleaseWriter:
             except Exception:
                 pass
         self._parquet = self._raw = None
-        self._buffer = []
+        self._chunk = bytearray()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def __enter__(self) -> ReleaseWriter:
