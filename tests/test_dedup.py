@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from corpus_tool.config import DedupConfig
 from corpus_tool.validate.dedup import (
+    cluster,
     shingle_hashes,
     signatures,
     similar,
@@ -66,3 +67,39 @@ def test_unique_pairs_equals_numpy_unique_rows(rows: list[tuple[int, int]]) -> N
     pairs = np.array(rows, dtype=np.int64).reshape(-1, 2)
     expected = np.unique(pairs, axis=0) if rows else pairs
     assert np.array_equal(unique_pairs(pairs), expected)
+
+
+def _reference_cluster(pairs: list[tuple[int, int]]) -> dict[int, int]:
+    """Every member of a component but its smallest -> the smallest, by search."""
+    neighbours: dict[int, set[int]] = {}
+    for i, j in pairs:
+        neighbours.setdefault(i, set()).add(j)
+        neighbours.setdefault(j, set()).add(i)
+    out, seen = {}, set()
+    for start in sorted(neighbours):
+        if start in seen:
+            continue
+        component, todo = {start}, [start]
+        while todo:
+            for k in neighbours[todo.pop()] - component:
+                component.add(k)
+                todo.append(k)
+        seen |= component
+        out.update({k: start for k in component if k != start})
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 60)), max_size=80))
+def test_cluster_maps_each_member_to_the_first_of_its_component(
+    rows: list[tuple[int, int]],
+) -> None:
+    pairs = [(min(i, j), max(i, j)) for i, j in rows if i != j]
+    half = len(pairs) // 2
+    chunks = [np.array(pairs[:half], dtype=np.int64), np.array(pairs[half:], dtype=np.int64)]
+    assert cluster(chunks) == _reference_cluster(pairs)
+
+
+def test_cluster_follows_long_chains() -> None:
+    chain = np.array([(i, i + 1) for i in range(5000)][::-1], dtype=np.int64)
+    assert cluster([chain]) == {i: 0 for i in range(1, 5001)}

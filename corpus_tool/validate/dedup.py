@@ -336,6 +336,9 @@ def similar(a: np.ndarray, b: np.ndarray, threshold: float) -> np.ndarray:
     return np.asarray((a == b).mean(axis=1) >= threshold)
 
 
+MAX_HELD_PAIRS = 4_000_000  # candidate pairs (64 MB) held before merging repeats
+
+
 def near_pairs(sigs: np.ndarray | SignatureStore, cfg: DedupConfig) -> np.ndarray:
     """Verified near-duplicate pairs: candidates share a band key, then pass `similar`.
 
@@ -343,12 +346,17 @@ def near_pairs(sigs: np.ndarray | SignatureStore, cfg: DedupConfig) -> np.ndarra
     """
     store = sigs if isinstance(sigs, SignatureStore) else None
     rows = cfg.num_perm // cfg.bands
-    candidates = []
+    found: list[np.ndarray] = []
+    held = 0
     for b in range(cfg.bands):
         start, stop = b * rows, (b + 1) * rows
         slab = store.columns(start, stop) if store else np.asarray(sigs)[:, start:stop]
-        candidates.append(key_pairs(band_key(slab)))
-    pairs = unique_pairs(np.concatenate(candidates))
+        found.append(key_pairs(band_key(slab)))
+        held += len(found[-1])
+        if held > MAX_HELD_PAIRS:  # duplicates meet in most bands: merging shrinks them
+            found = [unique_pairs(np.concatenate(found))]
+            held = len(found[0])
+    pairs = unique_pairs(np.concatenate(found))
     verified = [np.empty((0, 2), dtype=np.int64)]
     for start in range(0, len(pairs), 65536):
         chunk = pairs[start : start + 65536]
@@ -367,7 +375,8 @@ def unique_pairs(pairs: np.ndarray) -> np.ndarray:
     if pairs.size == 0:
         return pairs.reshape(0, 2).astype(np.int64)
     base = np.int64(pairs.max()) + 1  # < 2**31.5 documents: the key fits in int64
-    keys = np.unique(pairs[:, 0].astype(np.int64) * base + pairs[:, 1])
+    keys = np.sort(pairs[:, 0].astype(np.int64) * base + pairs[:, 1])
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
     return np.stack([keys // base, keys % base], axis=1)
 
 
@@ -398,24 +407,37 @@ def key_pairs(keys: np.ndarray, skip: Any = None) -> np.ndarray:
 
 
 def cluster(pairs: list[np.ndarray]) -> dict[int, int]:
-    """Union-find over pairs of document numbers (any increasing numbering of the
-    corpus order): every member that is not first in its cluster -> the first."""
-    parent: dict[int, int] = {}
+    """Connected components of the pairs (document numbers in any increasing numbering
+    of the corpus order): every member that is not first in its component -> the first.
 
-    def find(i: int) -> int:
-        root = i
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while i != root:  # path compression
-            parent[i], i = root, parent[i]
-        return root
-
-    for chunk in pairs:
-        for i, j in chunk.tolist():
-            ri, rj = find(i), find(j)
-            if ri != rj:
-                parent[max(ri, rj)] = min(ri, rj)
-    return {i: find(i) for i in sorted(parent)}  # the keys of `parent` are the non-roots
+    Minimum-label propagation with pointer jumping, in numpy: a million-document
+    corpus has millions of pairs, which as Python objects would cost seconds and
+    hundreds of megabytes. Each round gives both ends of every pair the smaller
+    of their labels and then follows labels to their own labels; at the fixed
+    point every member of a component carries its smallest number.
+    """
+    empty = np.empty(0, dtype=np.int64)
+    edges = np.concatenate([np.asarray(p, dtype=np.int64).reshape(-1) for p in pairs] or [empty])
+    if edges.size == 0:
+        return {}
+    nodes, inverse = np.unique(edges, return_inverse=True)
+    a, b = inverse.reshape(-1, 2).T
+    label = np.arange(nodes.size)
+    while True:
+        new = label.copy()
+        low = np.minimum(label[a], label[b])
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        while True:  # pointer jumping: a label's label is at most the label
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, label):
+            break
+        label = new
+    moved = np.flatnonzero(label != np.arange(nodes.size))
+    return dict(zip(nodes[moved].tolist(), nodes[label[moved]].tolist(), strict=True))
 
 
 def report(
