@@ -9,10 +9,10 @@ from hypothesis import strategies as st
 from corpus_tool.config import DedupConfig
 from corpus_tool.validate.dedup import (
     cluster,
+    distinct,
     shingle_hashes,
     signatures,
     similar,
-    unique_pairs,
     word_hashes,
 )
 
@@ -62,11 +62,10 @@ def test_near_and_far_texts() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)), max_size=40))
-def test_unique_pairs_equals_numpy_unique_rows(rows: list[tuple[int, int]]) -> None:
-    pairs = np.array(rows, dtype=np.int64).reshape(-1, 2)
-    expected = np.unique(pairs, axis=0) if rows else pairs
-    assert np.array_equal(unique_pairs(pairs), expected)
+@given(st.lists(st.integers(0, 2**62), max_size=40))
+def test_distinct_equals_numpy_unique(values: list[int]) -> None:
+    keys = np.array(values, dtype=np.int64)
+    assert np.array_equal(distinct(keys), np.unique(keys))
 
 
 def _reference_cluster(pairs: list[tuple[int, int]]) -> dict[int, int]:

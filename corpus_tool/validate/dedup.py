@@ -333,51 +333,49 @@ def band_keys(sigs: np.ndarray, cfg: DedupConfig) -> np.ndarray:
 
 def similar(a: np.ndarray, b: np.ndarray, threshold: float) -> np.ndarray:
     """Per row pair of signatures: is the fraction of equal MinHash values >= threshold?"""
-    return np.asarray((a == b).mean(axis=1) >= threshold)
+    equal = np.count_nonzero(a == b, axis=-1)
+    return np.asarray(equal >= threshold * a.shape[-1])
 
 
-MAX_HELD_PAIRS = 4_000_000  # candidate pairs (64 MB) held before merging repeats
+MAX_HELD_KEYS = 8_000_000  # candidate pair keys (64 MB) held before merging repeats
+VERIFY_CHUNK = 65_536  # candidate pairs whose signatures are compared at once
 
 
 def near_pairs(sigs: np.ndarray | SignatureStore, cfg: DedupConfig) -> np.ndarray:
     """Verified near-duplicate pairs: candidates share a band key, then pass `similar`.
 
-    One band at a time, so the keys of all bands never sit in memory together.
+    One band at a time, so the keys of all bands never sit in memory together;
+    a candidate pair is held as one 64-bit key (`i * n + j`) until verified.
     """
     store = sigs if isinstance(sigs, SignatureStore) else None
+    n = sigs.shape[0]
     rows = cfg.num_perm // cfg.bands
     found: list[np.ndarray] = []
     held = 0
     for b in range(cfg.bands):
         start, stop = b * rows, (b + 1) * rows
         slab = store.columns(start, stop) if store else np.asarray(sigs)[:, start:stop]
-        found.append(key_pairs(band_key(slab)))
-        held += len(found[-1])
-        if held > MAX_HELD_PAIRS:  # duplicates meet in most bands: merging shrinks them
-            found = [unique_pairs(np.concatenate(found))]
-            held = len(found[0])
-    pairs = unique_pairs(np.concatenate(found))
+        band = key_pairs(band_key(slab))
+        found.append(band[:, 0] * n + band[:, 1])
+        held += found[-1].size
+        if held > MAX_HELD_KEYS:  # duplicates meet in most bands: merging shrinks them
+            found = [distinct(np.concatenate(found))]
+            held = found[0].size
+    candidates = distinct(np.concatenate(found))
     verified = [np.empty((0, 2), dtype=np.int64)]
-    for start in range(0, len(pairs), 65536):
-        chunk = pairs[start : start + 65536]
+    for start in range(0, candidates.size, VERIFY_CHUNK):
+        keys = candidates[start : start + VERIFY_CHUNK]
+        chunk = np.stack([keys // n, keys % n], axis=1)
         left = store.take(chunk[:, 0]) if store else np.asarray(sigs)[chunk[:, 0]]
         right = store.take(chunk[:, 1]) if store else np.asarray(sigs)[chunk[:, 1]]
         verified.append(chunk[similar(left, right, cfg.threshold)])
     return np.concatenate(verified)
 
 
-def unique_pairs(pairs: np.ndarray) -> np.ndarray:
-    """The distinct rows of an (n, 2) array of non-negative document numbers, sorted.
-
-    One 64-bit key per pair instead of `np.unique(axis=0)`, which sorts rows
-    lexicographically through a structured view and is several times slower.
-    """
-    if pairs.size == 0:
-        return pairs.reshape(0, 2).astype(np.int64)
-    base = np.int64(pairs.max()) + 1  # < 2**31.5 documents: the key fits in int64
-    keys = np.sort(pairs[:, 0].astype(np.int64) * base + pairs[:, 1])
-    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-    return np.stack([keys // base, keys % base], axis=1)
+def distinct(keys: np.ndarray) -> np.ndarray:
+    """The distinct values of a 1-D array, sorted (a sort and a mask: no hashing)."""
+    keys = np.sort(keys)
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if keys.size else keys
 
 
 def key_pairs(keys: np.ndarray, skip: Any = None) -> np.ndarray:
