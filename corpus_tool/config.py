@@ -46,7 +46,7 @@ class Config(BaseModel):
     severity: dict[str, Severity] = Field(default_factory=dict)
     max_file_bytes: int = Field(16 * 1024 * 1024, gt=0)  # 16 MiB: far above any article
     shard_rows: int = Field(100_000, gt=0)  # records per release shard
-    row_group_rows: int = Field(10_000, gt=0)  # Parquet row group size
+    row_group_rows: int = Field(10_000, gt=0)  # records per Parquet row group (also ≤ 128 MB)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
 
     # Where the configuration came from; paths are relative to it.

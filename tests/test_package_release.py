@@ -235,6 +235,20 @@ def test_counts_match_the_records(release: Path) -> None:
     assert counts["normalization"] == {"N101": 6, "N120": 3, "N999": 1}
 
 
+def test_a_row_group_also_ends_at_its_byte_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corpus_tool.package import writer as writer_module
+
+    monkeypatch.setattr(writer_module, "ROW_GROUP_MAX_BYTES", 1500)
+    records = [make_record(i, text="word " * 200) for i in range(5)]  # ~1.3 kB lines
+    config = CONFIG.model_copy(update={"shard_rows": 100, "row_group_rows": 100})
+    release = build(tmp_path, records=records, config=config).path
+    meta = pq.ParquetFile(release / "data/train-00000-of-00001.parquet").metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [2, 2, 1]
+    assert list(read_release_records(release)) == [comparable(r) for r in records]
+
+
 def test_empty_release_has_one_empty_shard(tmp_path: Path) -> None:
     result = build(tmp_path, records=[])
     assert result.records == 0

@@ -67,6 +67,9 @@ from corpus_tool.package.version import parse_version
 
 ENCODER_THREADS = 2  # a row group's gzip and Arrow encodings run side by side
 IN_FLIGHT = 1  # row groups left encoding while the next one fills
+# A row group also ends once its JSON lines reach this size, so long documents
+# (books, not news) cannot make one row group of `row_group_rows` records huge.
+ROW_GROUP_MAX_BYTES = 128 << 20
 ZSTD_LEVEL = 3  # fixed: the level is part of the bytes; zstd's default, 4x faster than 9
 DATA_PAGE_BYTES = 1 << 20  # pyarrow's default, pinned so a new default cannot change the bytes
 PARTIAL = ".partial"  # suffix of a shard until `finish` knows the shard count
@@ -215,7 +218,7 @@ class ReleaseWriter:
             self._longest = max(self._longest, len(line))
             self._chunk_rows += 1
             rows[-1] += 1
-            if self._chunk_rows >= group:
+            if self._chunk_rows >= group or len(self._chunk) >= ROW_GROUP_MAX_BYTES:
                 self._flush_row_group()
 
     def _name_shards(self) -> list[FileEntry]:
