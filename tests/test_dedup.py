@@ -13,6 +13,7 @@ from corpus_tool.validate.dedup import (
     shingle_hashes,
     signatures,
     similar,
+    stable_argsort,
     word_hashes,
 )
 
@@ -102,3 +103,10 @@ def test_cluster_maps_each_member_to_the_first_of_its_component(
 def test_cluster_follows_long_chains() -> None:
     chain = np.array([(i, i + 1) for i in range(5000)][::-1], dtype=np.int64)
     assert cluster([chain]) == {i: 0 for i in range(1, 5001)}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 12), max_size=60))
+def test_stable_argsort_equals_numpy_stable(values: list[int]) -> None:
+    keys = np.array(values, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    assert np.array_equal(stable_argsort(keys), np.argsort(keys, kind="stable"))
