@@ -19,18 +19,22 @@ _CTA = re.compile(
     re.IGNORECASE,
 )
 _MARKUP_LEAD = "*_#> \t"
+# What a prompt names, without the first letter (`Inbox`, `newsletter`) or in
+# capitals (`SIGN UP FOR OUR NEWSLETTER`): literal scans, much cheaper than a
+# case-insensitive regex over every text.
+_PROMPT_WORDS = ("nbox", "ewsletter", "NBOX", "EWSLETTER")
 
 
 def is_newsletter_prompt(line: str) -> bool:
     """`Get the Mirror in your inbox:`, `Sign up for our X newsletter`: a call to subscribe."""
-    if len(line) > 200 or ("nbox" not in line and "ewsletter" not in line):
+    if len(line) > 200 or not any(word in line for word in _PROMPT_WORDS):
         return False
     if any(q in line for q in QUOTES) or len(line.split()) > MAX_PROMPT_WORDS:
         return False
     return _CTA.match(line.lstrip(_MARKUP_LEAD)) is not None
 
 
-_PROMPT_FINDERS = (re.compile("nbox"), re.compile("ewsletter"))
+_PROMPT_FINDERS = tuple(re.compile(word) for word in _PROMPT_WORDS)
 _drop_prompt = drop_if(is_newsletter_prompt)
 
 
@@ -44,6 +48,7 @@ def newsletter_prompt(text: str) -> str:
     starts with a call to action (get, sign up, subscribe, join, ...), names a
     newsletter or an inbox and holds no quotation marks. Kept: a paragraph that
     merely mentions a newsletter or an inbox, quoted speech, "Get out," lines.
+    Prompts in capitals go too.
     """
     for finder in _PROMPT_FINDERS:
         text = rewrite_lines(text, finder, _drop_prompt)
