@@ -114,6 +114,9 @@ def test_sentences_starting_with_by_are_not_bylines(line: str) -> None:
         ("9/26/2023", dt.date(2023, 9, 26)),
         ("26/9/2023", dt.date(2023, 9, 26)),
         ("2023-09-26", dt.date(2023, 9, 26)),
+        ("12.10.2023", dt.date(2023, 10, 12)),  # day.month.year, as in Europe
+        ("Published: 3.9.2023, 14:05", dt.date(2023, 9, 3)),
+        ("31.02.2023", None),
         ("Published: September 28, 2023 10:43 AM", dt.date(2023, 9, 28)),
         ("September 28, 2023 | 10:43 am EDT", dt.date(2023, 9, 28)),
         ("2/30/2023", None),

@@ -128,7 +128,8 @@ _DATE_CORE = (
     rf"(?:(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
     rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon2>{_MONTH}),?\s+(?P<year2>\d{{4}})"
     r"|(?P<n1>\d{1,2})/(?P<n2>\d{1,2})/(?P<ny>\d{4})"
-    r"|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2}))"
+    r"|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
+    r"|(?P<dd>\d{1,2})\.(?P<dm>\d{1,2})\.(?P<dy>\d{4}))"
 )
 _DATE_LINE = re.compile(
     r"(?:(?P<label>published|posted|updated|last\s+updated|modified|date)(?:\s+on)?\s*:?\s*)?"
@@ -154,7 +155,7 @@ def parse_date_line(line: str) -> tuple[bool, str | None, dt.date | None] | None
 
     The date is None when the line has the shape of a date but names no real
     day (`2/30/2023`). `9/26/2023` is month/day/year (US) unless the first
-    number cannot be a month (`26/9/2023`).
+    number cannot be a month (`26/9/2023`); `12.10.2023` is day.month.year.
     """
     if len(line) > MAX_NAME_LEN or _DIGIT.search(line) is None:
         return None
@@ -170,6 +171,8 @@ def parse_date_line(line: str) -> tuple[bool, str | None, dt.date | None] | None
         a, b = int(m["n1"]), int(m["n2"])
         month, day = (b, a) if a > 12 >= b else (a, b)
         value = _safe_date(int(m["ny"]), month, day)
+    elif m["dy"]:
+        value = _safe_date(int(m["dy"]), int(m["dm"]), int(m["dd"]))
     else:
         value = _safe_date(int(m["iy"]), int(m["im"]), int(m["id"]))
     return True, label, value
