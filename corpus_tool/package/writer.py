@@ -2,9 +2,10 @@
 
 Records stream in through `ReleaseWriter.write_lines` as release JSON lines
 (`json_line`; `write` takes a record dict) and go straight to the current
-shard; only a few row groups (`config.row_group_rows` records) are in memory.
-Each row group's lines are gzip-compressed (the JSONL shard) and parsed into
-Arrow (the Parquet shard) on threads: both release the GIL.
+shard; in memory are one row group being filled and one being encoded (a row
+group is `config.row_group_rows` records, or ROW_GROUP_MAX_BYTES of JSON). Each
+row group's lines are gzip-compressed (the JSONL shard) and parsed into Arrow
+(the Parquet shard) on threads: both release the GIL.
 Everything is written under `out/.tmp-<name>-<version>-<random>` and `finish`
 renames that folder to `out/<name>-<version>` in one step, so the final name only
 ever holds a complete release. A build that dies leaves its `.tmp-*` folder
@@ -205,8 +206,8 @@ class ReleaseWriter:
         self.write_lines([json_line(record)])
 
     def write_lines(self, lines: Iterable[bytes]) -> None:
-        """Append records given as `json_line` bytes, in corpus order: the fast path,
-        which builds no Python object per record."""
+        """Append records given as `json_line` bytes (each ending with a line feed), in
+        corpus order: the fast path, which builds no Python object per record."""
         if self._done:
             raise RuntimeError("the release writer is finished or aborted")
         rows, group, shard = self._shard_rows, self.config.row_group_rows, self.config.shard_rows
