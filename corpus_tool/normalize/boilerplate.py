@@ -15,23 +15,42 @@ from corpus_tool.normalize.common import QUOTES, drop_if, keep_nfc, rewrite_line
 MAX_PROMPT_WORDS = 20  # "Sign up for our Morning Brief newsletter to get ... inbox" is 16
 _CTA = re.compile(
     r"(?:get|sign[ -]?up|subscribe|join|receive|want|enter|never miss|don['’]t miss|stay"
-    r"|like (?:this|what)|click|register|follow|be the first)\b",
+    r"|like (?:this|what)|click|register|follow|be the first"
+    # the same calls in other languages of the news: de, fr, es, it, pt, ru
+    r"|abonnieren|abonniere|melden sie sich|registrieren sie sich|inscrivez-vous|abonnez-vous"
+    r"|inscris-toi|abonne-toi|recevez|suscr[ií]b(?:ete|ase|ite)|reg[ií]str(?:ate|ese)"
+    r"|ap[uú]ntate|recib(?:e|a)|iscriviti|iscrivetevi|abbonati|ricevi|inscreva-se|assine"
+    r"|receba|cadastre-se|подпиш(?:итесь|ись)|подписывайтесь|подписаться|получайте)\b",
     re.IGNORECASE,
 )
+# German puts the call at the end: `Jetzt den Newsletter abonnieren!`
+_CTA_LAST = re.compile(r"\b(?:abonnieren|bestellen|anmelden|registrieren)\s*[!.:]?\s*$", re.I)
 _MARKUP_LEAD = "*_#> \t"
-# What a prompt names, without the first letter (`Inbox`, `newsletter`) or in
-# capitals (`SIGN UP FOR OUR NEWSLETTER`): literal scans, much cheaper than a
-# case-insensitive regex over every text.
-_PROMPT_WORDS = ("nbox", "ewsletter", "NBOX", "EWSLETTER")
+# What a prompt names (newsletter, inbox, рассылка, boletín), without the first
+# letter (`Inbox`, `newsletter`) or in capitals (`SIGN UP FOR OUR NEWSLETTER`):
+# literal scans, much cheaper than a case-insensitive regex over every text.
+_PROMPT_WORDS = ("nbox", "ewsletter", "NBOX", "EWSLETTER", "ассылк", "oletín")
+
+
+def _names_a_newsletter(line: str) -> bool:
+    return (
+        "ewsletter" in line
+        or "nbox" in line
+        or "EWSLETTER" in line
+        or "NBOX" in line
+        or "ассылк" in line
+        or "oletín" in line
+    )
 
 
 def is_newsletter_prompt(line: str) -> bool:
     """`Get the Mirror in your inbox:`, `Sign up for our X newsletter`: a call to subscribe."""
-    if len(line) > 200 or not any(word in line for word in _PROMPT_WORDS):
+    if len(line) > 200 or not _names_a_newsletter(line):
         return False
     if any(q in line for q in QUOTES) or len(line.split()) > MAX_PROMPT_WORDS:
         return False
-    return _CTA.match(line.lstrip(_MARKUP_LEAD)) is not None
+    line = line.lstrip(_MARKUP_LEAD)
+    return _CTA.match(line) is not None or _CTA_LAST.search(line.rstrip("*_ \t")) is not None
 
 
 _PROMPT_FINDERS = tuple(re.compile(word) for word in _PROMPT_WORDS)
@@ -48,7 +67,9 @@ def newsletter_prompt(text: str) -> str:
     starts with a call to action (get, sign up, subscribe, join, ...), names a
     newsletter or an inbox and holds no quotation marks. Kept: a paragraph that
     merely mentions a newsletter or an inbox, quoted speech, "Get out," lines.
-    Prompts in capitals go too.
+    Prompts in capitals go too, and the usual calls in German, French,
+    Spanish, Italian, Portuguese and Russian (`Abonnieren Sie unseren
+    Newsletter`, `Подпишитесь на нашу рассылку:`).
     """
     for finder in _PROMPT_FINDERS:
         text = rewrite_lines(text, finder, _drop_prompt)
