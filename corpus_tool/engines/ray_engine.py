@@ -47,6 +47,9 @@ from corpus_tool.config import Config, ConfigError, DedupConfig
 from corpus_tool.engines import RAY_MISSING
 from corpus_tool.findings import Finding, Report, sort_findings
 from corpus_tool.pipeline import (
+    DROP_TEXT,
+    INDEXED_FIELDS,
+    KEEP_TEXT,
     RecordSink,
     RunResult,
     default_jobs,
@@ -74,8 +77,8 @@ DOCS = pa.schema(
         ("seq", pa.int64()),
         ("document", pa.bool_()),  # False: a read finding, not a document
         ("findings", pa.binary()),  # pickled list[Finding]
-        ("record", pa.binary()),  # pickled record; null without one
-        ("id", pa.string()),
+        ("record", pa.binary()),  # pickled record, for a sink only; else null
+        ("id", pa.string()),  # null without a record
         ("path", pa.string()),
         ("line", pa.int64()),
         ("text_sha256", pa.string()),
@@ -218,7 +221,8 @@ def _read_file(
 def _process(batch: pa.Table, *, config: Config, keep_text: bool) -> pa.Table:
     """`process_batch` over the items of a batch; read findings pass through."""
     entries = [pickle.loads(b) for b in batch.column("entry").to_pylist()]
-    result = process_batch([e for e in entries if isinstance(e, Item)], config)
+    output = KEEP_TEXT if keep_text else DROP_TEXT  # `check`: only the indexed fields
+    result = process_batch([e for e in entries if isinstance(e, Item)], config, output)
     docs = iter(result.docs)
     sigs = iter(result.signatures if result.signatures is not None else ())
     rows: dict[str, list[Any]] = {name: [] for name in DOCS.names}
@@ -237,11 +241,9 @@ def _process(batch: pa.Table, *, config: Config, keep_text: bool) -> pa.Table:
         rows["path"].append(path)
         rows["line"].append(line)
         rows["signature"].append(signature)
-        for name in ("id", "text_sha256", "url"):
+        for name in INDEXED_FIELDS:
             rows[name].append(None if record is None else record[name])
-        if record is not None and not keep_text:
-            record = {**record, "text": ""}  # `check`: the driver never needs the text
-        rows["record"].append(None if record is None else pickle.dumps(record))
+        rows["record"].append(pickle.dumps(record) if record is not None and keep_text else None)
     return pa.Table.from_pydict(rows, schema=DOCS)
 
 
@@ -383,19 +385,18 @@ def _collect(
                 continue
             out.documents += 1
             findings.extend(found)
-            if row["record"] is None:
+            if row["id"] is None:  # no record
                 continue
             seq, doc_id = row["seq"], row["id"]
             if seq in id_dups:
                 prior = id_dups[seq]
                 findings.append(duplicate_id(doc_id, row["path"], row["line"], prior))
                 continue
-            record = pickle.loads(row["record"])
             keep.append(seq not in roots)
             if seq in needed:
                 members[seq] = _member(row, url_text, config.dedup)
             if sink is not None:
-                sink(record)
+                sink(pickle.loads(row["record"]))
         if progress is not None:
             progress(sum(row["document"] for row in rows))
     dedup_findings, dropped = report(roots, members.__getitem__, config.dedup)
