@@ -31,7 +31,7 @@ from corpus_tool.package import (
     stale_temp_dirs,
     verify_release,
 )
-from corpus_tool.package.fields import ARROW_SCHEMA, FIELD_NAMES, comparable
+from corpus_tool.package.fields import ARROW_SCHEMA, FIELD_NAMES, FIELDS, comparable
 from corpus_tool.package.load import load
 
 SOURCES = ["The Washington Post", "Reuters", None]
@@ -128,7 +128,7 @@ def expected_records() -> list[dict[str, Any]]:
 
 
 def test_fields_follow_the_document_model() -> None:
-    assert tuple(Document.model_fields) == FIELD_NAMES
+    assert tuple(spec.name for spec in FIELDS) == tuple(Document.model_fields) == FIELD_NAMES
 
 
 def test_release_tree_uses_hugging_face_shard_names(release: Path) -> None:

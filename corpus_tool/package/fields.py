@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import pyarrow as pa
 
-from corpus_tool.models import SCHEMA_VERSION, Document, render_schema
+from corpus_tool.models import DOCUMENT_FIELDS, SCHEMA_VERSION, Document, render_schema
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +70,10 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("text_sha256", "string", True),
     FieldSpec("normalization", "strings", True),
 )
-FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
+FIELD_NAMES = DOCUMENT_FIELDS  # the model's order, which `json_line` writes
 _KEYS = frozenset(FIELD_NAMES)
 
-if tuple(Document.model_fields) != FIELD_NAMES:  # pragma: no cover - caught by the tests
+if tuple(f.name for f in FIELDS) != FIELD_NAMES:  # pragma: no cover - caught by the tests
     raise RuntimeError("corpus_tool.package.fields.FIELDS is out of date with models.Document")
 
 # The sha256 of the record JSON schema: a release names the exact schema it follows.
