@@ -47,10 +47,9 @@ def run(
     require(engine, address)
     if engine == "ray":
         from corpus_tool.engines.ray_engine import run_ray
-        from corpus_tool.models import json_line
 
         if spill is not None:  # records reach the driver whole: encode them here
-            sink = _spill_sink(spill, json_line)
+            sink = _spill_sink(spill)
 
         return run_ray(
             paths, config, address=address, jobs=jobs, sink=sink, progress=progress, cwd=cwd
@@ -60,8 +59,10 @@ def run(
     return run_local(paths, config, jobs=jobs, sink=sink, spill=spill, progress=progress, cwd=cwd)
 
 
-def _spill_sink(spill: IO[bytes], encode: Callable[[Record], bytes]) -> RecordSink:
+def _spill_sink(spill: IO[bytes]) -> RecordSink:
+    from corpus_tool.models import json_line
+
     def sink(record: Record) -> None:
-        spill.write(encode(record))
+        spill.write(json_line(record))
 
     return sink
