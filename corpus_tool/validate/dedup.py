@@ -190,8 +190,6 @@ class SignatureStore:
     def take(self, index: np.ndarray) -> np.ndarray:
         """The rows at `index`, in that order."""
         index = np.asarray(index, dtype=np.int64)
-        if len(self.blocks) == 1:
-            return self.blocks[0].take(index, axis=0)
         out = np.empty((index.size, self.num_perm), dtype=np.uint32)
         block = index // self.BLOCK
         for b in np.unique(block).tolist():
