@@ -154,10 +154,8 @@ def parse_lines(chunk: bytes | bytearray, longest: int) -> pa.RecordBatch:
             explicit_schema=_READ_SCHEMA, unexpected_field_behavior="error"
         ),
     )
-    batches = table.cast(ARROW_SCHEMA).combine_chunks().to_batches()
-    if len(batches) != 1:
-        raise ValueError(f"expected one batch of records, got {len(batches)}")
-    return batches[0]
+    (batch,) = table.cast(ARROW_SCHEMA).combine_chunks().to_batches()  # one chunk: one batch
+    return batch
 
 
 def iter_json_lines(lines: Iterator[bytes]) -> Iterator[dict[str, Any]]:
