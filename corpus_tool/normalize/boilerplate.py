@@ -44,7 +44,9 @@ def is_newsletter_prompt(line: str) -> bool:
     return _CTA.match(line) is not None or _CTA_LAST.search(line.rstrip("*_ \t")) is not None
 
 
-_PROMPT_FINDERS = tuple(re.compile(word) for word in _PROMPT_WORDS)
+# (word, its finder): `in` rules a text out faster than the regex engine's
+# literal search, which only runs on the texts that hold the word.
+_PROMPT_FINDERS = tuple((word, re.compile(re.escape(word))) for word in _PROMPT_WORDS)
 _drop_prompt = drop_if(is_newsletter_prompt)
 
 
@@ -62,8 +64,9 @@ def newsletter_prompt(text: str) -> str:
     Spanish, Italian, Portuguese and Russian (`Abonnieren Sie unseren
     Newsletter`, `Подпишитесь на нашу рассылку:`).
     """
-    for finder in _PROMPT_FINDERS:
-        text = rewrite_lines(text, finder, _drop_prompt)
+    for word, finder in _PROMPT_FINDERS:
+        if word in text:
+            text = rewrite_lines(text, finder, _drop_prompt)
     return text
 
 
