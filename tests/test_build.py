@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import corpus_tool
-from tests.conftest import ROOT, SEED_IDS, Corpus, article, invoke
+from tests.conftest import Corpus, article, invoke
 
 
 def files_of(release: Path) -> dict[str, bytes]:
@@ -197,33 +196,6 @@ def test_diff_between_releases_and_against_the_corpus(built: Path, corpus: Corpu
     assert invoke("build", "--version", "2.0.0").exit_code == 0
     text = invoke("diff", str(built), "dist/demo-2.0.0", "--format", "markdown").stdout
     assert "doc11" in text and "doc02" in text and "major" in text
-
-
-def test_committed_seeds_release_is_reproduced(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A change to the seeds or the rules without a new release is noticed here."""
-    committed = sorted((ROOT / "dist").glob("seeds-*"))
-    assert committed, "dist/ holds the seeds release"
-    release = committed[-1]
-    manifest = json.loads((release / "manifest.json").read_text())
-    monkeypatch.chdir(ROOT)
-    version = release.name.removeprefix("seeds-")
-    out = tmp_path / "dist"
-    for earlier in committed[:-1]:  # the changelog names the release before it
-        shutil.copytree(earlier, out / earlier.name)
-    result = invoke("build", "seeds", "--version", version, "--out", str(out), "--quiet")
-    assert result.exit_code == 0, result.stderr
-    fresh, old = files_of(out / release.name), files_of(release)
-    assert sorted(fresh) == sorted(old)
-    import pyarrow
-
-    same_writer = manifest["writers"]["pyarrow"] in (None, pyarrow.__version__)
-    for name in old:
-        if name.endswith(".parquet") and not same_writer:
-            continue  # Parquet embeds the writer's version; its records are compared via JSONL
-        assert fresh[name] == old[name], f"{name} differs: rebuild dist/ with a new version"
-    assert len(SEED_IDS) == manifest["counts"]["records"] + manifest["counts"]["dropped"]
 
 
 def test_release_bytes_do_not_depend_on_the_number_of_jobs(corpus: Corpus) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import deflate
 import orjson
 import pyarrow.parquet as pq
 from isal import igzip
@@ -27,9 +28,11 @@ PARQUET_SUFFIX = ".parquet"
 JSONL_SUFFIX = ".jsonl.gz"
 PARQUET_GLOB = f"{PARQUET_DIR}/{SPLIT}-*{PARQUET_SUFFIX}"
 
-# Fixed: the level is part of the bytes. ISA-L's level 3 compresses the JSONL
-# shards about 3.5x faster than zlib's level 3, and a little smaller.
-GZIP_LEVEL = 3
+# Fixed: the level is part of the bytes. libdeflate's level 1 compresses the
+# JSONL shards faster than zlib's level 3 and a little smaller. libdeflate's
+# output depends only on its input, level and version, never on the CPU it runs
+# on (ISA-L, used before, picks code paths by CPU feature and so its bytes).
+GZIP_LEVEL = 1
 CHUNK = 1 << 20  # bytes read at a time when hashing
 
 _SHARD_RE = re.compile(rf"^{SPLIT}-(\d{{5}})-of-(\d{{5}})(\.parquet|\.jsonl\.gz)$")
@@ -67,9 +70,10 @@ def write_text(path: Path, text: str) -> None:
         os.fsync(f.fileno())
 
 
-def gzip_member(data: bytes | bytearray) -> bytes:
-    """One gzip member whose header holds no name and no time: equal input, equal bytes."""
-    return igzip.compress(data, GZIP_LEVEL, mtime=0)
+def gzip_member(data: bytes | bytearray) -> bytes | bytearray:
+    """One gzip member whose header holds no name and no time: equal input, equal bytes
+    for a given libdeflate version, on any machine."""
+    return deflate.gzip_compress(data, GZIP_LEVEL)
 
 
 def fsync_dir(path: Path) -> None:

@@ -15,35 +15,41 @@ import pyarrow.compute as pc
 import corpus_tool
 from corpus_tool.config import Config
 from corpus_tool.models import SCHEMA_VERSION
+from corpus_tool.package import identity
 from corpus_tool.package.fields import SCHEMA_SHA256
 from corpus_tool.package.files import MANIFEST, json_text, sha256_file
 
-MANIFEST_VERSION = 1  # layout of manifest.json itself
+MANIFEST_VERSION = 2  # layout of manifest.json itself; 2 added content_sha256 and identity
 UNKNOWN = "unknown"  # the count key for a missing source or date
 # Libraries whose version decides the bytes of the data files.
-WRITERS = ("pyarrow", "orjson", "isal", "huggingface_hub")
-# Manifest keys that describe how and when a release was built rather than what it
-# holds; rebuilding a version from a later commit with equal content is "up to date".
-PROVENANCE_KEYS = ("tool_version", "source_commit", "timestamp", "writers")
+WRITERS = ("pyarrow", "orjson", "deflate", "huggingface_hub")
 
 
 @dataclass(frozen=True, slots=True)
 class FileEntry:
     path: str  # relative to the release, `/`-separated
     bytes: int
-    sha256: str
+    sha256: str  # of the bytes as stored
+    content_sha256: str  # of what the file says, whatever compressed it: see `identity`
     rows: int | None = None  # records, for data files
 
     @classmethod
-    def of(cls, release: Path, rel: str, rows: int | None = None) -> FileEntry:
+    def of(
+        cls, release: Path, rel: str, rows: int | None = None, content_sha256: str | None = None
+    ) -> FileEntry:
+        """The entry of a written file; a data shard's `content_sha256` is given by the
+        writer (it hashed the records on their way in), a text file's is computed."""
         p = release / rel
-        return cls(rel, p.stat().st_size, sha256_file(p), rows)
+        if content_sha256 is None:
+            content_sha256 = identity.text_content_sha256(rel, p.read_bytes())
+        return cls(rel, p.stat().st_size, sha256_file(p), content_sha256, rows)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"path": self.path, "bytes": self.bytes}
         if self.rows is not None:
             data["rows"] = self.rows
         data["sha256"] = self.sha256
+        data["content_sha256"] = self.content_sha256
         return data
 
 
@@ -159,6 +165,10 @@ def render_manifest(
     }
     data["dropped"] = dropped_entries(info.dropped)
     data["files"] = [f.to_dict() for f in sorted(files, key=lambda f: f.path)]
+    data["identity"] = {
+        "sha256": identity.identity_sha256(identity.view(data, data["files"])),
+        "covers": identity.COVERS,
+    }
     data["writers"] = writer_versions()
     return json_text(data)
 
@@ -169,7 +179,3 @@ def read_manifest(release: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise ValueError("manifest.json has no `files` list")
     return data
-
-
-def without_provenance(manifest: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in manifest.items() if k not in PROVENANCE_KEYS}

@@ -14,13 +14,18 @@ writing it (`stale_temp_dirs` lists them so the CLI can say so).
 
 Determinism: records are written in the order given; shard and row-group
 boundaries depend only on the configuration; gzip headers carry no name or
-time; JSON is written with fixed key order; the only time is the `timestamp`
-argument, which appears in `manifest.json` alone.
+time; JSON is written with fixed key order; file modes are fixed (0644, folders
+0755) whatever the umask; the only time is the `timestamp` argument, which
+appears in `manifest.json` alone. With the same versions of the libraries in
+the manifest's `writers`, every file is byte-identical on any machine. Across
+their versions the compressed bytes may differ, so a rebuild is compared with
+an existing release by its identity (`identity`: decoded content), never by
+compressed bytes.
 """
 
 from __future__ import annotations
 
-import filecmp
+import hashlib
 import os
 import re
 import shutil
@@ -38,6 +43,7 @@ import pyarrow.parquet as pq
 
 from corpus_tool.config import Config
 from corpus_tool.models import json_line
+from corpus_tool.package import identity
 from corpus_tool.package.card import render_card
 from corpus_tool.package.croissant import render_croissant
 from corpus_tool.package.diff import diff_releases, render_diff, suggest_bump
@@ -62,7 +68,6 @@ from corpus_tool.package.manifest import (
     ReleaseInfo,
     read_manifest,
     render_manifest,
-    without_provenance,
 )
 from corpus_tool.package.version import parse_version
 
@@ -128,6 +133,7 @@ class ReleaseWriter:
         (self.tmp / JSONL_DIR).mkdir()
         self.counts = Counts()
         self._shard_rows: list[int] = []  # rows of each shard opened so far
+        self._shard_content: list[Any] = []  # sha256 of each shard's JSON lines
         self._chunk = bytearray()  # JSON lines of the row group being filled
         self._chunk_rows = 0
         self._longest = 0  # the longest line in `_chunk`
@@ -137,7 +143,7 @@ class ReleaseWriter:
         # plain gzip to every reader) and one Parquet row group; both are encoded
         # on threads and written in order.
         self._encoders = ThreadPoolExecutor(ENCODER_THREADS, thread_name_prefix="release-encode")
-        self._pending: deque[tuple[Future[bytes], Future[pa.RecordBatch]]] = deque()
+        self._pending: deque[tuple[Future[bytes | bytearray], Future[pa.RecordBatch]]] = deque()
         self._done = False
 
     # -- shards ------------------------------------------------------------------
@@ -151,6 +157,7 @@ class ReleaseWriter:
     def _open_shard(self) -> None:
         parquet_path, jsonl_path = self._partial(len(self._shard_rows))
         self._shard_rows.append(0)
+        self._shard_content.append(hashlib.sha256())
         self._parquet = pq.ParquetWriter(
             parquet_path,
             ARROW_SCHEMA,
@@ -176,6 +183,7 @@ class ReleaseWriter:
     def _flush_row_group(self) -> None:
         if self._chunk_rows and self._parquet is not None:
             chunk, longest = self._chunk, self._longest  # handed over to the encoders
+            self._shard_content[-1].update(chunk)  # the shard's identity: its decoded lines
             self._pending.append(
                 (
                     self._encoders.submit(gzip_member, chunk),
@@ -231,11 +239,12 @@ class ReleaseWriter:
         parquet: list[FileEntry] = []
         jsonl: list[FileEntry] = []
         for index, rows in enumerate(self._shard_rows):
+            content = self._shard_content[index].hexdigest()  # both twins hold these records
             for partial, entries in zip(self._partial(index), (parquet, jsonl), strict=True):
                 suffix = PARQUET_SUFFIX if entries is parquet else JSONL_SUFFIX
                 rel = f"{partial.parent.name}/{shard_name(index, total, suffix)}"
                 partial.rename(self.tmp / rel)
-                entries.append(FileEntry.of(self.tmp, rel, rows))
+                entries.append(FileEntry.of(self.tmp, rel, rows, content))
         return parquet + jsonl
 
     # -- finish ------------------------------------------------------------------
@@ -275,6 +284,7 @@ class ReleaseWriter:
                 write_text(self.tmp / rel, text)
             files = data_files + [FileEntry.of(self.tmp, rel) for rel in metadata]
             write_text(self.tmp / MANIFEST, render_manifest(info, files, source_commit, timestamp))
+            _fix_modes(self.tmp)
             fsync_dir(self.tmp)
             return self._publish(files)
         finally:
@@ -311,7 +321,7 @@ class ReleaseWriter:
             else:
                 fsync_dir(self.out)
                 return Result(self.final, "created", self.counts.records, files)
-        differing = _differing_files(self.tmp, self.final)
+        differing = self._differences()
         if differing:
             shown = ", ".join(differing[:5]) + (", …" if len(differing) > 5 else "")
             raise ReleaseExistsError(
@@ -319,6 +329,26 @@ class ReleaseWriter:
                 f" a published version is never overwritten: bump the version{self._hint()}"
             )
         return Result(self.final, "up to date", self.counts.records, files)
+
+    def _differences(self) -> list[str]:
+        """What differs between the existing release and this build, by identity: the
+        decoded content of every file, never compressed bytes (see `identity`). The
+        existing release is read from its files, so a damaged one is named."""
+        new = read_manifest(self.tmp)
+        try:
+            old = read_manifest(self.final)
+        except (OSError, ValueError) as exc:
+            raise ReleaseExistsError(
+                f"release {self.final} exists but its manifest.json cannot be read"
+                f" ({str(exc)[:80]}); a published version is never overwritten"
+            ) from None
+        try:
+            old_view = identity.release_view(self.final, old)
+        except identity.ReleaseReadError as exc:
+            raise ReleaseExistsError(
+                f"{exc}; a published version is never overwritten: restore it or bump the version"
+            ) from None
+        return identity.differences(identity.view(new, new["files"]), old_view)
 
     def _hint(self) -> str:
         """Which version the difference from the existing release calls for."""
@@ -353,32 +383,11 @@ class ReleaseWriter:
         self.abort()
 
 
-def _relative_files(root: Path) -> set[str]:
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
-
-
-def _differing_files(new: Path, old: Path) -> list[str]:
-    """Files that differ between two release folders, sorted. The manifests are
-    compared without build provenance (commit, time, tool and library versions):
-    rebuilding equal content from a later commit is "up to date", not a conflict."""
-    names = _relative_files(new) | _relative_files(old)
-    differing = []
-    for rel in sorted(names):
-        a, b = new / rel, old / rel
-        if not (a.is_file() and b.is_file()):
-            differing.append(rel)
-        elif rel == MANIFEST:
-            try:
-                same = without_provenance(read_manifest(new)) == without_provenance(
-                    read_manifest(old)
-                )
-            except (OSError, ValueError):
-                same = False
-            if not same:
-                differing.append(rel)
-        elif not filecmp.cmp(a, b, shallow=False):
-            differing.append(rel)
-    return differing
+def _fix_modes(root: Path) -> None:
+    """Files 0644 and folders 0755, whatever the umask of the build."""
+    root.chmod(0o755)
+    for path in root.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def release_timestamp(repo: Path, paths: list[Path] | None = None) -> tuple[str | None, int | None]:
