@@ -66,7 +66,12 @@ def errors_as_exit() -> Iterator[None]:
 
     try:
         yield
-    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
+        # Ctrl-C: the pipeline stopped its workers and the build removed its
+        # temporary files on the way out; 130 is the shell's code for SIGINT.
+        sys.stderr.write("interrupted\n")
+        raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort):
         raise
     except ConfigError as exc:
         if _DEBUG:
@@ -126,11 +131,23 @@ RayAddressOpt = Annotated[
 ]
 
 
-def _load(config_path: Path | None, paths: list[Path] | None) -> tuple[Any, list[Path]]:
+def _config(config_path: Path | None) -> Any:
     from corpus_tool.config import load_config
 
-    config = load_config(config_path)
+    return load_config(config_path)
+
+
+def _load(config_path: Path | None, paths: list[Path] | None) -> tuple[Any, list[Path]]:
+    """The configuration, and the corpus paths: PATHS, else `paths` of the configuration."""
+    from corpus_tool.config import ConfigError
+
+    config = _config(config_path)
     chosen = paths or [config.resolve(p) for p in config.paths]
+    if not chosen:
+        raise ConfigError(
+            "no corpus to read: pass files or folders (e.g. `corpus-tool check corpus/`),"
+            ' or set `paths = ["corpus"]` under [tool.corpus-tool] in pyproject.toml'
+        )
     return config, chosen
 
 
@@ -237,7 +254,7 @@ def normalize(
     from corpus_tool.pipeline import decode_text
 
     with errors_as_exit():
-        cfg, _ = _load(config, None)
+        cfg = _config(config)
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -418,7 +435,7 @@ def diff(
     from corpus_tool.release import diff_against
 
     with errors_as_exit():
-        cfg, _ = _load(config, None)
+        cfg = _config(config)
         text = diff_against(old, new, cfg, fmt=format.value, jobs=jobs)
     sys.stdout.write(text)
 

@@ -39,7 +39,7 @@ class Config(BaseModel):
     pretty_name: str | None = None
     description: str | None = None
     license: str = "other"  # SPDX id or a Hugging Face license id
-    paths: list[str] = Field(default_factory=lambda: ["seeds"])
+    paths: list[str] = Field(default_factory=list)  # none: PATHS must be given
     language: str | None = Field(None, pattern=LANGUAGE_PATTERN)  # for documents without one
     select: list[str] = Field(default_factory=list)  # codes or prefixes; empty = all
     ignore: list[str] = Field(default_factory=list)

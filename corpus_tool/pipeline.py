@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -307,7 +308,10 @@ _WORKER_OUTPUT = KEEP_TEXT
 
 
 def _init_worker(config: Config, output: str) -> None:
+    """A worker ignores Ctrl-C: the terminal sends SIGINT to the whole process group,
+    and the main process alone handles it (it stops the pool and exits 130)."""
     global _WORKER_CONFIG, _WORKER_OUTPUT
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER_CONFIG = config
     _WORKER_OUTPUT = output
 

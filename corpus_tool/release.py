@@ -9,7 +9,6 @@ with error findings never reaches the second pass: nothing is written.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,11 +43,12 @@ def spilled_run(
 ) -> Iterator[tuple[RunResult, Callable[[], Iterator[bytes]]]]:
     """Run the pipeline; yield its result and a reader of the records it keeps
     (as `json_line` bytes)."""
-    spill_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".tmp-spill-", suffix=".jsonl", dir=spill_dir)
-    spill_path = Path(name)
+    from corpus_tool.package.tempfiles import TEMP_PREFIX, make_temp
+
+    temp = make_temp(spill_dir, f"{TEMP_PREFIX}spill-", folder=False, suffix=".jsonl")
+    spill_path = temp.path
     try:
-        with os.fdopen(fd, "wb", buffering=1 << 20) as spill:
+        with spill_path.open("wb", buffering=1 << 20) as spill:
             result = run(
                 paths,
                 config,
@@ -70,6 +70,7 @@ def spilled_run(
         yield result, kept
     finally:
         spill_path.unlink(missing_ok=True)
+        temp.release()
 
 
 def build_release(
@@ -83,21 +84,19 @@ def build_release(
     engine: str = "local",
     address: str | None = None,
 ) -> BuildOutcome:
+    from corpus_tool.package import tempfiles
     from corpus_tool.package.diff import previous_release
-    from corpus_tool.package.writer import (
-        ReleaseExistsError,
-        ReleaseWriter,
-        release_timestamp,
-        stale_temp_dirs,
-    )
+    from corpus_tool.package.writer import ReleaseExistsError, ReleaseWriter, release_timestamp
 
+    swept = tempfiles.sweep(out)  # what killed builds left behind
+    note = f"\nremoved what interrupted builds left in {out}: {', '.join(swept)}" if swept else ""
     with spilled_run(
         paths, config, out, jobs=jobs, progress=progress, engine=engine, address=address
     ) as (result, kept):
         report = result.report
         if report.has_errors():
             n = report.counts()["error"]
-            return BuildOutcome(report, 1, f"{n} error(s) found: no release was written")
+            return BuildOutcome(report, 1, f"{n} error(s) found: no release was written{note}")
         commit, timestamp = release_timestamp(config.root, paths)
         previous = previous_release(out, config.name, version)
         writer = ReleaseWriter(out, config.name, version, config)
@@ -111,17 +110,15 @@ def build_release(
                 previous=previous,
             )
         except ReleaseExistsError as exc:
-            return BuildOutcome(report, 1, str(exc))
+            return BuildOutcome(report, 1, f"{exc}{note}")
         except BaseException:
             writer.abort()
             raise
-    stale = stale_temp_dirs(out, config.name, version)
-    note = f" (left by interrupted builds, safe to delete: {', '.join(map(str, stale))})"
     if done.status == "up to date":
-        return BuildOutcome(report, 0, f"{done.path}: up to date (nothing written)", done.path)
-    message = f"{done.message}; {report.dropped_duplicates} duplicate(s) dropped"
-    if stale:
-        message += note
+        return BuildOutcome(
+            report, 0, f"{done.path}: up to date (nothing written){note}", done.path
+        )
+    message = f"{done.message}; {report.dropped_duplicates} duplicate(s) dropped{note}"
     return BuildOutcome(report, 0, message, done.path)
 
 

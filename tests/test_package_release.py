@@ -28,7 +28,7 @@ from corpus_tool.package import (
     previous_release,
     read_release_records,
     release_timestamp,
-    stale_temp_dirs,
+    tempfiles,
     verify_release,
 )
 from corpus_tool.package.fields import ARROW_SCHEMA, FIELD_NAMES, FIELDS, comparable
@@ -307,8 +307,11 @@ def test_killed_build_leaves_no_release_under_the_final_name(tmp_path: Path) -> 
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, check=False)
     assert proc.returncode == 1, proc.stderr.decode()
     assert not (tmp_path / "news-1.0.0").exists()
-    leftovers = stale_temp_dirs(tmp_path, "news", "1.0.0")
+    leftovers = tempfiles.leftovers(tmp_path)
     assert len(leftovers) == 1 and leftovers[0].name.startswith(".tmp-news-1.0.0-")
+    # Its build is dead, so nobody holds its lock: the next build's sweep removes it.
+    assert tempfiles.sweep(tmp_path) == [leftovers[0].name]
+    assert tempfiles.leftovers(tmp_path) == []
     # A later build is not disturbed by the leftover and is not a previous release.
     assert previous_release(tmp_path, "news", "2.0.0") is None
     assert build(tmp_path).status == "created"
@@ -320,7 +323,7 @@ def test_rebuilding_a_version_with_equal_content_is_up_to_date(release: Path) ->
     assert result.status == "up to date"
     assert "up to date" in result.message
     assert snapshot(release) == before
-    assert stale_temp_dirs(release.parent, "news", "1.0.0") == []
+    assert tempfiles.leftovers(release.parent) == []
 
 
 def test_rebuilding_equal_content_from_a_later_commit_is_up_to_date(release: Path) -> None:
@@ -338,7 +341,7 @@ def test_rebuilding_a_version_with_other_content_is_refused(release: Path) -> No
     ):
         build(release.parent, records=changed)
     assert snapshot(release) == before
-    assert stale_temp_dirs(release.parent, "news", "1.0.0") == []
+    assert tempfiles.leftovers(release.parent) == []
 
 
 def test_invalid_version_is_refused_before_writing(tmp_path: Path) -> None:

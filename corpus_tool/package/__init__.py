@@ -22,7 +22,6 @@ from corpus_tool.package.writer import (
     ReleaseWriter,
     Result,
     release_timestamp,
-    stale_temp_dirs,
 )
 
 __all__ = [
@@ -40,7 +39,6 @@ __all__ = [
     "read_release_records",
     "release_timestamp",
     "render_diff",
-    "stale_temp_dirs",
     "suggest_bump",
     "verify_release",
 ]

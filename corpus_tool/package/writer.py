@@ -8,9 +8,8 @@ row group's lines are gzip-compressed (the JSONL shard) and parsed into Arrow
 (the Parquet shard) on threads: both release the GIL.
 Everything is written under `out/.tmp-<name>-<version>-<random>` and `finish`
 renames that folder to `out/<name>-<version>` in one step, so the final name only
-ever holds a complete release. A build that dies leaves its `.tmp-*` folder
-behind; nothing deletes it automatically, since another build may still be
-writing it (`stale_temp_dirs` lists them so the CLI can say so).
+ever holds a complete release. The folder is locked while the build runs; one
+left by a killed build is removed by the next build (`tempfiles.sweep`).
 
 Determinism: records are written in the order given; shard and row-group
 boundaries depend only on the configuration; gzip headers carry no name or
@@ -30,7 +29,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from collections import deque
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -69,6 +67,7 @@ from corpus_tool.package.manifest import (
     read_manifest,
     render_manifest,
 )
+from corpus_tool.package.tempfiles import TEMP_PREFIX, make_temp
 from corpus_tool.package.version import parse_version
 
 ENCODER_THREADS = 2  # a row group's gzip and Arrow encodings run side by side
@@ -103,17 +102,6 @@ class Result:
         return self.message
 
 
-def temp_prefix(name: str, version: str) -> str:
-    return f".tmp-{name}-{version}-"
-
-
-def stale_temp_dirs(out: Path, name: str, version: str) -> list[Path]:
-    """Temporary folders that builds of this version left in `out` (or are writing now)."""
-    if not out.is_dir():
-        return []
-    return sorted(p for p in out.glob(temp_prefix(name, version) + "*") if p.is_dir())
-
-
 class ReleaseWriter:
     """Streams records into a new release `out/<name>-<version>`; see the module doc."""
 
@@ -126,8 +114,8 @@ class ReleaseWriter:
         self.version = version
         self.config = config
         self.final = self.out / f"{name}-{version}"
-        self.out.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(name, version), dir=self.out))
+        self._temp = make_temp(self.out, f"{TEMP_PREFIX}{name}-{version}-", folder=True)
+        self.tmp = self._temp.path
         self.tmp.chmod(0o755)  # mkdtemp makes it private; the release is a normal folder
         (self.tmp / PARQUET_DIR).mkdir()
         (self.tmp / JSONL_DIR).mkdir()
@@ -375,6 +363,7 @@ class ReleaseWriter:
         self._parquet = self._raw = None
         self._chunk = bytearray()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        self._temp.release()
 
     def __enter__(self) -> ReleaseWriter:
         return self
