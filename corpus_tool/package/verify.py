@@ -522,6 +522,39 @@ def _croissant(ctx: Context) -> list[Problem]:
     return problems
 
 
+MAX_HEADER_CHARS = 1 << 20  # ours is about 1.5 kB
+MAX_FLOW_DEPTH = 32  # `[`/`{` nesting in the card header; ours has none, PyYAML's
+# scanner slows down quadratically with it and its parser recurses.
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest `[`/`{` nesting outside quoted scalars, roughly as YAML sees it: a
+    quote opens a scalar only where a token starts. Errs towards deeper."""
+    depth = deepest = 0
+    quote = ""
+    prev = "\n"
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1
+            elif c == quote and not (quote == "'" and text[i + 1 : i + 2] == "'"):
+                quote = ""
+            elif c == "'" and quote == "'":
+                i += 1  # `''` is a quote inside the scalar
+        elif c in "'\"" and prev in " \t\n[{,:-":
+            quote = c
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        prev = c
+        i += 1
+    return deepest
+
+
 _YAML_HEADER_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
@@ -539,6 +572,10 @@ def _card(ctx: Context) -> list[Problem]:
         m = _YAML_HEADER_RE.match(text)
         if m is None:
             return [Problem(CARD, "has no `---` YAML header")]
+        if len(m.group(1)) > MAX_HEADER_CHARS:
+            return [Problem(CARD, f"YAML header is longer than {MAX_HEADER_CHARS} characters")]
+        if _flow_depth(m.group(1)) > MAX_FLOW_DEPTH:
+            return [Problem(CARD, f"YAML header nests deeper than {MAX_FLOW_DEPTH} levels")]
         header = yaml.safe_load(m.group(1))
     except (OSError, ValueError, yaml.YAMLError, RecursionError) as exc:
         return [Problem(CARD, f"YAML header cannot be read: {_cut(exc, 80)}")]
