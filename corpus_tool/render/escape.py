@@ -68,12 +68,31 @@ def md_code(text: object) -> str:
     return md_text(value)
 
 
+class _OneLineDumper(yaml.SafeDumper):
+    """yaml.safe_dump, with strings that hold a line break or a control character
+    double-quoted (`"a\\nb"`), so every value stays on its own line."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if _BREAK_RE.search(value) or _CONTROL_RE.search(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_OneLineDumper.add_representer(str, _represent_str)
+
+
 def yaml_block(data: Any) -> str:
-    """A YAML mapping with every string quoted as YAML requires, one value a line:
-    no value can end the `---` block or add a key."""
-    return yaml.safe_dump(
-        data, sort_keys=False, allow_unicode=True, width=float("inf"), default_flow_style=False
-    ).strip()
+    """A YAML mapping, every string quoted as YAML requires and on one line: no value
+    can end the `---` block or add a key."""
+    text: str = yaml.dump(
+        data,
+        Dumper=_OneLineDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=float("inf"),
+        default_flow_style=False,
+    )
+    return text.strip()
 
 
 def terminal(text: object) -> str:
