@@ -4,17 +4,23 @@ The YAML header comes from huggingface_hub's `DatasetCardData`, so the Hub and
 `datasets.load_dataset` read exactly what they expect: `configs` points the
 default config at the Parquet shards (the JSONL copies are not loaded twice),
 `dataset_info` gives the features with the Parquet types.
+
+Every corpus or configuration string (pretty name, description, sources, codes)
+is escaped for where it lands (`corpus_tool.render.escape`): YAML values are
+dumped by `yaml.safe_dump` on one line each, Markdown text is literal text that
+cannot open a heading, a table column, a link or raw HTML.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from huggingface_hub import DatasetCard, DatasetCardData
+from huggingface_hub import DatasetCardData
 
 from corpus_tool.package.fields import FIELDS
 from corpus_tool.package.files import PARQUET_GLOB, SPLIT
 from corpus_tool.package.manifest import ReleaseInfo, sorted_counts
+from corpus_tool.render.escape import md_code, md_paragraphs, md_text, yaml_block
 
 # Hugging Face's size_categories buckets: (upper bound, label), first match wins.
 SIZE_CATEGORIES = (
@@ -64,10 +70,18 @@ def card_data(info: ReleaseInfo) -> DatasetCardData:
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
+    """A Markdown table; cells are Markdown already (escape corpus text with md_text)."""
+
     def cells(row: tuple[object, ...]) -> str:
-        return "| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |"
+        return "| " + " | ".join(str(c) for c in row) + " |"
 
     return [cells(header), "|" + "---|" * len(header), *(cells(r) for r in rows)]
+
+
+def _trusted_cell(text: str) -> str:
+    """Text of this program (rule summaries, field descriptions): Markdown kept,
+    on one line, pipes escaped."""
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 def _rule_summary(code: str) -> str:
@@ -80,28 +94,38 @@ def _rule_summary(code: str) -> str:
 def card_body(info: ReleaseInfo) -> str:
     c = info.counts
     n = c.records
-    description = info.config.description or (
-        f"{info.pretty_name} is a text corpus of {n} document{'s' if n != 1 else ''},"
-        " normalized, checked and deduplicated with corpus_tool."
+    name = md_text(info.pretty_name)
+    description = (
+        md_paragraphs(info.config.description)
+        if info.config.description
+        else (
+            f"{name} is a text corpus of {n} document{'s' if n != 1 else ''},"
+            " normalized, checked and deduplicated with corpus_tool."
+        )
     )
-    out = [f"# {info.pretty_name}", "", description, ""]
+    out = [f"# {name}", "", description, ""]
     out += [f"Version {info.version}. Record schema and checksums: `manifest.json`.", ""]
     out += ["## Fields", ""]
     out += _table(
         ("field", "type", "description"),
-        [(f"`{s.name}`", s.type_label, s.description) for s in FIELDS],
+        [(f"`{s.name}`", s.type_label, _trusted_cell(s.description)) for s in FIELDS],
     )
     out += ["", "## Contents", "", f"{n} records.", ""]
-    out += _table(("source", "records"), list(sorted_counts(c.by_source).items()))
+    out += _table(
+        ("source", "records"), [(md_text(k), v) for k, v in sorted_counts(c.by_source).items()]
+    )
     out += [""]
-    out += _table(("published (month)", "records"), list(sorted_counts(c.by_month).items()))
+    out += _table(
+        ("published (month)", "records"),
+        [(md_text(k), v) for k, v in sorted_counts(c.by_month).items()],
+    )
     out += ["", "## Normalization", ""]
     if info.normalization_counts:
         out += ["Rules that changed the text, and how many documents each changed:", ""]
         out += _table(
             ("code", "rule", "documents"),
             [
-                (f"`{code}`", _rule_summary(code), count)
+                (md_code(code), _trusted_cell(_rule_summary(code)), count)
                 for code, count in sorted_counts(info.normalization_counts).items()
             ],
         )
@@ -112,7 +136,7 @@ def card_body(info: ReleaseInfo) -> str:
     dropped = len(info.dropped)
     out += [
         f"{dropped} duplicate document{'s' if dropped != 1 else ''} dropped"
-        + (" (" + ", ".join(f"{v} {k}" for k, v in kinds.items()) + ")" if kinds else "")
+        + (" (" + ", ".join(f"{v} {md_text(k)}" for k, v in kinds.items()) + ")" if kinds else "")
         + "; `manifest.json` lists each with the document it duplicates."
     ]
     out += ["", "## Usage", "", "```python"]
@@ -140,5 +164,4 @@ def card_body(info: ReleaseInfo) -> str:
 
 def render_card(info: ReleaseInfo) -> str:
     """The whole README.md: `---` YAML `---` then the body."""
-    card = DatasetCard(f"---\n{card_data(info).to_yaml()}\n---\n\n{card_body(info)}")
-    return str(card)
+    return f"---\n{yaml_block(card_data(info).to_dict())}\n---\n\n{card_body(info)}"

@@ -1,9 +1,18 @@
-"""Release-to-release changes: what was added, removed or changed, and the bump it calls for."""
+"""Release-to-release changes: what was added, removed or changed, and the bump it calls for.
+
+A release read here may be damaged (an earlier release found while building the
+next): `read_release_records` checks each JSONL shard against the manifest while
+reading it and raises `ReleaseError` naming the release and the file, never a
+decoder's own exception. Ids in the Markdown and text renderings are escaped
+(`corpus_tool.render.escape`): a hostile id cannot add a heading, HTML or a line.
+"""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -11,15 +20,25 @@ from typing import Any, Literal
 
 import orjson
 
-from corpus_tool.package.fields import FIELD_NAMES
+from corpus_tool.package.fields import FIELD_NAMES, FIELDS
 from corpus_tool.package.files import (
     JSONL_DIR,
     JSONL_SUFFIX,
     MANIFEST,
-    read_jsonl_shard,
     shard_files,
 )
+from corpus_tool.package.manifest_model import (
+    MAX_MANIFEST_BYTES,
+    FileModel,
+    ManifestError,
+    open_regular,
+    parse_json,
+    read_regular,
+    validate_manifest,
+)
+from corpus_tool.package.verify import Problem, ReleaseError
 from corpus_tool.package.version import Bump, Version, parse_version
+from corpus_tool.render.escape import md_code, terminal
 
 # Fields whose change is a metadata change; `text` is tracked through `text_sha256`.
 METADATA_FIELDS = tuple(f for f in FIELD_NAMES if f not in ("id", "text", "text_sha256"))
@@ -53,19 +72,120 @@ class ReleaseDiff:
         return not (self.added or self.removed or self.text_changed or self.metadata_changed)
 
 
+CHUNK = 1 << 20  # bytes read at a time
+
+
 def read_release_records(path: Path) -> Iterator[dict[str, Any]]:
-    """The records of a release folder, from its JSONL shards, in release order."""
-    for shard in shard_files(Path(path), JSONL_DIR, JSONL_SUFFIX):
-        yield from read_jsonl_shard(shard)
+    """The records of a release folder, from its JSONL shards, in release order.
+
+    With a manifest that lists files, the shards are the ones it lists, each
+    checked against its sha256 and rows as it is read; a folder without one (a
+    release being written) is read by shard names. A damaged release raises
+    ReleaseError naming the release and the file (`.release`, `.file`).
+    """
+    release = Path(path)
+    listed = _listed_shards(release)
+    if listed is None:
+        for shard in shard_files(release, JSONL_DIR, JSONL_SUFFIX):
+            yield from _read_shard(release, shard.relative_to(release).as_posix(), None)
+    else:
+        for entry in listed:
+            yield from _read_shard(release, entry.path, entry)
+
+
+def _damaged(release: Path, rel: str, message: str) -> ReleaseError:
+    return ReleaseError(release, [Problem(rel, message)])
+
+
+def _listed_shards(release: Path) -> list[FileModel] | None:
+    """The JSONL shards the manifest lists, in order; None without a manifest that
+    has a file list. A malformed manifest raises ReleaseError."""
+    try:
+        data = parse_json(read_regular(release / MANIFEST, MAX_MANIFEST_BYTES))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise _damaged(release, MANIFEST, f"cannot be read: {str(exc)[:80]}") from None
+    if not isinstance(data, dict) or "files" not in data:
+        return None
+    try:
+        manifest = validate_manifest(data)
+    except ManifestError as exc:
+        raise _damaged(release, MANIFEST, str(exc)) from None
+    shards = [
+        f
+        for f in manifest.files
+        if f.path.startswith(JSONL_DIR + "/") and f.path.endswith(JSONL_SUFFIX)
+    ]
+    return sorted(shards, key=lambda f: f.path)
+
+
+class _Hashing:
+    """A binary reader that hashes what it hands out (gzip reads it in order)."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.digest = hashlib.sha256()
+
+    def read(self, size: int = -1) -> bytes:
+        data: bytes = self.raw.read(CHUNK if size is None or size < 0 else size)
+        self.digest.update(data)
+        return data
+
+    def rest(self) -> str:
+        while self.read(CHUNK):
+            pass
+        return self.digest.hexdigest()
+
+
+def _check_fields(record: Any) -> str | None:
+    """Why a decoded line is not a release record (JSON types only), else None."""
+    if not isinstance(record, dict):
+        return f"is a JSON {type(record).__name__}, not an object"
+    for spec in FIELDS:
+        value = record.get(spec.name)
+        if value is None and not spec.required:
+            continue
+        if spec.kind == "strings":
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        else:
+            ok = isinstance(value, str)
+        if not ok:
+            return f"field `{spec.name}` is not {spec.type_label}"
+    return None
+
+
+def _read_shard(release: Path, rel: str, entry: FileModel | None) -> Iterator[dict[str, Any]]:
+    rows = 0
+    try:
+        with open_regular(release / rel) as raw:
+            hashing = _Hashing(raw)
+            with gzip.GzipFile(fileobj=hashing, mode="rb") as lines:  # type: ignore[call-overload]
+                for rows, line in enumerate(lines, start=1):
+                    record = orjson.loads(line)
+                    problem = _check_fields(record)
+                    if problem:
+                        raise ValueError(f"line {rows} {problem}")
+                    yield record
+            digest = hashing.rest()
+    except FileNotFoundError:
+        raise _damaged(release, rel, "listed in manifest.json but missing") from None
+    except (OSError, EOFError, ValueError, zlib.error) as exc:  # BadGzipFile is an OSError
+        raise _damaged(release, rel, f"cannot be read: {str(exc)[:80]}") from None
+    if entry is not None and digest != entry.sha256:
+        raise _damaged(release, rel, f"sha256 {digest[:12]}…, manifest says {entry.sha256[:12]}…")
+    if entry is not None and rows != entry.rows:
+        raise _damaged(release, rel, f"{rows} rows, manifest says {entry.rows}")
 
 
 def release_schema_sha256(path: Path) -> str | None:
     """The record schema hash a release's manifest names (None when unreadable)."""
     try:
-        manifest = json.loads((Path(path) / MANIFEST).read_text(encoding="utf-8"))
-        return manifest["schema"]["sha256"]
+        manifest = parse_json(read_regular(Path(path) / MANIFEST, MAX_MANIFEST_BYTES))
+        sha = manifest["schema"]["sha256"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    return sha if isinstance(sha, str) else None
 
 
 def diff_releases(old: Path, new: Path) -> tuple[ReleaseDiff, bool]:
@@ -126,20 +246,23 @@ def suggest_bump(diff: ReleaseDiff, schema_changed: bool) -> Bump | None:
     return None
 
 
-def _listed(ids: list[str], code: bool) -> str:
-    shown = [f"`{i}`" if code else i for i in ids[:LISTED]]
-    more = f", … and {len(ids) - LISTED} more" if len(ids) > LISTED else ""
+def _listed(items: list[tuple[str, list[str]]], markdown: bool) -> str:
+    """Ids (with their changed fields), escaped for Markdown or a terminal."""
+    escape = md_code if markdown else terminal
+    shown = [
+        escape(i) + (f" ({', '.join(fields)})" if fields else "") for i, fields in items[:LISTED]
+    ]
+    more = f", … and {len(items) - LISTED} more" if len(items) > LISTED else ""
     return ", ".join(shown) + more
 
 
-def _sections(diff: ReleaseDiff) -> list[tuple[str, list[str], list[str]]]:
-    """(title, ids, ids with their changed fields) per non-empty category."""
-    meta = [f"{i} ({', '.join(fs)})" for i, fs in diff.metadata_changed.items()]
-    rows = [
-        ("Added", diff.added, diff.added),
-        ("Removed", diff.removed, diff.removed),
-        ("Text changed", diff.text_changed, diff.text_changed),
-        ("Metadata changed", list(diff.metadata_changed), meta),
+def _sections(diff: ReleaseDiff) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+    """(title, [(id, changed fields)]) per non-empty category."""
+    rows: list[tuple[str, list[tuple[str, list[str]]]]] = [
+        ("Added", [(i, []) for i in diff.added]),
+        ("Removed", [(i, []) for i in diff.removed]),
+        ("Text changed", [(i, []) for i in diff.text_changed]),
+        ("Metadata changed", list(diff.metadata_changed.items())),
     ]
     return [r for r in rows if r[1]]
 
@@ -162,15 +285,15 @@ def render_diff(diff: ReleaseDiff, fmt: Format = "text", schema_changed: bool = 
         lines.append(f"{summary}.")
         if schema_changed:
             lines.append("\nThe record schema changed.")
-        for title, _, shown in _sections(diff):
-            lines += ["", f"### {title} ({len(shown)})", "", _listed(shown, code=True)]
+        for title, items in _sections(diff):
+            lines += ["", f"### {title} ({len(items)})", "", _listed(items, markdown=True)]
         lines += ["", f"Suggested version bump: **{bump or 'none'}**."]
     elif fmt == "text":
         lines.append(summary)
         if schema_changed:
             lines.append("schema changed")
-        for title, _, shown in _sections(diff):
-            lines.append(f"{title.lower()}: {_listed(shown, code=False)}")
+        for title, items in _sections(diff):
+            lines.append(f"{title.lower()}: {_listed(items, markdown=False)}")
         lines.append(f"suggested bump: {bump or 'none'}")
     else:
         raise ValueError(f"unknown diff format `{fmt}`: expected text, json or markdown")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -18,6 +17,7 @@ from corpus_tool.models import SCHEMA_VERSION
 from corpus_tool.package import identity
 from corpus_tool.package.fields import SCHEMA_SHA256
 from corpus_tool.package.files import MANIFEST, json_text, sha256_file
+from corpus_tool.package.manifest_model import read_manifest_file
 
 MANIFEST_VERSION = 2  # layout of manifest.json itself; 2 added content_sha256 and identity
 UNKNOWN = "unknown"  # the count key for a missing source or date
@@ -174,8 +174,8 @@ def render_manifest(
 
 
 def read_manifest(release: Path) -> dict[str, Any]:
-    """The parsed manifest; raises OSError or ValueError when missing or not JSON."""
-    data = json.loads((release / MANIFEST).read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
-        raise ValueError("manifest.json has no `files` list")
+    """The parsed manifest, validated against `manifest_model.Manifest` (so every key
+    the tool uses has its type); raises FileNotFoundError when missing, and
+    `ManifestError` (a ValueError naming the key) when unreadable or malformed."""
+    data, _ = read_manifest_file(Path(release) / MANIFEST)
     return data

@@ -1,28 +1,70 @@
-"""Check a release against its manifest: every checksum, size and count, and that the
-Parquet and JSONL copies hold the same records in the same order."""
+"""Check a release against its manifest, and the manifest against itself, the card
+and Croissant. Nothing in the release is trusted before it is checked.
+
+1. The folder is listed without following anything: a symlink (dangling or not),
+   FIFO, socket, device or empty folder is a problem, and none is ever opened.
+2. `manifest.json` is read bounded and depth-safe and validated against
+   `manifest_model.Manifest`; a malformed one is one problem naming the key.
+3. Each listed file is measured once (`_measure`: bytes, sha256, and for data
+   files the rows and the SHA-256 of the records as JSON lines) and compared
+   with its entry by the small checks in `FILE_CHECKS`; a new manifest key gets
+   one more function there.
+4. Release-wide checks (`RELEASE_CHECKS`): unlisted files, counts, shard names,
+   Parquet/JSONL twins, Croissant, the dataset card.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
-from dataclasses import dataclass
+import os
+import re
+import stat
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from isal import igzip
+import yaml
 
+from corpus_tool.package.card import size_category
 from corpus_tool.package.files import (
+    CARD,
+    CHANGELOG,
+    CROISSANT,
     JSONL_DIR,
+    JSONL_SUFFIX,
     MANIFEST,
+    PARQUET_DIR,
+    PARQUET_GLOB,
     PARQUET_SUFFIX,
+    SPLIT,
     read_jsonl_shard,
     read_parquet_shard,
-    sha256_file,
-    shard_index,
+    shard_name,
 )
-from corpus_tool.package.manifest import read_manifest
+from corpus_tool.package.manifest_model import (
+    FileModel,
+    Manifest,
+    ManifestError,
+    check_release_path,
+    file_kind,
+    open_regular,
+    parse_json,
+    read_manifest_file,
+    read_regular,
+)
 
 SCHEMA_KEY = "corpus_tool.schema_version"
+CHUNK = 1 << 20  # bytes read (and inflated) at a time
+MAX_METADATA_BYTES = 64 << 20  # the card and croissant.json are a few kB
+MISSING_SHOWN = 5  # missing shard names reported one by one; the rest counted
+REQUIRED = (CARD, CROISSANT, CHANGELOG)  # besides the manifest and the shards
+# Both shard formats: folder, suffix, label.
+FORMATS = ((PARQUET_DIR, PARQUET_SUFFIX, "Parquet"), (JSONL_DIR, JSONL_SUFFIX, "JSONL"))
+_SHARD_RE = re.compile(r"^(?P<split>[^/]+)-(?P<index>\d{5})-of-(?P<total>\d{5})(?P<suffix>\..+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +77,8 @@ class Problem:
 
 
 class ReleaseError(Exception):
-    """A release failed verification; the message names the first files at fault."""
+    """A release failed verification or could not be read; the message names the
+    release and the first files at fault (`problems[0].path` is the first file)."""
 
     def __init__(self, release: Path, problems: list[Problem]) -> None:
         self.release = release
@@ -44,45 +87,313 @@ class ReleaseError(Exception):
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
         super().__init__(f"release {release} failed verification: {shown}{more}")
 
-
-def _count_rows(path: Path) -> int:
-    if path.name.endswith(PARQUET_SUFFIX):
-        return pq.ParquetFile(path).metadata.num_rows
-    with igzip.open(path, "rb") as f:
-        return sum(1 for _ in f)
+    @property
+    def file(self) -> str:
+        """The first file at fault, relative to the release."""
+        return self.problems[0].path if self.problems else "."
 
 
-def _check_file(release: Path, entry: dict[str, Any]) -> list[Problem]:
-    rel = str(entry.get("path", ""))
-    path = release / rel
-    if not rel or ".." in Path(rel).parts or Path(rel).is_absolute():
-        return [Problem(MANIFEST, f"bad file path `{rel[:40]}`")]
-    if not path.is_file():
-        return [Problem(rel, "listed in manifest.json but missing")]
-    problems = []
-    size = path.stat().st_size
-    if size != entry.get("bytes"):
-        problems.append(Problem(rel, f"{size} bytes, manifest says {entry.get('bytes')}"))
-    digest = sha256_file(path)
-    if digest != entry.get("sha256"):
-        problems.append(Problem(rel, f"sha256 {digest[:12]}…, manifest says {entry.get('sha256')}"))
-    if "rows" in entry:
+def _cut(value: object, n: int = 40) -> str:
+    text = str(value)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# -- 1. what is in the folder ---------------------------------------------------
+
+
+@dataclass
+class Inventory:
+    files: dict[str, int] = field(default_factory=dict)  # regular file -> size
+    others: dict[str, str] = field(default_factory=dict)  # anything else -> its kind
+    problems: list[Problem] = field(default_factory=list)
+
+
+def take_inventory(release: Path) -> Inventory:
+    """Every entry under `release`, by lstat only: nothing is followed or opened."""
+    inv = Inventory()
+    stack = [(release, "")]
+    while stack:
+        folder, prefix = stack.pop()
         try:
-            rows = _count_rows(path)
-        except Exception as exc:  # gzip, ISA-L and Arrow each raise their own types
-            problems.append(Problem(rel, f"cannot be read: {str(exc)[:80]}"))
-        else:
-            if rows != entry["rows"]:
-                problems.append(Problem(rel, f"{rows} rows, manifest says {entry['rows']}"))
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            inv.others[prefix.rstrip("/")] = "folder"
+            inv.problems.append(
+                Problem(prefix.rstrip("/") or ".", f"cannot be listed: {exc.strerror}")
+            )
+            continue
+        if not entries and prefix:
+            inv.problems.append(Problem(prefix.rstrip("/"), "empty folder"))
+        for entry in entries:
+            rel = prefix + entry.name
+            mode = entry.stat(follow_symlinks=False).st_mode
+            if stat.S_ISREG(mode):
+                inv.files[rel] = entry.stat(follow_symlinks=False).st_size
+            elif stat.S_ISDIR(mode):
+                stack.append((Path(entry.path), rel + "/"))
+            elif stat.S_ISLNK(mode):
+                inv.others[rel] = "symbolic link"
+                try:
+                    target = _cut(os.readlink(entry.path), 60)
+                except OSError:
+                    target = "?"
+                inv.problems.append(
+                    Problem(
+                        rel,
+                        f"is a symbolic link (to `{target}`), not followed:"
+                        " a release holds regular files only",
+                    )
+                )
+            else:
+                kind = file_kind(mode)
+                inv.others[rel] = kind
+                inv.problems.append(
+                    Problem(rel, f"is a {kind}, not opened: a release holds regular files only")
+                )
+    inv.problems.sort(key=lambda p: p.path)
+    return inv
+
+
+# -- 2. each listed file ----------------------------------------------------------
+
+
+@dataclass
+class Measured:
+    """What one listed file really holds."""
+
+    bytes: int = 0
+    sha256: str = ""
+    rows: int | None = None  # data files
+    content_sha256: str | None = None  # JSONL: of the decompressed JSON lines
+    error: str | None = None  # why it could not be read (to the end)
+
+
+def _measure(path: Path, rel: str) -> Measured:
+    """Read the file once (twice for Parquet: bytes, then its footer)."""
+    found = Measured()
+    digest = hashlib.sha256()
+    try:
+        with open_regular(path) as f:
+            found.bytes = os.fstat(f.fileno()).st_size
+            if rel.endswith(JSONL_SUFFIX):
+                found.rows, found.content_sha256 = _read_gzip_lines(f, digest)
+            else:
+                while chunk := f.read(CHUNK):
+                    digest.update(chunk)
+        found.sha256 = digest.hexdigest()
+        if rel.endswith(PARQUET_SUFFIX):
+            with open_regular(path) as f, pq.ParquetFile(f) as pf:
+                found.rows = pf.metadata.num_rows
+    except (OSError, ValueError, EOFError, zlib.error) as exc:
+        found.sha256 = found.sha256 or digest.hexdigest()
+        found.error = _cut(str(exc) or type(exc).__name__, 80)
+    except Exception as exc:  # Arrow raises its own types for a damaged footer
+        found.error = _cut(f"{type(exc).__name__}: {exc}", 80)
+    return found
+
+
+def _read_gzip_lines(f: Any, digest: Any) -> tuple[int, str]:
+    """Hash the raw bytes into `digest` while inflating them (every gzip member) in
+    pieces of at most CHUNK bytes; the number of lines and the SHA-256 of the
+    inflated bytes. Memory stays bounded whatever the compression ratio."""
+    content = hashlib.sha256()
+    rows = 0
+    inflate = zlib.decompressobj(wbits=31)
+    seen = False
+    while chunk := f.read(CHUNK):
+        seen = True
+        digest.update(chunk)
+        data = chunk
+        while data:
+            if inflate.eof:  # the next gzip member
+                inflate = zlib.decompressobj(wbits=31)
+            out = inflate.decompress(data, CHUNK)
+            rows += out.count(b"\n")
+            content.update(out)
+            data = inflate.unused_data if inflate.eof else inflate.unconsumed_tail
+    while seen and not inflate.eof and (out := inflate.decompress(b"", CHUNK)):
+        rows += out.count(b"\n")
+        content.update(out)
+    if not seen:
+        raise ValueError("empty, not a gzip file")
+    if not inflate.eof:
+        raise ValueError("truncated gzip stream")
+    return rows, content.hexdigest()
+
+
+FileCheck = Callable[[FileModel, Measured], "str | None"]
+
+
+def _check_bytes(entry: FileModel, found: Measured) -> str | None:
+    if found.bytes != entry.bytes:
+        return f"{found.bytes} bytes, manifest says {entry.bytes}"
+    return None
+
+
+def _check_sha256(entry: FileModel, found: Measured) -> str | None:
+    if found.error is None and found.sha256 != entry.sha256:
+        return f"sha256 {found.sha256[:12]}…, manifest says {entry.sha256[:12]}…"
+    return None
+
+
+def _check_readable(entry: FileModel, found: Measured) -> str | None:
+    return f"cannot be read: {found.error}" if found.error else None
+
+
+def _check_rows(entry: FileModel, found: Measured) -> str | None:
+    is_shard = entry.path.endswith((PARQUET_SUFFIX, JSONL_SUFFIX))
+    if is_shard and entry.rows is None:
+        return "a data file, but its manifest entry has no `rows`"
+    if entry.rows is not None and found.rows is not None and found.rows != entry.rows:
+        return f"{found.rows} rows, manifest says {entry.rows}"
+    return None
+
+
+def _check_content_sha256(entry: FileModel, found: Measured) -> str | None:
+    """Manifest version 2: the records' hash, independent of the compressor."""
+    expected, actual = entry.content_sha256, found.content_sha256
+    if expected is not None and actual is not None and actual != expected:
+        return f"content_sha256 {actual[:12]}…, manifest says {expected[:12]}…"
+    return None
+
+
+FILE_CHECKS: tuple[FileCheck, ...] = (
+    _check_readable,
+    _check_bytes,
+    _check_sha256,
+    _check_rows,
+    _check_content_sha256,
+)
+
+
+# -- 3. the release as a whole ------------------------------------------------------
+
+
+@dataclass
+class Context:
+    release: Path
+    manifest: Manifest
+    inventory: Inventory
+    measured: dict[str, Measured]  # listed regular files
+    bad: set[str]  # listed files with a problem of their own
+
+    @property
+    def listed(self) -> dict[str, FileModel]:
+        return {f.path: f for f in self.manifest.files}
+
+    def shards(self, folder: str, suffix: str) -> list[FileModel]:
+        return [
+            f
+            for f in self.manifest.files
+            if f.path.startswith(folder + "/") and f.path.endswith(suffix)
+        ]
+
+
+def _unlisted(ctx: Context) -> list[Problem]:
+    listed = ctx.listed
+    return [
+        Problem(rel, "present but not listed in manifest.json")
+        for rel in sorted(ctx.inventory.files)
+        if rel != MANIFEST and rel not in listed
+    ]
+
+
+def _required(ctx: Context) -> list[Problem]:
+    listed = ctx.listed
+    return [
+        Problem(MANIFEST, f"does not list `{rel}`, which every release has")
+        for rel in (*REQUIRED, *(f"{d}/" for d, _, _ in FORMATS))
+        if not (rel in listed or (rel.endswith("/") and any(p.startswith(rel) for p in listed)))
+    ]
+
+
+def _counts(ctx: Context) -> list[Problem]:
+    """counts against the files' rows (each checked against its file) and itself."""
+    counts = ctx.manifest.counts
+    problems = []
+    for folder, suffix, label in FORMATS:
+        shards = ctx.shards(folder, suffix)
+        total = sum(f.rows or 0 for f in shards)
+        if shards and total != counts.records:
+            problems.append(
+                Problem(
+                    MANIFEST,
+                    f"`counts.records` is {counts.records}, but the {label} shards hold"
+                    f" {total} rows",
+                )
+            )
+    if counts.dropped != len(ctx.manifest.dropped):
+        problems.append(
+            Problem(
+                MANIFEST,
+                f"`counts.dropped` is {counts.dropped}, but `dropped` lists"
+                f" {len(ctx.manifest.dropped)}",
+            )
+        )
+    for key in ("by_source", "by_month", "by_language"):
+        values: dict[str, int] = getattr(counts, key)
+        if values and sum(values.values()) != counts.records:
+            problems.append(
+                Problem(
+                    MANIFEST,
+                    f"`counts.{key}` adds up to {sum(values.values())},"
+                    f" not `counts.records` {counts.records}",
+                )
+            )
+    return problems
+
+
+def _shard_names(ctx: Context) -> list[Problem]:
+    """`train-0000i-of-0000N`: one N per format, every index 0..N-1, nothing else."""
+    problems: list[Problem] = []
+    names = set(ctx.inventory.files) | set(ctx.inventory.others) | set(ctx.listed)
+    for folder, suffix, label in FORMATS:
+        found: dict[str, tuple[int, int]] = {}
+        for rel in sorted(n for n in names if n.startswith(folder + "/") and n.endswith(suffix)):
+            m = _SHARD_RE.match(rel[len(folder) + 1 :])
+            if m is None or m["split"] != SPLIT or m["suffix"] != suffix:
+                if rel in ctx.listed:
+                    problems.append(
+                        Problem(
+                            rel, f"is not named like a shard (`{SPLIT}-00000-of-00001{suffix}`)"
+                        )
+                    )
+                continue
+            found[rel] = (int(m["index"]), int(m["total"]))
+        totals = sorted({total for _, total in found.values()})
+        if not found:
+            continue
+        if len(totals) > 1:
+            shown = ", ".join(f"-of-{t:05d}" for t in totals)
+            problems.append(
+                Problem(folder, f"the {label} shards disagree on their count ({shown})")
+            )
+            continue
+        total = totals[0]
+        indices = {index for index, _ in found.values()}
+        for rel, (index, _) in found.items():
+            if index >= total:
+                problems.append(Problem(rel, f"index {index} is outside 0..{total - 1}"))
+        missing = [i for i in range(total) if i not in indices]
+        for index in missing[:MISSING_SHOWN]:
+            more = len(missing) - MISSING_SHOWN
+            problems.append(
+                Problem(
+                    f"{folder}/{shard_name(index, total, suffix)}",
+                    f"missing: the {label} shards are named -of-{total:05d}"
+                    + (f" ({more} more are missing)" if more > 0 and index == missing[0] else ""),
+                )
+            )
     return problems
 
 
 def _compare_shards(release: Path, parquet: str, jsonl: str, schema_version: Any) -> list[Problem]:
     """The same records in the same order: first difference only, streaming."""
     meta = pq.ParquetFile(release / parquet).schema_arrow.metadata or {}
-    found = meta.get(SCHEMA_KEY.encode(), b"").decode()
+    found = meta.get(SCHEMA_KEY.encode(), b"").decode(errors="replace")
     if found != str(schema_version):
-        return [Problem(parquet, f"schema version `{found}`, manifest says {schema_version}")]
+        return [Problem(parquet, f"schema version `{_cut(found)}`, manifest says {schema_version}")]
     pairs = itertools.zip_longest(
         read_parquet_shard(release / parquet), read_jsonl_shard(release / jsonl)
     )
@@ -90,15 +401,240 @@ def _compare_shards(release: Path, parquet: str, jsonl: str, schema_version: Any
         if a is None or b is None:
             short = parquet if a is None else jsonl
             return [Problem(short, f"ends at record {row - 1}, before its Parquet/JSONL twin")]
+        if not isinstance(b, dict):
+            return [Problem(jsonl, f"record {row} is not a JSON object")]
         if a != b or list(a) != list(b):
             fields = [k for k in a if a.get(k) != b.get(k)] or ["key order"]
             return [
                 Problem(
                     jsonl,
-                    f"record {row} (`{b.get('id')}`) differs from {parquet} in {', '.join(fields)}",
+                    f"record {row} (`{_cut(b.get('id'))}`) differs from {parquet}"
+                    f" in {', '.join(fields)}",
                 )
             ]
     return []
+
+
+def _twins(ctx: Context) -> list[Problem]:
+    """Pair the shards by name and compare their records where both files are intact."""
+    problems: list[Problem] = []
+    pairs: dict[str, dict[str, FileModel]] = {}
+    for folder, suffix, label in FORMATS:
+        for f in ctx.shards(folder, suffix):
+            stem = f.path[len(folder) + 1 : -len(suffix)]
+            pairs.setdefault(stem, {})[label] = f
+    for _, pair in sorted(pairs.items()):
+        if set(pair) != {"Parquet", "JSONL"}:
+            (only,) = pair.values()
+            problems.append(Problem(only.path, "has no Parquet/JSONL twin in manifest.json"))
+            continue
+        parquet, jsonl = pair["Parquet"], pair["JSONL"]
+        if ctx.bad & {parquet.path, jsonl.path}:
+            continue
+        if None not in (parquet.content_sha256, jsonl.content_sha256) and (
+            parquet.content_sha256 != jsonl.content_sha256
+        ):
+            problems.append(Problem(parquet.path, "content_sha256 differs from its JSONL twin's"))
+        try:
+            problems += _compare_shards(
+                ctx.release, parquet.path, jsonl.path, ctx.manifest.schema_.version
+            )
+        except Exception as exc:  # a record that does not decode; Arrow's own errors
+            problems.append(
+                Problem(jsonl.path, f"cannot be compared with {parquet.path}: {_cut(exc, 80)}")
+            )
+    return problems
+
+
+def _read_json_file(ctx: Context, rel: str) -> tuple[Any, list[Problem]]:
+    try:
+        return parse_json(read_regular(ctx.release / rel, MAX_METADATA_BYTES)), []
+    except (OSError, ValueError) as exc:
+        return None, [Problem(rel, f"cannot be read: {_cut(exc, 80)}")]
+
+
+def _croissant(ctx: Context) -> list[Problem]:
+    """Each Parquet shard is a FileObject inside the release with its real sha256 and size."""
+    if CROISSANT not in ctx.measured or CROISSANT in ctx.bad:
+        return []
+    data, problems = _read_json_file(ctx, CROISSANT)
+    if problems:
+        return problems
+    dist = data.get("distribution") if isinstance(data, dict) else None
+    if not isinstance(dist, list):
+        return [Problem(CROISSANT, "has no `distribution` list")]
+    listed = ctx.listed
+    described: set[str] = set()
+    for i, item in enumerate(dist):
+        where = f"`distribution[{i}]`"
+        if not isinstance(item, dict):
+            problems.append(Problem(CROISSANT, f"{where} is not an object"))
+            continue
+        kind = item.get("@type")
+        if kind == "cr:FileSet":
+            includes = item.get("includes")
+            try:
+                check_release_path(includes if isinstance(includes, str) else "")
+            except ValueError as exc:
+                problems.append(Problem(CROISSANT, f"{where}.includes `{_cut(includes)}`: {exc}"))
+            continue
+        if kind != "cr:FileObject":
+            problems.append(Problem(CROISSANT, f"{where} has @type `{_cut(kind)}`"))
+            continue
+        value = item.get("contentUrl")
+        try:
+            url = check_release_path(value if isinstance(value, str) else "")
+        except ValueError as exc:
+            problems.append(Problem(CROISSANT, f"{where}.contentUrl `{_cut(value)}`: {exc}"))
+            continue
+        entry = listed.get(url)
+        if entry is None or not url.endswith(PARQUET_SUFFIX):
+            problems.append(
+                Problem(
+                    CROISSANT,
+                    f"{where}.contentUrl `{_cut(url)}` is no Parquet shard of the release",
+                )
+            )
+            continue
+        described.add(url)
+        if url in ctx.bad:
+            continue  # the file's own problem is reported already
+        if item.get("sha256") != entry.sha256:
+            problems.append(
+                Problem(
+                    CROISSANT,
+                    f"{where}.sha256 of `{url}` is `{_cut(item.get('sha256'), 16)}`,"
+                    f" the file's is {entry.sha256[:12]}…",
+                )
+            )
+        size = item.get("contentSize")
+        if size not in (f"{entry.bytes} B", entry.bytes):
+            problems.append(
+                Problem(
+                    CROISSANT,
+                    f"{where}.contentSize of `{url}` is `{_cut(size)}`,"
+                    f" the file has {entry.bytes} B",
+                )
+            )
+    for f in ctx.shards(PARQUET_DIR, PARQUET_SUFFIX):
+        if f.path not in described:
+            problems.append(Problem(CROISSANT, f"has no FileObject for `{f.path}`"))
+    return problems
+
+
+MAX_HEADER_CHARS = 1 << 20  # ours is about 1.5 kB
+MAX_FLOW_DEPTH = 32  # `[`/`{` nesting in the card header; ours has none, PyYAML's
+# scanner slows down quadratically with it and its parser recurses.
+
+
+def _flow_depth(text: str) -> int:
+    """The deepest `[`/`{` nesting outside quoted scalars, roughly as YAML sees it: a
+    quote opens a scalar only where a token starts. Errs towards deeper."""
+    depth = deepest = 0
+    quote = ""
+    prev = "\n"
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1
+            elif c == quote and not (quote == "'" and text[i + 1 : i + 2] == "'"):
+                quote = ""
+            elif c == "'" and quote == "'":
+                i += 1  # `''` is a quote inside the scalar
+        elif c in "'\"" and prev in " \t\n[{,:-":
+            quote = c
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        prev = c
+        i += 1
+    return deepest
+
+
+_YAML_HEADER_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+def expected_configs() -> list[dict[str, Any]]:
+    """The dataset card's `configs`: what `datasets.load_dataset` reads."""
+    return [{"config_name": "default", "data_files": [{"split": SPLIT, "path": PARQUET_GLOB}]}]
+
+
+def _card(ctx: Context) -> list[Problem]:
+    """The counts and data files the card's YAML header states, against the manifest."""
+    if CARD not in ctx.measured or CARD in ctx.bad:
+        return []
+    try:
+        text = read_regular(ctx.release / CARD, MAX_METADATA_BYTES).decode("utf-8")
+        m = _YAML_HEADER_RE.match(text)
+        if m is None:
+            return [Problem(CARD, "has no `---` YAML header")]
+        if len(m.group(1)) > MAX_HEADER_CHARS:
+            return [Problem(CARD, f"YAML header is longer than {MAX_HEADER_CHARS} characters")]
+        if _flow_depth(m.group(1)) > MAX_FLOW_DEPTH:
+            return [Problem(CARD, f"YAML header nests deeper than {MAX_FLOW_DEPTH} levels")]
+        header = yaml.safe_load(m.group(1))
+    except (OSError, ValueError, yaml.YAMLError, RecursionError) as exc:
+        return [Problem(CARD, f"YAML header cannot be read: {_cut(exc, 80)}")]
+    if not isinstance(header, dict):
+        return [Problem(CARD, "YAML header is not a mapping")]
+    problems = []
+    records = ctx.manifest.counts.records
+    if header.get("configs") != expected_configs():
+        problems.append(
+            Problem(CARD, f"`configs` must load exactly the Parquet shards (`{PARQUET_GLOB}`)")
+        )
+    info = header.get("dataset_info")
+    splits = info.get("splits") if isinstance(info, dict) else None
+    train = (
+        [s for s in splits if isinstance(s, dict) and s.get("name") == SPLIT]
+        if isinstance(splits, list)
+        else []
+    )
+    if len(train) != 1:
+        problems.append(Problem(CARD, f"`dataset_info.splits` has no one `{SPLIT}` split"))
+    elif train[0].get("num_examples") != records:
+        problems.append(
+            Problem(
+                CARD,
+                f"`dataset_info.splits` {SPLIT} num_examples is"
+                f" `{_cut(train[0].get('num_examples'))}`, the release holds {records}",
+            )
+        )
+    if isinstance(info, dict) and "download_size" in info:
+        parquet_bytes = sum(f.bytes for f in ctx.shards(PARQUET_DIR, PARQUET_SUFFIX))
+        if info["download_size"] != parquet_bytes:
+            problems.append(
+                Problem(
+                    CARD,
+                    f"`dataset_info.download_size` is `{_cut(info['download_size'])}`,"
+                    f" the Parquet shards have {parquet_bytes} bytes",
+                )
+            )
+    if "size_categories" in header and header["size_categories"] != [size_category(records)]:
+        problems.append(
+            Problem(
+                CARD,
+                f"`size_categories` is `{_cut(header['size_categories'])}`,"
+                f" {records} records are `{size_category(records)}`",
+            )
+        )
+    return problems
+
+
+ReleaseCheck = Callable[[Context], list[Problem]]
+RELEASE_CHECKS: tuple[ReleaseCheck, ...] = (
+    _unlisted,
+    _required,
+    _counts,
+    _shard_names,
+    _twins,
+    _croissant,
+    _card,
+)
 
 
 def verify_release(path: Path) -> list[Problem]:
@@ -106,36 +642,33 @@ def verify_release(path: Path) -> list[Problem]:
     release = Path(path)
     if not release.is_dir():
         return [Problem(".", f"{release} is not a release folder")]
+    inventory = take_inventory(release)
+    problems = list(inventory.problems)
+    if MANIFEST in inventory.others:
+        return problems  # reported above: a manifest that is no regular file is not read
     try:
-        manifest = read_manifest(release)
+        _, manifest = read_manifest_file(release / MANIFEST)
     except FileNotFoundError:
-        return [Problem(MANIFEST, "missing")]
-    except (OSError, ValueError) as exc:
-        return [Problem(MANIFEST, f"cannot be read: {str(exc)[:80]}")]
-    entries = [e for e in manifest["files"] if isinstance(e, dict)]
-    problems: list[Problem] = []
+        return [*problems, Problem(MANIFEST, "missing")]
+    except ManifestError as exc:
+        return [*problems, Problem(MANIFEST, str(exc))]
+    measured: dict[str, Measured] = {}
     bad: set[str] = set()
-    for entry in entries:
-        found = _check_file(release, entry)
-        problems += found
-        bad.update(p.path for p in found)
-    listed = {str(e.get("path")) for e in entries} | {MANIFEST}
-    for p in sorted(release.rglob("*")):
-        rel = p.relative_to(release).as_posix()
-        if p.is_file() and rel not in listed:
-            problems.append(Problem(rel, "present but not listed in manifest.json"))
-    # Pair the shards by index and compare their records where both files are intact.
-    shards: dict[int, dict[str, str]] = {}
-    for rel in sorted(listed):
-        index = shard_index(Path(rel).name)
-        if index is not None:
-            kind = "jsonl" if rel.startswith(JSONL_DIR + "/") else "parquet"
-            shards.setdefault(index, {})[kind] = rel
-    schema_version = manifest.get("schema", {}).get("version")
-    for _, pair in sorted(shards.items()):
-        if set(pair) != {"parquet", "jsonl"}:
-            (only,) = pair.values()
-            problems.append(Problem(only, "has no Parquet/JSONL twin in manifest.json"))
-        elif not bad & set(pair.values()):
-            problems += _compare_shards(release, pair["parquet"], pair["jsonl"], schema_version)
+    for entry in manifest.files:
+        if entry.path in inventory.others:
+            bad.add(entry.path)  # reported by the inventory; never opened
+            continue
+        if entry.path not in inventory.files:
+            problems.append(Problem(entry.path, "listed in manifest.json but missing"))
+            bad.add(entry.path)
+            continue
+        found = measured[entry.path] = _measure(release / entry.path, entry.path)
+        for check in FILE_CHECKS:
+            message = check(entry, found)
+            if message:
+                problems.append(Problem(entry.path, message))
+                bad.add(entry.path)
+    ctx = Context(release, manifest, inventory, measured, bad)
+    for release_check in RELEASE_CHECKS:
+        problems += release_check(ctx)
     return problems
