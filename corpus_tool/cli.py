@@ -63,6 +63,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def errors_as_exit() -> Iterator[None]:
     """Library errors become one line and exit 2; a traceback only with --debug."""
     from corpus_tool.config import ConfigError
+    from corpus_tool.errors import DataError
 
     try:
         yield
@@ -77,6 +78,10 @@ def errors_as_exit() -> Iterator[None]:
         if _DEBUG:
             raise
         fail(str(exc))
+    except DataError as exc:  # e.g. a damaged release: the data's fault, not usage
+        if _DEBUG:
+            raise
+        fail(str(exc), 1)
     except Exception as exc:
         if _DEBUG:
             raise

@@ -86,6 +86,7 @@ def build_release(
 ) -> BuildOutcome:
     from corpus_tool.package import tempfiles
     from corpus_tool.package.diff import previous_release
+    from corpus_tool.package.verify import ReleaseError
     from corpus_tool.package.writer import ReleaseExistsError, ReleaseWriter, release_timestamp
 
     swept = tempfiles.sweep(out)  # what killed builds left behind
@@ -109,7 +110,7 @@ def build_release(
                 timestamp=timestamp,
                 previous=previous,
             )
-        except ReleaseExistsError as exc:
+        except (ReleaseExistsError, ReleaseError) as exc:  # ReleaseError: a damaged previous
             return BuildOutcome(report, 1, f"{exc}{note}")
         except BaseException:
             writer.abort()

@@ -25,6 +25,7 @@ from corpus_tool.package import (
     ReleaseError,
     ReleaseExistsError,
     ReleaseWriter,
+    identity,
     previous_release,
     read_release_records,
     release_timestamp,
@@ -402,6 +403,9 @@ def test_parquet_and_jsonl_disagreeing_is_found(copy: Path) -> None:
         if entry["path"] == "jsonl/train-00000-of-00004.jsonl.gz":
             entry["bytes"] = target.stat().st_size
             entry["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
+            entry["content_sha256"] = hashlib.sha256(b"".join(lines)).hexdigest()
+    view = identity.view(manifest, manifest["files"])  # a manifest true to each file
+    manifest["identity"]["sha256"] = identity.identity_sha256(view)
     manifest_path.write_text(json.dumps(manifest))
     problems = verify_release(copy)
     assert len(problems) == 1

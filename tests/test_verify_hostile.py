@@ -6,6 +6,7 @@ naming the file (and key), never a traceback, a hang or a wrong answer.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import json
@@ -20,7 +21,13 @@ from typing import Any
 import pytest
 import yaml
 
-from corpus_tool.package import ReleaseError, diff_releases, read_release_records, verify_release
+from corpus_tool.package import (
+    ReleaseError,
+    diff_releases,
+    identity,
+    read_release_records,
+    verify_release,
+)
 from corpus_tool.package.load import load
 from corpus_tool.package.verify import Problem
 from tests.conftest import invoke
@@ -46,20 +53,33 @@ def manifest_of(release: Path) -> dict[str, Any]:
 
 
 def write_manifest(release: Path, manifest: dict[str, Any]) -> None:
+    """Write a tampered manifest whose `identity` agrees with it, as a forger would:
+    only the deeper checks can tell."""
+    reseal(manifest)
     (release / MANIFEST).write_text(json.dumps(manifest, indent=2))
 
 
 def rewrite(release: Path, rel: str, data: bytes, rows: int | None = None) -> None:
-    """Replace a file and make its manifest entry agree: only the deeper checks can tell."""
+    """Replace a file and make its manifest entry (and identity) agree: only the deeper
+    checks can tell."""
     (release / rel).write_bytes(data)
     manifest = manifest_of(release)
     for entry in manifest["files"]:
         if entry["path"] == rel:
             entry["bytes"] = len(data)
             entry["sha256"] = hashlib.sha256(data).hexdigest()
+            with contextlib.suppress(Exception):  # a damaged file keeps its old hash
+                entry["content_sha256"] = identity.file_content(release, rel)[0]
             if rows is not None:
                 entry["rows"] = rows
     write_manifest(release, manifest)
+
+
+def reseal(manifest: Any) -> None:
+    """Make `identity` agree with the manifest's content (where it has the shape)."""
+    with contextlib.suppress(Exception):
+        view = identity.view(manifest, manifest["files"])
+        manifest["identity"]["sha256"] = identity.identity_sha256(view)
 
 
 def edit_json(release: Path, rel: str, change: Callable[[Any], None]) -> None:
@@ -394,27 +414,21 @@ def test_huge_manifest_read_is_bounded(copy: Path, monkeypatch: pytest.MonkeyPat
     assert problem.path == MANIFEST and "larger than 1000 bytes" in problem.message
 
 
-def test_manifest_version_2_keys_are_accepted(copy: Path) -> None:
-    """The coming format: `content_sha256` per data file, `identity`; checked where known."""
-    manifest = manifest_of(copy)
-    manifest["manifest_version"] = 2
-    manifest["identity"] = {"sha256": "a" * 64, "covers": ["data", "jsonl"]}
-    for f in manifest["files"]:
-        if f["path"].startswith("jsonl/"):
-            content = gzip.decompress((copy / f["path"]).read_bytes())
-            f["content_sha256"] = hashlib.sha256(content).hexdigest()
-    for f in manifest["files"]:
-        if f["path"].startswith("data/"):
-            twin = f["path"].replace("data/", "jsonl/").replace(".parquet", ".jsonl.gz")
-            f["content_sha256"] = next(
-                g["content_sha256"] for g in manifest["files"] if g["path"] == twin
-            )
-    write_manifest(copy, manifest)
+def test_identity_and_content_hashes_are_checked(copy: Path) -> None:
+    """Version 2: each file's `content_sha256` and the `identity` they make up."""
     assert verify_release(copy) == []
+    manifest = manifest_of(copy)
+    manifest["identity"]["sha256"] = "a" * 64
+    (copy / MANIFEST).write_text(json.dumps(manifest, indent=2))  # not resealed
+    (problem,) = verify_release(copy)
+    assert problem.path == MANIFEST and "identity.sha256" in problem.message
     manifest["files"][-1]["content_sha256"] = "0" * 64  # the last JSONL shard
     write_manifest(copy, manifest)
     (problem,) = [p for p in verify_release(copy) if "content_sha256" in p.message]
     assert problem.path == manifest["files"][-1]["path"]
+    del manifest["files"][0]["content_sha256"]
+    write_manifest(copy, manifest)
+    assert any("no `content_sha256`" in p.message for p in verify_release(copy))
 
 
 # -- 3. load never returns fewer rows than the release holds ----------------------

@@ -24,14 +24,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-from isal import igzip
+from typing import Any, BinaryIO
 
 from corpus_tool.models import json_line
 from corpus_tool.package.files import CARD, CHUNK, CROISSANT, JSONL_SUFFIX, MANIFEST, PARQUET_SUFFIX
+from corpus_tool.package.manifest_model import open_regular, read_regular
 
 # Manifest keys that are not part of the identity: how and when it was built, the
 # manifest's own layout version, and the identity itself.
@@ -50,18 +50,48 @@ COVERS = (
     " (the decompressed JSONL), for README.md and croissant.json their bytes with the"
     " shards' sizes and checksums masked, for other files their bytes"
 )
+MAX_TEXT_BYTES = 64 << 20  # the card, Croissant and changelog are a few kB
 _DOWNLOAD_SIZE = re.compile(rb"(?m)^(\s*download_size:)[ \t]*\d+[ \t]*$")
+
+
+def gzip_content(f: BinaryIO, raw_digest: Any | None = None) -> tuple[str, int]:
+    """(SHA-256 of the inflated bytes, lines) of a gzip stream of any number of
+    members, inflated in pieces of at most CHUNK bytes: memory stays bounded
+    whatever the compression ratio. The raw bytes go into `raw_digest` on the way.
+    Raises ValueError on a stream that is empty, truncated or not gzip."""
+    content = hashlib.sha256()
+    lines = 0
+    inflate = zlib.decompressobj(wbits=31)
+    seen = False
+    try:
+        while chunk := f.read(CHUNK):
+            seen = True
+            if raw_digest is not None:
+                raw_digest.update(chunk)
+            data = chunk
+            while data:
+                if inflate.eof:  # the next gzip member
+                    inflate = zlib.decompressobj(wbits=31)
+                out = inflate.decompress(data, CHUNK)
+                lines += out.count(b"\n")
+                content.update(out)
+                data = inflate.unused_data if inflate.eof else inflate.unconsumed_tail
+        while seen and not inflate.eof and (out := inflate.decompress(b"", CHUNK)):
+            lines += out.count(b"\n")
+            content.update(out)
+    except zlib.error as exc:
+        raise ValueError(f"not a valid gzip stream: {exc}") from None
+    if not seen:
+        raise ValueError("empty, not a gzip file")
+    if not inflate.eof:
+        raise ValueError("truncated gzip stream")
+    return content.hexdigest(), lines
 
 
 def jsonl_content(path: Path) -> tuple[str, int]:
     """(SHA-256 of the decompressed bytes, lines) of a `.jsonl.gz` shard, streaming."""
-    digest = hashlib.sha256()
-    lines = 0
-    with igzip.open(path, "rb") as stream:
-        while chunk := stream.read(CHUNK):
-            digest.update(chunk)
-            lines += chunk.count(b"\n")
-    return digest.hexdigest(), lines
+    with open_regular(path) as f:
+        return gzip_content(f)
 
 
 def parquet_content(path: Path, batch_rows: int = 1024) -> tuple[str, int]:
@@ -70,7 +100,7 @@ def parquet_content(path: Path, batch_rows: int = 1024) -> tuple[str, int]:
 
     digest = hashlib.sha256()
     rows = 0
-    with pq.ParquetFile(path) as pf:
+    with open_regular(path) as f, pq.ParquetFile(f) as pf:
         for batch in pf.iter_batches(batch_size=batch_rows):
             digest.update(b"".join(json_line(row) for row in batch.to_pylist()))
             rows += batch.num_rows
@@ -107,7 +137,7 @@ def file_content(release: Path, rel: str) -> tuple[str, int | None]:
         return jsonl_content(path)
     if rel.endswith(PARQUET_SUFFIX):
         return parquet_content(path)
-    return text_content_sha256(rel, path.read_bytes()), None
+    return text_content_sha256(rel, read_regular(path, MAX_TEXT_BYTES)), None
 
 
 def release_view(release: Path, manifest: dict[str, Any]) -> dict[str, Any]:

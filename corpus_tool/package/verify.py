@@ -20,7 +20,6 @@ import itertools
 import os
 import re
 import stat
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,8 @@ from typing import Any
 import pyarrow.parquet as pq
 import yaml
 
+from corpus_tool.errors import DataError
+from corpus_tool.package import identity
 from corpus_tool.package.card import size_category
 from corpus_tool.package.files import (
     CARD,
@@ -76,7 +77,7 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
-class ReleaseError(Exception):
+class ReleaseError(DataError):
     """A release failed verification or could not be read; the message names the
     release and the first files at fault (`problems[0].path` is the first file)."""
 
@@ -165,61 +166,39 @@ class Measured:
     bytes: int = 0
     sha256: str = ""
     rows: int | None = None  # data files
-    content_sha256: str | None = None  # JSONL: of the decompressed JSON lines
+    content_sha256: str | None = None  # what it holds, whatever compressed it: `identity`
     error: str | None = None  # why it could not be read (to the end)
 
 
 def _measure(path: Path, rel: str) -> Measured:
-    """Read the file once (twice for Parquet: bytes, then its footer)."""
+    """Read the file once: bytes, sha256, and what it holds (`identity`): a JSONL
+    shard inflated, a Parquet shard's records re-encoded as JSON lines, a text
+    file with the shards' sizes and checksums masked."""
     found = Measured()
     digest = hashlib.sha256()
     try:
         with open_regular(path) as f:
             found.bytes = os.fstat(f.fileno()).st_size
             if rel.endswith(JSONL_SUFFIX):
-                found.rows, found.content_sha256 = _read_gzip_lines(f, digest)
-            else:
+                found.content_sha256, found.rows = identity.gzip_content(f, digest)
+            elif rel.endswith(PARQUET_SUFFIX):
                 while chunk := f.read(CHUNK):
                     digest.update(chunk)
+            else:
+                data = f.read(MAX_METADATA_BYTES + 1)
+                if len(data) > MAX_METADATA_BYTES:
+                    raise ValueError(f"is larger than {MAX_METADATA_BYTES} bytes")
+                digest.update(data)
+                found.content_sha256 = identity.text_content_sha256(rel, data)
         found.sha256 = digest.hexdigest()
         if rel.endswith(PARQUET_SUFFIX):
-            with open_regular(path) as f, pq.ParquetFile(f) as pf:
-                found.rows = pf.metadata.num_rows
-    except (OSError, ValueError, EOFError, zlib.error) as exc:
+            found.content_sha256, found.rows = identity.parquet_content(path)
+    except (OSError, ValueError, EOFError) as exc:
         found.sha256 = found.sha256 or digest.hexdigest()
         found.error = _cut(str(exc) or type(exc).__name__, 80)
-    except Exception as exc:  # Arrow raises its own types for a damaged footer
+    except Exception as exc:  # Arrow raises its own types for a damaged file
         found.error = _cut(f"{type(exc).__name__}: {exc}", 80)
     return found
-
-
-def _read_gzip_lines(f: Any, digest: Any) -> tuple[int, str]:
-    """Hash the raw bytes into `digest` while inflating them (every gzip member) in
-    pieces of at most CHUNK bytes; the number of lines and the SHA-256 of the
-    inflated bytes. Memory stays bounded whatever the compression ratio."""
-    content = hashlib.sha256()
-    rows = 0
-    inflate = zlib.decompressobj(wbits=31)
-    seen = False
-    while chunk := f.read(CHUNK):
-        seen = True
-        digest.update(chunk)
-        data = chunk
-        while data:
-            if inflate.eof:  # the next gzip member
-                inflate = zlib.decompressobj(wbits=31)
-            out = inflate.decompress(data, CHUNK)
-            rows += out.count(b"\n")
-            content.update(out)
-            data = inflate.unused_data if inflate.eof else inflate.unconsumed_tail
-    while seen and not inflate.eof and (out := inflate.decompress(b"", CHUNK)):
-        rows += out.count(b"\n")
-        content.update(out)
-    if not seen:
-        raise ValueError("empty, not a gzip file")
-    if not inflate.eof:
-        raise ValueError("truncated gzip stream")
-    return rows, content.hexdigest()
 
 
 FileCheck = Callable[[FileModel, Measured], "str | None"]
@@ -273,6 +252,7 @@ FILE_CHECKS: tuple[FileCheck, ...] = (
 @dataclass
 class Context:
     release: Path
+    raw: dict[str, Any]  # the manifest as parsed
     manifest: Manifest
     inventory: Inventory
     measured: dict[str, Measured]  # listed regular files
@@ -431,10 +411,9 @@ def _twins(ctx: Context) -> list[Problem]:
         parquet, jsonl = pair["Parquet"], pair["JSONL"]
         if ctx.bad & {parquet.path, jsonl.path}:
             continue
-        if None not in (parquet.content_sha256, jsonl.content_sha256) and (
-            parquet.content_sha256 != jsonl.content_sha256
-        ):
-            problems.append(Problem(parquet.path, "content_sha256 differs from its JSONL twin's"))
+        a, b = ctx.measured[parquet.path], ctx.measured[jsonl.path]
+        if a.content_sha256 is not None and a.content_sha256 == b.content_sha256:
+            continue  # the same JSON lines: the same records in the same order
         try:
             problems += _compare_shards(
                 ctx.release, parquet.path, jsonl.path, ctx.manifest.schema_.version
@@ -625,8 +604,32 @@ def _card(ctx: Context) -> list[Problem]:
     return problems
 
 
+def _identity(ctx: Context) -> list[Problem]:
+    """Version 2 records every file's content hash and the identity they make up."""
+    if ctx.manifest.manifest_version < 2:
+        return []
+    problems = [
+        Problem(f.path, "no `content_sha256` in manifest.json (manifest version 2)")
+        for f in ctx.manifest.files
+        if f.content_sha256 is None
+    ]
+    recorded = ctx.manifest.identity.sha256 if ctx.manifest.identity is not None else None
+    if recorded is None:
+        return [*problems, Problem(MANIFEST, "no `identity.sha256` (manifest version 2)")]
+    actual = identity.identity_sha256(identity.view(ctx.raw, ctx.raw["files"]))
+    if actual != recorded:
+        problems.append(
+            Problem(
+                MANIFEST,
+                f"identity.sha256 says {recorded[:12]}…, its content makes {actual[:12]}…",
+            )
+        )
+    return problems
+
+
 ReleaseCheck = Callable[[Context], list[Problem]]
 RELEASE_CHECKS: tuple[ReleaseCheck, ...] = (
+    _identity,
     _unlisted,
     _required,
     _counts,
@@ -647,7 +650,7 @@ def verify_release(path: Path) -> list[Problem]:
     if MANIFEST in inventory.others:
         return problems  # reported above: a manifest that is no regular file is not read
     try:
-        _, manifest = read_manifest_file(release / MANIFEST)
+        raw, manifest = read_manifest_file(release / MANIFEST)
     except FileNotFoundError:
         return [*problems, Problem(MANIFEST, "missing")]
     except ManifestError as exc:
@@ -668,7 +671,7 @@ def verify_release(path: Path) -> list[Problem]:
             if message:
                 problems.append(Problem(entry.path, message))
                 bad.add(entry.path)
-    ctx = Context(release, manifest, inventory, measured, bad)
+    ctx = Context(release, raw, manifest, inventory, measured, bad)
     for release_check in RELEASE_CHECKS:
         problems += release_check(ctx)
     return problems
