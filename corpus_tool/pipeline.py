@@ -158,8 +158,8 @@ def parse_item(item: Item) -> Parsed:
         what = "line"
     else:
         obj = item.data
-        if isinstance(obj, dict):
-            obj = {k: _iso(v) for k, v in obj.items()}
+        if isinstance(obj, dict):  # a Parquet date column is a date; other types are not
+            obj = {k: _iso(v) if k in _DATE_FIELDS else v for k, v in obj.items()}
         what = "row"
     if not isinstance(obj, dict):
         msg = f"the {what} is a JSON {type(obj).__name__}, not an object"
@@ -247,6 +247,7 @@ def _valid_fields(meta: dict[str, Any], findings: list[Finding]) -> dict[str, An
 
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_FIELDS = ("published", "updated")
 
 
 def _typed(meta: dict[str, Any], findings: list[Finding], where: dict[str, Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ import orjson
 from pydantic import ValidationError
 
 from corpus_tool import codes
-from corpus_tool.findings import Finding, cap_findings
+from corpus_tool.findings import MAX_PER_FILE_CODE, Finding, cap_findings, suppressed_note
 from corpus_tool.models import Sidecar, json_schema
 
 SCALARS = (str, bool, int, float)
@@ -124,7 +124,8 @@ def validator() -> Any:
 
 
 _STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
-_TOKENS = re.compile(rf"({_STRING})(\s*:)?|[{{}}\[\]]")
+# Skips what lies between tokens in the same match (numbers, commas, literals).
+_TOKENS = re.compile(rf'[^"{{}}\[\]]*(?:({_STRING})(\s*:)?|([{{}}\[\]]))')
 _SPACED_COLON = re.compile(rb'"[ \t\r\n]+:')
 
 
@@ -135,11 +136,11 @@ def _key_tokens(text: str) -> Iterator[tuple[str, int, int, int, int]]:
     objects = 0
     line, line_start, seen = 0, 0, 0
     for m in _TOKENS.finditer(text):
-        start = m.start()
-        c = text[start]
-        if c == '"':
+        c = m.group(3)
+        if c is None:
             if m.group(2) is None or not stack or stack[-1] < 0:
                 continue  # a string value
+            start = m.start(1)
             newlines = text.count("\n", seen, start)
             if newlines:
                 line += newlines
@@ -392,10 +393,12 @@ def check_metadata(
     if complaint is None:
         return findings
     unknown = sorted(k for k in checked if k not in props)
-    for key in unknown:
+    for key in unknown[:MAX_PER_FILE_CODE]:
         line, col = locator.locate(key)
         msg = f"unknown field `{shown(key)}`"
         findings.append(codes.make("M002", msg, field=key, line=line, column=col, **where))
+    if len(unknown) > MAX_PER_FILE_CODE:  # a row of a million columns stays cheap
+        findings.append(suppressed_note(findings[-1], len(unknown) - MAX_PER_FILE_CODE, "document"))
     schema = validator()
     for key in sorted(k for k in checked if k in props):
         error = next(iter(schema.descend(checked[key], props[key], path=key)), None)
