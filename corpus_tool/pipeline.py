@@ -248,6 +248,7 @@ def _valid_fields(meta: dict[str, Any], findings: list[Finding]) -> dict[str, An
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_FIELDS = ("published", "updated")
+_KNOWN_FIELDS = {"id", *METADATA_FIELDS}
 
 
 def _typed(meta: dict[str, Any], findings: list[Finding], where: dict[str, Any]) -> dict[str, Any]:
@@ -255,7 +256,8 @@ def _typed(meta: dict[str, Any], findings: list[Finding], where: dict[str, Any])
     others strings or a list of strings. The schema has checked them; whatever
     still does not fit (the two would disagree) is an M001 here, never a crash."""
     out: dict[str, Any] = {}
-    for name, value in meta.items():
+    for name in _KNOWN_FIELDS & meta.keys():  # unknown keys: reported (M002), unused
+        value = meta[name]
         if name in ("published", "updated"):
             date = _date(value)
             if date is not None:

@@ -299,6 +299,12 @@ def _value_problem(name: str, value: Any) -> tuple[str, str] | None:
     if isinstance(value, list | dict):
         items = value.values() if isinstance(value, dict) else value
         for i, item in enumerate(items):
+            kind = type(item)
+            if kind is str:
+                if item.isascii():
+                    continue
+            elif item is None or kind is int or kind is bool:
+                continue
             if isinstance(item, list | dict | tuple):
                 what = "lists or objects" if not isinstance(item, tuple) else "map entries"
                 return (
@@ -321,8 +327,8 @@ def check_value(name: str, value: Any) -> tuple[str, str] | None:
     return _value_problem(name, value)
 
 
-def _conforms(data: dict[str, Any]) -> str | None:
-    """None when `data` conforms; else pydantic's first complaint.
+def _conforms(data: dict[str, Any]) -> Exception | str | None:
+    """None when `data` conforms; else pydantic's complaint (see `_complaint`).
 
     The fast path: the pydantic model in strict JSON mode accepts exactly what its
     exported schema does, in a few microseconds. Only failures pay for jsonschema,
@@ -332,13 +338,19 @@ def _conforms(data: dict[str, Any]) -> str | None:
         return "unknown fields"  # every one is reported below; pydantic's list would be long
     try:
         Sidecar.model_validate_json(orjson.dumps(data), strict=True)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
+    except (ValidationError, TypeError, orjson.JSONEncodeError) as exc:
+        return exc
+    return None
+
+
+def _complaint(exc: Exception | str) -> str:
+    """Pydantic's first complaint. Only formatted when needed: a list of a million
+    bad items makes a million errors, and formatting them all costs seconds."""
+    if isinstance(exc, ValidationError):
+        err = exc.errors(include_url=False, include_context=False, include_input=False)[0]
         where = "/".join(str(p) for p in err["loc"]) or "(root)"
         return f"`{where}`: {err['msg']}"
-    except (TypeError, orjson.JSONEncodeError) as exc:
-        return str(exc)
-    return None
+    return str(exc)
 
 
 def _finding_for(error: Any, field: str, where: dict[str, Any], locator: KeyLocator) -> Finding:
@@ -406,5 +418,5 @@ def check_metadata(
             findings.append(_finding_for(error, key, where, locator))
     if not findings:  # the two validators disagree: never let that pass silently
         line, _ = locator.locate(None)
-        findings.append(codes.make("M001", shown(complaint, 80), line=line, **where))
+        findings.append(codes.make("M001", shown(_complaint(complaint), 80), line=line, **where))
     return cap_findings(findings)
