@@ -182,17 +182,17 @@ def _may_repeat_keys(data: bytes, obj: Any) -> bool:
     return data.count(b'":') > keys or _SPACED_COLON.search(data) is not None
 
 
-def duplicate_keys(text: str) -> list[tuple[str, int, int, int]]:
-    """(key, line, column, line of its first use) of every repeated key of an object
-    (0-based lines), in the valid JSON `text`."""
-    first: dict[int, dict[str, int]] = {}
+def duplicate_keys(text: str) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
+    """(key, (line, column), (line, column) of its first use) of every repeated key
+    of an object (0-based lines, 1-based columns), in the valid JSON `text`."""
+    first: dict[int, dict[str, tuple[int, int]]] = {}
     out = []
     for key, obj, _, line, col in _key_tokens(text):
         keys = first.setdefault(obj, {})
         if key in keys:
-            out.append((key, line, col, keys[key]))
+            out.append((key, (line, col), keys[key]))
         else:
-            keys[key] = line
+            keys[key] = (line, col)
     return out
 
 
@@ -219,9 +219,9 @@ def parse_json(
     if not _may_repeat_keys(data, obj):
         return obj, []
     findings = []
-    for key, line, col, first in duplicate_keys(data.decode("utf-8")):
-        where = f"line {first + 1 + line_offset}" if first != line else "this line"
-        msg = f"key `{shown(key)}` is given twice in one object (first on {where}); "
+    for key, (line, col), (first, first_col) in duplicate_keys(data.decode("utf-8")):
+        where = f"line {first + 1 + line_offset}" if first != line else f"column {first_col}"
+        msg = f"key `{shown(key)}` is given twice in one object (first at {where}); "
         msg += "the last one would silently win"
         findings.append(
             codes.make(
