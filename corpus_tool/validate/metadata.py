@@ -127,6 +127,8 @@ _STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
 # Skips what lies between tokens in the same match (numbers, commas, literals).
 _TOKENS = re.compile(rf'[^"{{}}\[\]]*(?:({_STRING})(\s*:)?|([{{}}\[\]]))')
 _SPACED_COLON = re.compile(rb'"[ \t\r\n]+:')
+_QUOTE, _JSON_SPACE = ord('"'), b" \t\r\n"
+_COLONS_VISITED = 256  # beyond this many colons in one line, count in C instead
 
 
 def _key_tokens(text: str) -> Iterator[tuple[str, int, int, int, int]]:
@@ -171,15 +173,27 @@ def _count_keys(obj: Any) -> int:
 
 
 def _may_repeat_keys(data: bytes, obj: Any) -> bool:
-    """False when `data` cannot hold a key twice in one object: each key is a string
-    followed by a colon, so no more colons (or `":`) than parsed keys means none
-    repeats. Cheap: byte counts, and a walk of the parsed containers."""
+    """False when `data` cannot hold a key twice in one object.
+
+    Every key is a string followed by optional whitespace and a colon; a string
+    value adds such a pair only with an escaped quote. So when no whitespace comes
+    before a colon, no more `":` than parsed keys means that no key repeats. A
+    line has a few colons: they are visited with `find` (C speed between them);
+    a colon-heavy line is counted with byte counts and one regex instead."""
     if not isinstance(obj, dict | list):
         return False
     keys = _count_keys(obj)
-    if data.count(b":") == keys:
-        return False
-    return data.count(b'":') > keys or _SPACED_COLON.search(data) is not None
+    quoted, pos = 0, data.find(b":")
+    for _ in range(_COLONS_VISITED):
+        if pos < 0:
+            return quoted != keys
+        before = data[pos - 1]
+        if before == _QUOTE:
+            quoted += 1
+        elif before in _JSON_SPACE:
+            break
+        pos = data.find(b":", pos + 1)
+    return data.count(b'":') + len(_SPACED_COLON.findall(data)) > keys
 
 
 def duplicate_keys(text: str) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
@@ -246,16 +260,17 @@ class KeyLocator:
     """
 
     def __init__(self, text: bytes | None, first_line: int) -> None:
-        self.text = text.decode("utf-8", "replace") if text else ""
+        self.raw = text or b""
         self.first_line = first_line
         self._where: dict[str, tuple[int, int]] | None = None
 
     def locate(self, key: str | None) -> tuple[int, int | None]:
-        if key is None or not self.text:
+        if key is None or not self.raw:
             return self.first_line, None
-        if self._where is None:
+        if self._where is None:  # decoded and scanned once, on the first call
             self._where = {}
-            for name, obj, depth, line, col in _key_tokens(self.text):
+            text = self.raw.decode("utf-8", "replace")
+            for name, obj, depth, line, col in _key_tokens(text):
                 if depth == 1 and obj == 0:
                     self._where[name] = (line, col)
         found = self._where.get(key)
@@ -392,6 +407,9 @@ def check_metadata(
     for key, value in data.items():
         if key not in props:
             checked[key] = None  # an unknown key: M002 below, whatever its value
+            continue
+        if type(value) is str and value.isascii():  # the common case, at once
+            checked[key] = value
             continue
         problem = _value_problem(key, value)
         if problem is None:
