@@ -544,7 +544,7 @@ def run(
                     sig = batch.signatures[sig_row]
                     sig_row += 1
                 line = next(lines, b"") if doc.valid else b""
-                if doc.valid:
+                if valid_id(record["id"]):  # not a shown name: M009 even without a language
                     prior = seen_ids.get(record["id"])
                     if prior is not None:
                         used = index.location(prior)

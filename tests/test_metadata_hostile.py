@@ -446,3 +446,15 @@ def test_mutated_lines_sidecars_and_rows_never_raise() -> None:
 def test_key_locator_finds_top_level_keys_only() -> None:
     raw = b'{\n  "a": {"title": 1},\n  "s": "\\"title\\": x",\n  "title": 2\n}'
     assert KeyLocator(raw, 10).locate("title") == (13, 3)
+
+
+def test_duplicate_id_is_reported_for_documents_with_other_errors(corpus: Corpus) -> None:
+    (corpus.root / "pyproject.toml").write_text(
+        '[tool.corpus-tool]\nname = "demo"\npaths = ["corpus"]\n', encoding="utf-8"
+    )
+    corpus.write("a/x.txt", article(1))  # no language anywhere: M006
+    corpus.write("b/x.txt", article(2))
+    _, findings, _ = check()
+    assert [(f["code"], f["path"]) for f in findings if f["code"] == "M009"] == [
+        ("M009", "corpus/b/x.txt")
+    ]

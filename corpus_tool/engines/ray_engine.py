@@ -55,6 +55,7 @@ from corpus_tool.pipeline import (
     default_jobs,
     duplicate_id,
     process_batch,
+    valid_id,
 )
 from corpus_tool.sources import Item, expand, read_items
 from corpus_tool.validate.dedup import (
@@ -271,8 +272,9 @@ def _duplicate_ids(docs: Any, buckets: int) -> dict[int, tuple[str, int]]:
 
 
 def _id_rows(batch: pa.Table, *, buckets: int) -> pa.Table:
-    batch = batch.filter(pc.and_(batch.column("id").is_valid(), batch.column("valid")))
-    batch = batch.select(["seq", "id", "path", "line"])
+    batch = batch.select(["seq", "id", "path", "line"]).filter(batch.column("id").is_valid())
+    ids = batch.column("id").to_pylist()
+    batch = batch.filter(pa.array([valid_id(i) for i in ids], pa.bool_()))  # not shown names
     bucket = [xxhash.xxh64_intdigest(i.encode()) % buckets for i in batch.column("id").to_pylist()]
     return batch.append_column("bucket", pa.array(bucket, pa.int64()))
 
