@@ -39,6 +39,9 @@ class Finding:
     related: list[str] = _field(default_factory=list)
     hint: str | None = None
     slug: str = ""
+    # Nonzero on the one finding that stands for this many more findings of its code
+    # in its file, left out of the listing (see FindingCollector); it counts as them.
+    suppressed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -46,7 +49,8 @@ class Finding:
         return data
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (self.path or "", self.line or 0, self.column or 0, self.code)
+        # A note for unlisted findings comes after its file's listed ones.
+        return (self.path or "", self.suppressed > 0, self.line or 0, self.column or 0, self.code)
 
 
 @dataclass
@@ -62,7 +66,10 @@ class Report:
         self.findings.extend(findings)
 
     def counts(self) -> dict[str, int]:
-        c = Counter(f.severity.value for f in self.findings)
+        """Findings per severity, the unlisted ones (`Finding.suppressed`) included."""
+        c: Counter[str] = Counter()
+        for f in self.findings:
+            c[f.severity.value] += f.suppressed or 1
         return {s.value: c.get(s.value, 0) for s in Severity}
 
     def has_errors(self) -> bool:
@@ -93,3 +100,98 @@ class Report:
 
 def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
     return sorted(findings, key=Finding.sort_key)
+
+
+MAX_PER_FILE_CODE = 100  # findings listed per (file, code); the rest are only counted
+
+
+def suppressed_note(template: Finding, count: int, where: str = "file") -> Finding:
+    """The one finding that stands for `count` unlisted findings like `template`."""
+    return Finding(
+        code=template.code,
+        severity=template.severity,
+        message=f"{count:,} more {template.code} findings in this {where} were not listed",
+        path=template.path,
+        doc_id=template.doc_id if where == "document" else None,
+        hint=template.hint,
+        slug=template.slug,
+        suppressed=count,
+    )
+
+
+def cap_findings(findings: list[Finding], limit: int = MAX_PER_FILE_CODE) -> list[Finding]:
+    """At most `limit` findings per code (of one document), plus one note per code
+    that had more: a document with a million problems of one kind stays small."""
+    seen: Counter[str] = Counter()
+    out: list[Finding] = []
+    notes: dict[str, tuple[Finding, int]] = {}
+    for f in findings:
+        if f.suppressed:
+            template, count = notes.get(f.code, (f, 0))
+            notes[f.code] = (template, count + f.suppressed)
+            continue
+        seen[f.code] += 1
+        if seen[f.code] <= limit:
+            out.append(f)
+        else:
+            template, count = notes.get(f.code, (f, 0))
+            notes[f.code] = (template, count + 1)
+    out.extend(suppressed_note(t, n, "document") for t, n in notes.values())
+    return out
+
+
+def _printable(text: str) -> str:
+    """`text`, with lone surrogates (from undecodable file names or hostile rows)
+    spelled as escapes, so every renderer can encode it as UTF-8."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+class FindingCollector:
+    """Gathers a run's findings as they stream in, in bounded memory.
+
+    Keeps the first `limit` findings of each (file, code) and counts the rest;
+    `finish` adds one note per (file, code) that had more ("N more ... were not
+    listed"), whose `suppressed` keeps `Report.counts()` and the exit code exact.
+    A finding that already stands for others (`suppressed`) adds its count.
+    """
+
+    def __init__(self, limit: int = MAX_PER_FILE_CODE) -> None:
+        self.limit = limit
+        self.findings: list[Finding] = []
+        self._listed: Counter[tuple[str | None, str]] = Counter()
+        self._unlisted: dict[tuple[str | None, str], tuple[Finding, int]] = {}
+
+    def add(self, f: Finding) -> None:
+        key = (f.path, f.code)
+        if not f.suppressed and self._listed[key] < self.limit:
+            self._listed[key] += 1
+            f.message = _printable(f.message)
+            for name in ("path", "doc_id", "field"):
+                value = getattr(f, name)
+                if value is not None:
+                    setattr(f, name, _printable(value))
+            f.related = [_printable(r) for r in f.related]
+            self.findings.append(f)
+            return
+        template, count = self._unlisted.get(key, (f, 0))
+        self._unlisted[key] = (template, count + (f.suppressed or 1))
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for f in findings:
+            self.add(f)
+
+    def finish(self) -> list[Finding]:
+        """The listed findings plus the notes, sorted."""
+        notes = []
+        for template, count in self._unlisted.values():
+            note = suppressed_note(template, count)
+            if note.path is not None:
+                note.path = _printable(note.path)
+            notes.append(note)
+        return sort_findings(self.findings + notes)

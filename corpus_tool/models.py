@@ -13,12 +13,16 @@ from pydantic.json_schema import SkipJsonSchema
 
 SCHEMA_VERSION = 1
 
+# JSON Schema patterns (ECMA-262): `$` matches only at the very end of the text, as
+# in pydantic-core's Rust regex. Python's `$` also matches before a final "\n":
+# in Python, test these with `fullmatch` (ID_RE.fullmatch), never `match`/`search`;
+# validate.metadata gives jsonschema the ECMA meaning.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 URL_PATTERN = r"^https?://[^\s/$.?#][^\s]*$"
 LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
-ID_RE = re.compile(ID_PATTERN)
+ID_RE = re.compile(ID_PATTERN)  # use ID_RE.fullmatch
 
 DocId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Url = Annotated[str, StringConstraints(pattern=URL_PATTERN)]

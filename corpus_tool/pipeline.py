@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -26,12 +27,31 @@ import orjson
 from corpus_tool import codes
 from corpus_tool.config import Config
 from corpus_tool.extract import Extracted, extract
-from corpus_tool.findings import Finding, Report, sort_findings
-from corpus_tool.models import ID_PATTERN, ID_RE, RECOMMENDED_FIELDS, json_line
+from corpus_tool.findings import (
+    MAX_PER_FILE_CODE,
+    Finding,
+    FindingCollector,
+    Report,
+    cap_findings,
+)
+from corpus_tool.models import (
+    ID_PATTERN,
+    ID_RE,
+    METADATA_FIELDS,
+    RECOMMENDED_FIELDS,
+    json_line,
+)
 from corpus_tool.normalize import Normalized, normalize, split_rules
 from corpus_tool.sources import Item, read_items
 from corpus_tool.validate.dedup import DedupIndex, DedupResult, canonical_url, signatures
-from corpus_tool.validate.metadata import KeyLocator, check_metadata, parse_json
+from corpus_tool.validate.metadata import (
+    KeyLocator,
+    check_metadata,
+    lone_surrogate,
+    parse_json,
+    shown,
+    surrogate_message,
+)
 from corpus_tool.validate.residue import check_residue
 
 Record = dict[str, Any]
@@ -51,7 +71,8 @@ class Processed:
     path: str
     line: int
     findings: list[Finding]
-    record: Record | None = None
+    record: Record | None = None  # with the text left after normalization
+    valid: bool = False  # the record is a release record (a valid id and a language)
 
 
 def decode_text(raw: bytes, path: str, doc_id: str | None) -> tuple[str | None, list[Finding]]:
@@ -91,77 +112,114 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def parse_item(item: Item) -> tuple[str | None, str | None, dict[str, Any], list[Finding]]:
-    """(doc id, text, metadata, findings) of an item, before normalization."""
+@dataclass(slots=True)
+class Parsed:
+    """An item parsed and its metadata checked, before normalization."""
+
+    doc_id: str | None  # a valid id, or None (missing or invalid: a finding says which)
+    text: str | None  # None: no text to go on with (a finding says why)
+    meta: dict[str, Any]  # the fields that passed every check; dates as dt.date
+    findings: list[Finding]
+    name: str  # what the document is called: its id, else the file stem, else path:line
+    reported: set[str]  # fields with a finding already: not also "missing"
+    meta_unknown: bool = False  # the sidecar could not be read: nothing is "missing"
+
+
+def valid_id(doc_id: object) -> bool:
+    """Is `doc_id` a document id? The whole string: no trailing line feed slips through."""
+    return isinstance(doc_id, str) and ID_RE.fullmatch(doc_id) is not None
+
+
+def parse_item(item: Item) -> Parsed:
+    """The item's id, text and checked metadata, before normalization. Never raises."""
     findings: list[Finding] = []
     if item.kind == "txt":
         text, found = decode_text(item.data, item.path, item.doc_id)
         findings.extend(found)
         meta: dict[str, Any] = {}
+        unreadable = False
         if item.sidecar is not None and item.sidecar_path is not None:
-            meta = _sidecar(item, findings)
-        return item.doc_id, text, meta, findings
-    if item.kind == "jsonl":
-        obj, error = parse_json(item.data, item.path, line_offset=item.line - 1)
-        if error is not None:
-            error.line = item.line
-            return None, None, {}, [error]
-    else:
-        obj = {k: _iso(v) for k, v in item.data.items()}
+            meta, unreadable = _sidecar(item, findings)
+        stem = item.doc_id or ""
+        doc_id = stem if valid_id(stem) else None
+        if doc_id is None:
+            msg = f"id `{shown(stem)}` (the file's stem) must match `{ID_PATTERN}`"
+            findings.append(codes.make("M008", msg, field="id", path=item.path, line=1))
+        meta = _typed(meta, findings, {"path": item.sidecar_path, "doc_id": doc_id})
+        return Parsed(doc_id, text, meta, findings, stem, _fields(findings), unreadable)
+    name = f"{item.path}:{item.line}"
     where: dict[str, Any] = {"path": item.path, "line": item.line}
+    if item.kind == "jsonl":
+        obj, found = parse_json(item.data, item.path, line_offset=item.line - 1)
+        findings.extend(found)
+        if obj is None:
+            for f in found:
+                f.line = item.line
+            return Parsed(None, None, {}, findings, name, set())
+        what = "line"
+    else:
+        obj = item.data
+        if isinstance(obj, dict):  # a Parquet date column is a date; other types are not
+            obj = {k: _iso(v) if k in _DATE_FIELDS else v for k, v in obj.items()}
+        what = "row"
     if not isinstance(obj, dict):
-        kind = type(obj).__name__
-        return (
-            None,
-            None,
-            {},
-            [codes.make("E008", f"the line is a JSON {kind}, not an object", **where)],
-        )
-    doc_id = obj.get("id")
+        msg = f"the {what} is a JSON {type(obj).__name__}, not an object"
+        return Parsed(None, None, {}, [*findings, codes.make("E008", msg, **where)], name, set())
+    raw_id = obj.get("id")
     text = obj.get("text")
     # A shard row's null is "unknown" (Parquet rows carry every column); drop it.
     meta = {k: v for k, v in obj.items() if k != "text" and v is not None}
+    shown_id = raw_id if valid_id(raw_id) else None
     raw = item.data if item.kind == "jsonl" else None
-    shown_id = doc_id if isinstance(doc_id, str) else None
     findings.extend(
         check_metadata(meta, path=item.path, doc_id=shown_id, raw=raw, first_line=item.line)
     )
-    meta = _valid_fields(meta, findings)
-    if "id" not in meta:  # missing, or failed the schema (a finding says which)
-        shown_id = None
-    if doc_id is None:
+    meta = _typed(_valid_fields(meta, findings), findings, {**where, "doc_id": shown_id})
+    doc_id = shown_id if "id" in meta else None  # else a finding says why
+    if raw_id is None:
         findings.append(codes.make("M006", "required field `id` is missing", field="id", **where))
+    where["doc_id"] = doc_id
+    reported = _fields(findings)
+    display = doc_id or name
     if text is None:
         findings.append(
-            codes.make(
-                "M006", "required field `text` is missing", field="text", doc_id=shown_id, **where
-            )
+            codes.make("M006", "required field `text` is missing", field="text", **where)
         )
-        return shown_id, None, meta, findings
+        return Parsed(doc_id, None, meta, findings, display, reported)
     if not isinstance(text, str):
-        msg = f"`text` is a {type(text).__name__}, not a string"
-        findings.append(codes.make("M001", msg, field="text", doc_id=shown_id, **where))
-        return shown_id, None, meta, findings
-    checked, found = check_text(text, {"path": item.path, "doc_id": shown_id})
+        msg = f"`text` is a {type(text).__name__} (`{shown(text)}`), not a string"
+        findings.append(codes.make("M001", msg, field="text", **where))
+        return Parsed(doc_id, None, meta, findings, display, reported)
+    if item.kind != "jsonl":  # JSON text cannot hold a lone surrogate: orjson rejects it
+        pos = lone_surrogate(text)
+        if pos is not None:
+            msg = surrogate_message("text", text, pos)
+            findings.append(codes.make("E001", msg, field="text", **where))
+            return Parsed(doc_id, None, meta, findings, display, reported)
+    checked, found = check_text(text, {"path": item.path, "doc_id": doc_id})
     for f in found:
         f.line = item.line
     findings.extend(found)
-    return shown_id, checked, meta, findings
+    return Parsed(doc_id, checked, meta, findings, display, reported)
 
 
-def _sidecar(item: Item, findings: list[Finding]) -> dict[str, Any]:
+def _fields(findings: list[Finding]) -> set[str]:
+    return {f.field for f in findings if f.field}
+
+
+def _sidecar(item: Item, findings: list[Finding]) -> tuple[dict[str, Any], bool]:
+    """The sidecar's valid fields, and whether it could not be read at all."""
     assert item.sidecar is not None and item.sidecar_path is not None
     path = item.sidecar_path
     where: dict[str, Any] = {"path": path, "doc_id": item.doc_id}
     text, found = decode_text(item.sidecar, path, item.doc_id)
     if text is None:
         findings.extend(found)
-        return {}
-    data, error = parse_json(item.sidecar, path)
-    if error is not None:
-        error.doc_id = item.doc_id
-        findings.append(error)
-        return {}
+        return {}, True
+    data, found = parse_json(item.sidecar, path, doc_id=item.doc_id)
+    findings.extend(found)
+    if data is None:
+        return {}, True
     if not isinstance(data, dict):
         findings.append(
             codes.make(
@@ -171,16 +229,16 @@ def _sidecar(item: Item, findings: list[Finding]) -> dict[str, Any]:
                 **where,
             )
         )
-        return {}
+        return {}, True
     found = check_metadata(data, path=path, doc_id=item.doc_id, raw=item.sidecar)
     findings.extend(found)
-    data = _valid_fields(data, found)
+    data = _valid_fields(data, findings)
     sid = data.get("id")
     if sid is not None and sid != item.doc_id:
         line, col = KeyLocator(item.sidecar, 1).locate("id")
-        msg = f"id `{codes.shorten(sid)}` differs from the file's stem `{item.doc_id}`"
+        msg = f"id `{shown(sid)}` differs from the file's stem `{shown(item.doc_id)}`"
         findings.append(codes.make("M005", msg, field="id", line=line, column=col, **where))
-    return data
+    return data, False
 
 
 def _valid_fields(meta: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
@@ -189,13 +247,53 @@ def _valid_fields(meta: dict[str, Any], findings: list[Finding]) -> dict[str, An
     return {k: v for k, v in meta.items() if k not in bad}
 
 
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_FIELDS = ("published", "updated")
+_KNOWN_FIELDS = {"id", *METADATA_FIELDS}
+
+
+def _typed(meta: dict[str, Any], findings: list[Finding], where: dict[str, Any]) -> dict[str, Any]:
+    """The fields as the rest of the pipeline uses them: dates as dt.date, the
+    others strings or a list of strings. The schema has checked them; whatever
+    still does not fit (the two would disagree) is an M001 here, never a crash."""
+    out: dict[str, Any] = {}
+    for name in _KNOWN_FIELDS & meta.keys():  # unknown keys: reported (M002), unused
+        value = meta[name]
+        if name in ("published", "updated"):
+            date = _date(value)
+            if date is not None:
+                out[name] = date
+                continue
+        elif name == "authors":
+            if isinstance(value, list) and all(isinstance(a, str) for a in value):
+                out[name] = value
+                continue
+        elif isinstance(value, str):
+            out[name] = value
+            continue
+        msg = f"`{name}`: `{shown(value)}` is not a value of the schema's type"
+        findings.append(codes.make("M001", msg, field=name, **where))
+    return out
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
 def _same(field_name: str, a: Any, b: Any) -> bool:
     if field_name == "authors":
         # A byline often names only the first author: text ⊆ metadata agrees.
         given = {" ".join(x.split()).casefold() for x in a}
         return {" ".join(x.split()).casefold() for x in b} <= given
     if field_name == "url":
-        return canonical_url(str(a)) == canonical_url(str(b))
+        return canonical_url(a) == canonical_url(b)
     if isinstance(a, str) and isinstance(b, str):
         return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
     return bool(a == b)
@@ -204,18 +302,18 @@ def _same(field_name: str, a: Any, b: Any) -> bool:
 def merge_metadata(
     meta: dict[str, Any], found: Extracted, where: dict[str, Any]
 ) -> tuple[dict[str, Any], list[Finding]]:
-    """Sidecar (or row) fields win over extracted ones; disagreements are M010."""
+    """Sidecar (or row) fields win over extracted ones; disagreements are M010.
+
+    `meta` is as `parse_item` leaves it: checked fields only, dates as dt.date."""
     merged: dict[str, Any] = {}
     findings = []
     for name in ("title", "authors", "published", "updated", "url"):
         extracted = getattr(found, name)
         given = meta.get(name)
-        if name in ("published", "updated") and isinstance(given, str):
-            given = dt.date.fromisoformat(given)
         if given is not None and extracted and not _same(name, given, extracted):
             msg = (
-                f"{name}: metadata says `{codes.shorten(_iso(given))}`, "
-                f"the text says `{codes.shorten(_iso(extracted))}`"
+                f"{name}: metadata says `{shown(_iso(given))}`, "
+                f"the text says `{shown(_iso(extracted))}`"
             )
             findings.append(codes.make("M010", msg, field=name, **where))
         merged[name] = given if given is not None else extracted
@@ -225,36 +323,41 @@ def merge_metadata(
 
 
 def process_document(item: Item, config: Config) -> Processed:
-    """Everything the pipeline does to one document, short of corpus-wide checks."""
-    doc_id, text, meta, findings = parse_item(item)
+    """Everything the pipeline does to one document, short of corpus-wide checks.
+
+    A document with metadata errors still gets a record (`valid` False) when it
+    has text: it takes part in deduplication under its `Parsed.name`, so one run
+    shows its duplicates too; it is never handed to a sink.
+    """
+    parsed = parse_item(item)
+    findings = parsed.findings
     out = Processed(item.path, item.line, findings)
-    if text is None:
-        return out
+    if parsed.text is None:
+        return _bounded(out)
+    text, doc_id = parsed.text, parsed.doc_id
     where: dict[str, Any] = {"path": item.path, "line": item.line, "doc_id": doc_id}
-    if doc_id is not None and not ID_RE.match(doc_id):
-        msg = f"id `{codes.shorten(doc_id)}` must match `{ID_PATTERN}`"
-        findings.append(codes.make("M008", msg, field="id", **where))
-        doc_id = None
     # Extraction reads the text once characters and markdown are clean and just
     # before the header rule (N110) removes what it reports: both share one parse.
     early = normalize(text, enabled=config.enabled, rules=_EARLY_RULES)
     late = normalize(early.text, enabled=config.enabled, rules=_LATE_RULES)
     normalized = Normalized(late.text, early.applied + late.applied)
     cleaned = config.enabled("N101") and config.enabled("N102")
-    merged, conflicts = merge_metadata(meta, extract(early.text, clean=not cleaned), where)
+    merged, conflicts = merge_metadata(parsed.meta, extract(early.text, clean=not cleaned), where)
     findings.extend(conflicts)
     if not normalized.text.strip():
         findings.append(
             codes.make("M006", "no text is left after normalization", field="text", **where)
         )
-        return out
+        return _bounded(out)
+    # One defect, one finding: a field reported invalid is not also "missing".
+    said = parsed.reported if not parsed.meta_unknown else set(METADATA_FIELDS)
     language = merged["language"] or config.language
-    if language is None:
+    if language is None and "language" not in said:
         findings.append(
             codes.make("M006", "required field `language` is missing", field="language", **where)
         )
     for name in RECOMMENDED_FIELDS:
-        if merged.get(name) in (None, "", []):
+        if merged.get(name) in (None, "", []) and name not in said:
             findings.append(
                 codes.make("M007", f"recommended field `{name}` is missing", field=name, **where)
             )
@@ -267,11 +370,9 @@ def process_document(item: Item, config: Config) -> Processed:
             first_line=None if item.kind == "txt" else item.line,
         )
     )
-    if doc_id is None or language is None:
-        return out
     raw = item.data if item.kind == "txt" else text.encode("utf-8")
     out.record = {
-        "id": doc_id,
+        "id": doc_id or parsed.name,
         "text": normalized.text,
         "title": merged["title"] or None,
         "authors": list(merged["authors"] or []),
@@ -284,6 +385,14 @@ def process_document(item: Item, config: Config) -> Processed:
         "text_sha256": hashlib.sha256(normalized.text.encode("utf-8")).hexdigest(),
         "normalization": normalized.applied,
     }
+    out.valid = doc_id is not None and language is not None
+    return _bounded(out)
+
+
+def _bounded(out: Processed) -> Processed:
+    """At most MAX_PER_FILE_CODE findings per code leave a document (plus a note)."""
+    if len(out.findings) > MAX_PER_FILE_CODE:
+        out.findings = cap_findings(out.findings)
     return out
 
 
@@ -320,7 +429,7 @@ def _init_worker(config: Config, output: str) -> None:
 class BatchResult:
     docs: list[Processed]
     signatures: np.ndarray | None
-    lines: list[bytes] | None = None  # with SPILL_LINES: one per record, in order
+    lines: list[bytes] | None = None  # with SPILL_LINES: one per valid record, in order
 
 
 def process_batch(
@@ -335,7 +444,9 @@ def process_batch(
     docs = [process_document(item, config) for item in items]
     records = [d.record for d in docs if d.record is not None]
     sigs = signatures([r["text"] for r in records], config.dedup) if config.dedup.near else None
-    lines = [json_line(r) for r in records] if output == SPILL_LINES else None
+    lines = None
+    if output == SPILL_LINES:
+        lines = [json_line(d.record) for d in docs if d.record is not None and d.valid]
     if output != KEEP_TEXT:
         for doc in docs:
             if doc.record is not None:
@@ -343,11 +454,13 @@ def process_batch(
     return BatchResult(docs, sigs, lines)
 
 
-def _batches(stream: Iterable[Item | Finding], loose: list[Finding]) -> Iterator[list[Item]]:
+def _batches(
+    stream: Iterable[Item | Finding], loose: Callable[[Finding], None]
+) -> Iterator[list[Item]]:
     batch: list[Item] = []
     for entry in stream:
         if isinstance(entry, Finding):
-            loose.append(entry)
+            loose(entry)
             continue
         batch.append(entry)
         if len(batch) >= BATCH_DOCS:
@@ -396,12 +509,16 @@ def run(
         raise ValueError("give a sink or a spill, not both")
     output = SPILL_LINES if spill is not None else KEEP_TEXT if sink is not None else DROP_TEXT
     jobs = jobs or default_jobs()
-    loose: list[Finding] = []
-    findings: list[Finding] = []
+    collected = FindingCollector()
+
+    def collect(found: list[Finding]) -> None:
+        collected.extend(config.apply(found))
+
     stream = read_items(paths, config.max_file_bytes, cwd=cwd)
     first = _peek(stream, INLINE_BELOW)
-    batches = _batches(first, loose)
+    batches = _batches(first, lambda f: collect([f]))
     index = DedupIndex(config.dedup)
+    valid: list[bool] = []  # per document of the index: a release record?
     seen_ids: dict[str, int] = {}  # id -> its document's number in the dedup index
     report = Report()
 
@@ -422,7 +539,7 @@ def run(
             lines = iter(batch.lines or ())
             for doc in batch.docs:
                 report.documents += 1
-                findings.extend(doc.findings)
+                collect(doc.findings)
                 record = doc.record
                 if record is None:
                     continue
@@ -430,16 +547,20 @@ def run(
                 if batch.signatures is not None:
                     sig = batch.signatures[sig_row]
                     sig_row += 1
-                line = next(lines, b"")
-                prior = seen_ids.get(record["id"])
-                if prior is not None:
-                    used = index.location(prior)
-                    findings.append(duplicate_id(record["id"], doc.path, doc.line, used))
-                    continue
-                seen_ids[record["id"]] = len(index)
+                line = next(lines, b"") if doc.valid else b""
+                if valid_id(record["id"]):  # not a shown name: M009 even without a language
+                    prior = seen_ids.get(record["id"])
+                    if prior is not None:
+                        used = index.location(prior)
+                        collect([duplicate_id(record["id"], doc.path, doc.line, used)])
+                        continue
+                    seen_ids[record["id"]] = len(index)
+                valid.append(doc.valid)
                 index.add(
                     record["id"], doc.path, doc.line, record["text_sha256"], record["url"], sig
                 )
+                if not doc.valid:
+                    continue
                 if sink is not None:
                     sink(record)
                 elif spill is not None:
@@ -450,8 +571,10 @@ def run(
         if pool is not None:
             pool.terminate()
     dedup = index.resolve()
-    findings.extend(dedup.findings)
-    report.findings = sort_findings(config.apply(loose + findings))
+    collect(dedup.findings)
+    # Documents with errors took part in deduplication; records are the valid ones.
+    dedup.keep = dedup.keep[np.array(valid, dtype=bool)]
+    report.findings = collected.finish()
     report.kept = int(dedup.keep.sum())
     report.dropped_duplicates = len(dedup.dropped)
     return RunResult(report, dedup)

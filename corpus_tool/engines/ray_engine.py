@@ -45,7 +45,7 @@ import xxhash
 
 from corpus_tool.config import Config, ConfigError, DedupConfig
 from corpus_tool.engines import RAY_MISSING
-from corpus_tool.findings import Finding, Report, sort_findings
+from corpus_tool.findings import Finding, FindingCollector, Report
 from corpus_tool.pipeline import (
     DROP_TEXT,
     INDEXED_FIELDS,
@@ -55,6 +55,7 @@ from corpus_tool.pipeline import (
     default_jobs,
     duplicate_id,
     process_batch,
+    valid_id,
 )
 from corpus_tool.sources import Item, expand, read_items
 from corpus_tool.validate.dedup import (
@@ -78,7 +79,8 @@ DOCS = pa.schema(
         ("document", pa.bool_()),  # False: a read finding, not a document
         ("findings", pa.binary()),  # pickled list[Finding]
         ("record", pa.binary()),  # pickled record, for a sink only; else null
-        ("id", pa.string()),  # null without a record
+        ("id", pa.string()),  # null without a record; for an invalid one its shown name
+        ("valid", pa.bool_()),  # a release record (errors still take part in dedup)
         ("path", pa.string()),
         ("line", pa.int64()),
         ("text_sha256", pa.string()),
@@ -227,12 +229,18 @@ def _process(batch: pa.Table, *, config: Config, keep_text: bool) -> pa.Table:
     sigs = iter(result.signatures if result.signatures is not None else ())
     rows: dict[str, list[Any]] = {name: [] for name in DOCS.names}
     for seq, entry in zip(batch.column("seq").to_pylist(), entries, strict=True):
-        record, signature = None, None
+        record, signature, valid = None, None, False
         if isinstance(entry, Finding):
             found, path, line = [entry], entry.path, entry.line
         else:
             doc = next(docs)
-            found, path, line, record = doc.findings, doc.path, doc.line, doc.record
+            found, path, line, record, valid = (
+                doc.findings,
+                doc.path,
+                doc.line,
+                doc.record,
+                doc.valid,
+            )
             if record is not None and result.signatures is not None:
                 signature = next(sigs).tobytes()
         rows["seq"].append(seq)
@@ -241,9 +249,11 @@ def _process(batch: pa.Table, *, config: Config, keep_text: bool) -> pa.Table:
         rows["path"].append(path)
         rows["line"].append(line)
         rows["signature"].append(signature)
+        rows["valid"].append(valid)
         for name in INDEXED_FIELDS:
             rows[name].append(None if record is None else record[name])
-        rows["record"].append(pickle.dumps(record) if record is not None and keep_text else None)
+        keep = record is not None and valid and keep_text
+        rows["record"].append(pickle.dumps(record) if keep else None)
     return pa.Table.from_pydict(rows, schema=DOCS)
 
 
@@ -263,6 +273,8 @@ def _duplicate_ids(docs: Any, buckets: int) -> dict[int, tuple[str, int]]:
 
 def _id_rows(batch: pa.Table, *, buckets: int) -> pa.Table:
     batch = batch.select(["seq", "id", "path", "line"]).filter(batch.column("id").is_valid())
+    ids = batch.column("id").to_pylist()
+    batch = batch.filter(pa.array([valid_id(i) for i in ids], pa.bool_()))  # not shown names
     bucket = [xxhash.xxh64_intdigest(i.encode()) % buckets for i in batch.column("id").to_pylist()]
     return batch.append_column("bucket", pa.array(bucket, pa.int64()))
 
@@ -367,7 +379,12 @@ def _collect(
     progress: Callable[[int], None] | None,
 ) -> RunResult:
     """The local engine's bookkeeping over the entries in corpus order."""
-    findings: list[Finding] = []
+    collected = FindingCollector()
+
+    def collect(found: list[Finding]) -> None:
+        collected.extend(config.apply(found))
+
+    collect(loose)
     keep: list[bool] = []
     members: dict[int, Member] = {}
     url_text: dict[int, str] = {}
@@ -380,28 +397,30 @@ def _collect(
                 raise RuntimeError("Ray Data returned the corpus out of order")
             last = row["seq"]
             found = pickle.loads(row["findings"])
+            collect(found)
             if not row["document"]:
-                loose.extend(found)
                 continue
             out.documents += 1
-            findings.extend(found)
             if row["id"] is None:  # no record
                 continue
             seq, doc_id = row["seq"], row["id"]
             if seq in id_dups:
                 prior = id_dups[seq]
-                findings.append(duplicate_id(doc_id, row["path"], row["line"], prior))
+                collect([duplicate_id(doc_id, row["path"], row["line"], prior)])
                 continue
-            keep.append(seq not in roots)
             if seq in needed:
                 members[seq] = _member(row, url_text, config.dedup)
+            if not row["valid"]:  # took part in dedup; never a release record
+                continue
+            keep.append(seq not in roots)
             if sink is not None:
                 sink(pickle.loads(row["record"]))
         if progress is not None:
             progress(sum(row["document"] for row in rows))
     dedup_findings, dropped = report(roots, members.__getitem__, config.dedup)
     dedup = DedupResult(dedup_findings, dropped, np.array(keep, dtype=bool))
-    out.findings = sort_findings(config.apply(loose + findings + dedup_findings))
+    collect(dedup_findings)
+    out.findings = collected.finish()
     out.kept = int(dedup.keep.sum())
     out.dropped_duplicates = len(dropped)
     return RunResult(out, dedup)

@@ -45,7 +45,7 @@ def shard_name(index: int, total: int, suffix: str) -> str:
 
 def shard_index(name: str) -> int | None:
     """The index of a shard file named by `shard_name`, else None."""
-    m = _SHARD_RE.match(name)
+    m = _SHARD_RE.fullmatch(name)
     return int(m.group(1)) if m else None
 
 

@@ -8,8 +8,8 @@ from typing import Literal
 
 Bump = Literal["major", "minor", "patch"]
 
-_NUM = r"0|[1-9]\d*"
-_IDENT = r"(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)"
+_NUM = r"0|[1-9][0-9]*"  # [0-9], not \d: \d also matches non-ASCII digits
+_IDENT = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
 _VERSION_RE = re.compile(rf"^({_NUM})\.({_NUM})\.({_NUM})(?:-({_IDENT}(?:\.{_IDENT})*))?$")
 
 
@@ -55,7 +55,7 @@ def parse_version(v: str) -> Version:
 
     Raises ValueError with the reason; the CLI reports it and exits 2.
     """
-    m = _VERSION_RE.match(v)
+    m = _VERSION_RE.fullmatch(v)  # `$` alone would let a trailing "\n" through
     if m is None:
         raise ValueError(
             f"version `{v[:40]}` is not a semantic version: expected X.Y.Z or X.Y.Z-prerelease"

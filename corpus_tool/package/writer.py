@@ -107,7 +107,7 @@ class ReleaseWriter:
 
     def __init__(self, out: Path, name: str, version: str, config: Config) -> None:
         parse_version(version)
-        if not NAME_RE.match(name):
+        if not NAME_RE.fullmatch(name):
             raise ValueError(f"release name `{name[:40]}` must match {NAME_RE.pattern}")
         self.out = Path(out)
         self.name = name

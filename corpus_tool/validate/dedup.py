@@ -241,8 +241,8 @@ class DedupIndex:
         self._lines.append(line)
         self._hashes += bytes.fromhex(text_sha256)
         self._urls.append(url_key(url))
-        if url:
-            self._url_bytes += url.encode("utf-8")
+        if url and isinstance(url, str):
+            self._url_bytes += url.encode("utf-8", "surrogatepass")
         self._url_ends.append(len(self._url_bytes))
         if signature is not None:
             self._sigs.append(signature)
@@ -271,7 +271,7 @@ class DedupIndex:
 
     def _url_of(self, i: int) -> str:
         start = self._url_ends[i - 1] if i else 0
-        return self._url_bytes[start : self._url_ends[i]].decode("utf-8")
+        return self._url_bytes[start : self._url_ends[i]].decode("utf-8", "surrogatepass")
 
     def _first_url_index(self, key: int) -> int:
         """The first document (in corpus order) with this url key: its spelling is shown."""
@@ -306,8 +306,10 @@ def hash_keys(digests: list[bytes] | bytes) -> np.ndarray:
 
 
 def url_key(url: str | None) -> int:
-    """A 64-bit key of the canonical url; 0 without a url."""
-    return xxhash.xxh64_intdigest(canonical_url(url).encode("utf-8")) if url else 0
+    """A 64-bit key of the canonical url; 0 without a url (or with no string at all)."""
+    if not url or not isinstance(url, str):
+        return 0
+    return xxhash.xxh64_intdigest(canonical_url(url).encode("utf-8", "surrogatepass"))
 
 
 def band_key(band: np.ndarray) -> np.ndarray:
@@ -501,7 +503,11 @@ def _describe(doc: Member, first: Member, cfg: DedupConfig) -> tuple[str, float,
 
 
 def canonical_url(url: str) -> str:
-    """`https://www.Example.com/a/#x` -> `example.com/a`: the same page, however spelled."""
+    """`https://www.Example.com/a/#x` -> `example.com/a`: the same page, however spelled.
+
+    Never raises: what is not a string (a NaN from a Parquet float column) is no url."""
+    if not isinstance(url, str):
+        return ""
     url = url.strip()
     for prefix in ("https://", "http://"):
         if url.lower().startswith(prefix):
