@@ -158,7 +158,7 @@ def _read_txt(entry: Entry, sidecars: dict[str, Entry], limit: int) -> Iterator[
     side: bytes | Finding | None = None
     if listed is not None:
         side = _read_bytes(listed.real, side_shown, limit)
-    elif entry.path == entry.real and os.path.lexists(side_path):
+    elif entry.given and os.path.lexists(side_path):
         # A .txt given by itself: its sidecar beside it, if that is a regular file.
         side = _read_bytes(side_path, side_shown, limit)
     if isinstance(side, Finding):

@@ -115,6 +115,7 @@ class Entry:
     shown: str
     kind: str
     roots: list[int] = field(default_factory=list)
+    given: bool = False  # a file named as a corpus path itself
 
 
 @dataclass(slots=True)
@@ -245,7 +246,9 @@ class _Walker:
 
 
 def list_corpus(
-    paths: Sequence[os.PathLike[str] | str], shown_roots: list[str], exclude: Sequence[str] = ()
+    paths: Sequence[os.PathLike[str] | str],
+    shown_roots: list[str],
+    exclude: Sequence[os.PathLike[str] | str] = (),
 ) -> Listing:
     """Every corpus file under `paths`, each real file once, and the listing's findings."""
     excluded = [os.path.realpath(p) for p in exclude]
@@ -280,7 +283,7 @@ def list_corpus(
                 codes.make("E011", f"`{name}` is not a corpus file: not read", path=shown)
             )
         else:
-            listed = [Entry(real, real, shown, kind)]
+            listed = [Entry(real, real, shown, kind, given=True)]
         for entry in listed:
             first = by_real.get(entry.real)
             if first is None:

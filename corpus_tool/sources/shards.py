@@ -24,6 +24,7 @@ import io
 import mmap
 import os
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import IO, Any
 
 from corpus_tool import codes
@@ -55,14 +56,14 @@ def _decoder(raw: IO[bytes], name: str) -> IO[bytes]:
     if name.endswith(".gz"):
         from isal import igzip  # ISA-L: a gzip reader several times faster than zlib's
 
-        return igzip.IGzipFile(fileobj=raw, mode="rb")
+        return igzip.IGzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     if name.endswith(".zst"):
         import zstandard
 
         reader = zstandard.ZstdDecompressor().stream_reader(
             raw, read_across_frames=True, closefd=False
         )
-        return io.BufferedReader(reader, buffer_size=CHUNK)  # type: ignore[arg-type]
+        return io.BufferedReader(reader, buffer_size=CHUNK)
     return raw
 
 
@@ -242,9 +243,12 @@ def _row_sizes(batch: Any) -> list[int]:
     sizes = np.zeros(batch.num_rows, dtype=np.int64)
     for column in batch.columns:
         kind = column.type
-        if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(
-            kind
-        ) or pa.types.is_large_binary(kind):
+        if (
+            pa.types.is_string(kind)
+            or pa.types.is_large_string(kind)
+            or pa.types.is_binary(kind)
+            or pa.types.is_large_binary(kind)
+        ):
             sizes += pc.binary_length(column).fill_null(0).to_numpy(zero_copy_only=False)
         elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
             values = pc.list_flatten(column)
@@ -282,8 +286,8 @@ def _pages(raw: IO[bytes], chunk: Any) -> Iterator[tuple[int, int]]:
     with mmap.mmap(raw.fileno(), 0, access=mmap.ACCESS_READ) as data:
         while pos < min(end, size):
             reader = _Compact(data, pos)
-            header: dict[int, Any] = {}
-            reader.struct(lambda fid, kind, r=reader, h=header: _page_field(r, h, fid, kind))
+            header: dict[Any, int] = {}
+            reader.struct(partial(_page_field, reader, header))
             compressed = header.get(3, -1)
             if compressed < 0:
                 raise ValueError(f"a page header without its size, at byte {pos:,}")
@@ -292,7 +296,7 @@ def _pages(raw: IO[bytes], chunk: Any) -> Iterator[tuple[int, int]]:
             pos = reader.pos + compressed
 
 
-def _page_field(reader: _Compact, header: dict[Any, Any], fid: int, kind: int) -> None:
+def _page_field(reader: _Compact, header: dict[Any, int], fid: int, kind: int) -> None:
     if fid in (2, 3) and kind == 5:
         header[fid] = reader.zigzag()
     elif fid in (5, 8) and kind == 12:  # data page (v1, v2): field 1 is num_values
