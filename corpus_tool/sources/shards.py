@@ -1,9 +1,10 @@
 """Shards: JSONL (plain, gzip, zstd) and Parquet files of one document per line/row.
 
 Bounded whatever the input: `max_file_bytes` is the per-document limit, on a
-line's or a row's decoded size. A line is read with `readline(limit + 1)`; the
-rest of an over-long line is skipped in chunks, never held, so a gzip bomb of
-one 20 GB line costs one chunk of memory and time linear in what is decoded.
+line's or a row's decoded size. Lines are split from decoded chunks of 1 MiB;
+at most `limit` bytes of a line are held and the rest of an over-long line is
+counted and dropped, so a gzip bomb of one 20 GB line costs one chunk of memory
+and time linear in what is decoded.
 There is no limit on a whole shard's decoded size: shards are streamed.
 
 A compressed shard must be complete: gzip (ISA-L) raises on a stream that ends
@@ -71,20 +72,20 @@ def _read_jsonl(raw: IO[bytes], name: str, shown: str, limit: int) -> Iterator[I
     lineno = 0
     zstd = name.endswith(".zst")
     try:
-        stream = _decoder(raw, name)
-        while True:
-            line = stream.readline(limit + 1)
-            if not line:
-                break
+        for line, size in _lines(_decoder(raw, name), limit):
             lineno += 1
-            if not line.endswith(b"\n") and zstd and len(line) <= limit:
+            if line is None:
+                msg = (
+                    f"line of {size:,} bytes is over the per-document limit "
+                    f"`max_file_bytes` of {limit:,}"
+                )
+                yield codes.make("E006", msg, path=shown, line=lineno)
+                continue
+            if zstd and not line.endswith(b"\n"):
                 problem = _zstd_problem(raw)  # the last line: is it all there?
                 if problem:
                     yield _broken(shown, lineno, problem)
                     return
-            if len(line) > limit:
-                yield _over_long(stream, line, shown, lineno, limit)
-                continue
             if line.strip():
                 yield Item("jsonl", shown, lineno, line)
     except Exception as exc:  # EOFError, OSError, zlib/isal and zstd errors
@@ -94,16 +95,40 @@ def _read_jsonl(raw: IO[bytes], name: str, shown: str, limit: int) -> Iterator[I
         yield _broken(shown, lineno + 1, problem)
 
 
-def _over_long(stream: IO[bytes], head: bytes, shown: str, lineno: int, limit: int) -> Finding:
-    """E006 for a line over the limit, after skipping the rest of it chunk by chunk."""
-    total, piece = len(head), head
-    while not piece.endswith(b"\n"):
-        piece = stream.readline(CHUNK)
-        if not piece:
-            break
-        total += len(piece)
-    msg = f"line of {total:,} bytes is over the per-document limit `max_file_bytes` of {limit:,}"
-    return codes.make("E006", msg, path=shown, line=lineno)
+def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[bytes | None, int]]:
+    """(line, its size) of each line, or (None, size) for a line over `limit` bytes.
+
+    Reads CHUNK bytes at a time: at most `limit` bytes of a line are held, and
+    the rest of an over-long line is counted and dropped, never kept.
+    """
+    parts: list[bytes] = []
+    held = 0  # bytes in `parts`
+    over = 0  # bytes so far of an over-long line being skipped
+    while chunk := stream.read(CHUNK):
+        start = 0
+        while True:
+            end = chunk.find(b"\n", start)
+            piece = chunk[start:] if end < 0 else chunk[start : end + 1]
+            if over:
+                over += len(piece)
+            elif held + len(piece) > limit:
+                over, parts, held = held + len(piece), [], 0
+            elif piece:
+                parts.append(piece)
+                held += len(piece)
+            if end < 0:
+                break
+            if over:
+                yield None, over
+                over = 0
+            else:
+                yield b"".join(parts) if len(parts) > 1 else parts[0], held
+                parts, held = [], 0
+            start = end + 1
+    if over:
+        yield None, over
+    elif held:
+        yield b"".join(parts), held
 
 
 def _broken(shown: str, line: int, reason: str) -> Finding:
