@@ -79,7 +79,7 @@ CODES: dict[str, Code] = {
             "E006",
             "file-too-large",
             _E,
-            "The file is larger than `max_file_bytes`.",
+            "A document (file, shard line or row) is larger than `max_file_bytes` decoded.",
             "Split the document, or raise `max_file_bytes` in [tool.corpus-tool].",
         ),
         Code(
@@ -116,6 +116,34 @@ CODES: dict[str, Code] = {
             _W,
             "The file type is not a corpus format.",
             "Pass .txt, .jsonl, .jsonl.gz, .jsonl.zst or .parquet files.",
+        ),
+        Code(
+            "E012",
+            "no-documents",
+            _E,
+            "A corpus path yields no document at all.",
+            "Point the path at .txt, .jsonl, .jsonl.gz, .jsonl.zst or .parquet files.",
+        ),
+        Code(
+            "E013",
+            "symlink-outside",
+            _W,
+            "A symlink leads outside the corpus paths; it is not read.",
+            "Copy the data into the corpus, or add its folder to the corpus paths.",
+        ),
+        Code(
+            "E014",
+            "not-a-regular-file",
+            _W,
+            "A FIFO, device or socket is in the corpus; it is never opened.",
+            "Remove it from the corpus folder; only regular files are read.",
+        ),
+        Code(
+            "E015",
+            "release-folder",
+            _I,
+            "A release folder inside the corpus paths is not read back as input.",
+            "Nothing to do; keep releases outside the corpus paths to silence this.",
         ),
         # -- M: metadata and schema --------------------------------------------------
         Code(

@@ -214,7 +214,8 @@ def _read_file(
     os.chdir(folder)  # relative paths mean what they mean on the driver
     try:
         first = int(row["file"]) << 32
-        for n, entry in enumerate(read_items([Path(row["path"])], limit, cwd=cwd)):
+        entries = read_items([Path(row["path"])], limit, cwd=cwd, require_documents=False)
+        for n, entry in enumerate(entries):
             yield {"seq": first | n, "entry": pickle.dumps(entry)}
     finally:
         os.chdir(here)

@@ -2,25 +2,40 @@
 
 A corpus is any mix of `.txt` documents (each with an optional
 `<id>.meta.json` sidecar) and shards (`.jsonl`, `.jsonl.gz`, `.jsonl.zst`,
-`.parquet`). Folders are walked recursively in sorted order, skipping hidden
-folders. Reading does no parsing: an `Item` carries bytes (or, for Parquet, a
-row) to the workers, which decode and check them. What cannot even be read
+`.parquet`). Reading does no parsing: an `Item` carries bytes (or, for Parquet,
+a row) to the workers, which decode and check them. What cannot even be read
 becomes a Finding here, and the stream goes on.
+
+Fail closed: which files are read, and what happens to the others (unsupported
+types E011, symlinks out of the corpus E013, FIFOs and devices E014, release
+folders E015, unlistable folders E007) is in `corpus_tool.sources.files`. A
+corpus path that yields no document is an error (E012), never a green gate on
+nothing. `max_file_bytes` is the per-document limit on decoded size, in every
+format, checked before the document is materialized (E006); compressed shards
+that end early or carry trailing garbage are E009 at the line reached.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from corpus_tool import codes
 from corpus_tool.findings import Finding
+from corpus_tool.sources.files import (
+    SHARD_SUFFIXES,
+    SIDECAR_SUFFIX,
+    Entry,
+    Listing,
+    list_corpus,
+    open_regular,
+    printable,
+)
 
-SIDECAR_SUFFIX = ".meta.json"
-SHARD_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
+READ_SUFFIXES = (".txt", *SHARD_SUFFIXES)
 
 
 @dataclass(slots=True)
@@ -41,121 +56,142 @@ class Item:
 
 
 def display_path(path: Path, cwd: Path) -> str:
-    """The path as findings show it: relative to the working folder when inside it."""
+    """The path as findings show it: relative to the working folder when inside it,
+    with undecodable bytes and control characters escaped (see `printable`)."""
     try:
-        return path.resolve().relative_to(cwd.resolve()).as_posix()
+        shown = path.resolve().relative_to(cwd.resolve()).as_posix()
     except ValueError:
-        return path.as_posix()
+        shown = path.as_posix()
+    return printable(shown)
 
 
-def _kind_of(name: str) -> str | None:
-    if name.endswith(SIDECAR_SUFFIX):
-        return "sidecar"
-    if name.endswith(".txt"):
-        return "txt"
-    if name.endswith(SHARD_SUFFIXES):
-        return "shard"
-    return None
-
-
-def _walk(root: str, shown_root: str) -> Iterator[tuple[str, str]]:
-    """(absolute path, shown path) of the corpus files under `root`, in sorted order.
-
-    Paths are built as strings from the root resolved once: a corpus of a million
-    .txt files must not pay a resolve() per file.
-    """
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        rel = os.path.relpath(folder, root).replace(os.sep, "/")
-        prefix = shown_root if rel == "." else f"{shown_root}/{rel}"
-        prefix = "" if prefix == "." else prefix + "/"
-        for name in sorted(names):
-            if not name.startswith((".", "_")) and _kind_of(name):
-                yield os.path.join(folder, name), prefix + name
-
-
-def _files(paths: list[Path], cwd: Path) -> tuple[list[tuple[str, str]], list[Finding]]:
-    files: list[tuple[str, str]] = []
-    findings: list[Finding] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(_walk(os.path.realpath(path), display_path(path, cwd)))
-        elif path.is_file() and _kind_of(path.name):
-            files.append((os.path.realpath(path), display_path(path, cwd)))
-        elif path.exists():
-            findings.append(
-                codes.make("E011", f"`{path.name}` is not a corpus file", path=path.as_posix())
-            )
-        else:
-            findings.append(codes.make("E007", "no such file or folder", path=path.as_posix()))
-    seen: set[str] = set()
-    unique = []
-    for entry in files:
-        if entry[0] not in seen:
-            seen.add(entry[0])
-            unique.append(entry)
-    return unique, findings
-
-
-def expand(paths: list[Path], cwd: Path | None = None) -> tuple[list[Path], list[Finding]]:
-    """The files to read, in order, and findings for paths that are not corpus files."""
-    files, findings = _files(paths, cwd or Path.cwd())
-    return [Path(absolute) for absolute, _ in files], findings
+def expand(
+    paths: list[Path], cwd: Path | None = None, *, exclude: Sequence[Path] = ()
+) -> tuple[list[Path], list[Finding]]:
+    """The files to read, in order, and the findings of listing them (paths that
+    are not corpus files, folders that cannot be listed, paths with no corpus file)."""
+    cwd = cwd or Path.cwd()
+    listing = list_corpus(paths, [display_path(p, cwd) for p in paths], exclude)
+    findings = listing.findings + _empty_roots(listing, set(), read=False)
+    return [Path(e.path) for e in listing.entries], findings
 
 
 def read_items(
-    paths: list[Path], max_file_bytes: int, cwd: Path | None = None
+    paths: list[Path],
+    max_file_bytes: int,
+    cwd: Path | None = None,
+    *,
+    exclude: Sequence[Path] = (),
+    require_documents: bool = True,
 ) -> Iterator[Item | Finding]:
-    """Every document of the corpus as an Item, and read-stage findings, in order."""
+    """Every document of the corpus as an Item, and read-stage findings, in order.
+
+    `max_file_bytes` bounds each document's decoded size: a .txt file, a shard
+    line, a Parquet row. Folders in `exclude` (e.g. the release output folder)
+    are not read. A corpus path that yields no document is an E012 error, unless
+    `require_documents` is false (an engine that reads file by file checks that).
+    """
     from corpus_tool.sources import shards
 
-    files, findings = _files(paths, cwd or Path.cwd())
-    yield from findings
-    present = {absolute for absolute, _ in files}
-    for absolute, shown in files:
-        kind = _kind_of(os.path.basename(absolute))
-        if kind == "sidecar":
-            text_file = absolute[: -len(SIDECAR_SUFFIX)] + ".txt"
+    cwd = cwd or Path.cwd()
+    listing = list_corpus(paths, [display_path(p, cwd) for p in paths], exclude)
+    yield from listing.findings
+    sidecars = {e.path: e for e in listing.entries if e.kind == "sidecar"}
+    present = {e.path for e in listing.entries}
+    fruitful: set[int] = set()
+    for entry in listing.entries:
+        if entry.kind == "sidecar":
+            text_file = entry.path[: -len(SIDECAR_SUFFIX)] + ".txt"
             if text_file not in present and not os.path.isfile(text_file):
-                name = os.path.basename(text_file)
-                yield codes.make("E010", f"no `{name}` beside this sidecar", path=shown)
+                name = printable(os.path.basename(text_file))
+                yield codes.make("E010", f"no `{name}` beside this sidecar", path=entry.shown)
             continue
-        if kind == "shard":
-            yield from shards.read_shard(Path(absolute), shown, max_file_bytes)
+        if entry.kind == "shard":
+            stream = shards.read_shard(entry.real, entry.shown, max_file_bytes)
+        else:
+            stream = _read_txt(entry, sidecars, max_file_bytes)
+        for found in stream:
+            if isinstance(found, Item):
+                fruitful.update(entry.roots)
+            yield found
+    if require_documents:
+        yield from _empty_roots(listing, fruitful, read=True)
+
+
+def _empty_roots(listing: Listing, fruitful: set[int], *, read: bool) -> list[Finding]:
+    """E012 for each corpus path that yields no document.
+
+    Before reading (`read` false): the paths that hold no file to read at all.
+    After: also those whose files gave no document (every one is a finding).
+    """
+    listed: dict[int, int] = {}
+    for entry in listing.entries:
+        if entry.kind != "sidecar":
+            for root in entry.roots:
+                listed[root] = listed.get(root, 0) + 1
+    findings = []
+    for index, shown in enumerate(listing.roots):
+        if index in listing.missing or index in fruitful:
             continue
-        yield from _read_txt(absolute, shown, max_file_bytes)
+        count = listed.get(index, 0)
+        if count == 0:
+            msg = f"`{shown}` holds no document: no {', '.join(READ_SUFFIXES)} file to read"
+        elif read:
+            files = "one file" if count == 1 else f"{count:,} files"
+            msg = f"`{shown}` holds no document: its {files} gave none (see the findings there)"
+        else:
+            continue
+        findings.append(codes.make("E012", msg, path=shown))
+    return findings
 
 
-def _read_bytes(path: str, shown: str, limit: int) -> bytes | Finding | None:
-    """The file's bytes; None if it does not exist; a Finding if it cannot be read."""
-    try:
-        with open(path, "rb") as stream:
-            size = os.fstat(stream.fileno()).st_size
-            if size > limit:
-                return codes.make(
-                    "E006", f"{size:,} bytes is over the limit of {limit:,}", path=shown
-                )
-            return stream.read()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        return codes.make("E007", f"cannot read: {exc.strerror or exc}", path=shown)
-
-
-def _read_txt(path: str, shown: str, limit: int) -> Iterator[Item | Finding]:
-    data = _read_bytes(path, shown, limit)
-    if data is None:
-        data = codes.make("E007", "the file disappeared while reading", path=shown)
+def _read_txt(entry: Entry, sidecars: dict[str, Entry], limit: int) -> Iterator[Item | Finding]:
+    data = _read_bytes(entry.real, entry.shown, limit)
     if isinstance(data, Finding):
         yield data
         return
-    doc_id = os.path.basename(path)[: -len(".txt")]
-    item = Item("txt", shown, 1, data, doc_id=doc_id)
-    sidecar_shown = shown[: -len(".txt")] + SIDECAR_SUFFIX
-    side = _read_bytes(path[: -len(".txt")] + SIDECAR_SUFFIX, sidecar_shown, limit)
+    doc_id = printable(os.path.basename(entry.path)[: -len(".txt")])
+    item = Item("txt", entry.shown, 1, data, doc_id=doc_id)
+    side_path = entry.path[: -len(".txt")] + SIDECAR_SUFFIX
+    side_shown = entry.shown[: -len(".txt")] + SIDECAR_SUFFIX
+    listed = sidecars.get(side_path)
+    side: bytes | Finding | None = None
+    if listed is not None:
+        side = _read_bytes(listed.real, side_shown, limit)
+    elif entry.given and os.path.lexists(side_path):
+        # A .txt given by itself: its sidecar beside it, if that is a regular file.
+        side = _read_bytes(side_path, side_shown, limit)
     if isinstance(side, Finding):
         yield side
     elif side is not None:
         item.sidecar = side
-        item.sidecar_path = sidecar_shown
+        item.sidecar_path = side_shown
     yield item
+
+
+def _read_bytes(path: str, shown: str, limit: int) -> bytes | Finding:
+    """At most `limit` bytes of the file, or the finding that says why not.
+
+    Reads `limit + 1` bytes at most, so a file that grows while it is read (or
+    whose size the file system misreports) still costs no more than the limit.
+    """
+    stream = open_regular(path, shown)
+    if isinstance(stream, Finding):
+        return stream
+    try:
+        with stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > limit:
+                return _too_large(size, limit, shown)
+            data = stream.read(limit + 1)
+            if len(data) > limit:
+                return _too_large(None, limit, shown)
+            return data
+    except OSError as exc:
+        return codes.make("E007", f"cannot read: {exc.strerror or exc}", path=shown)
+
+
+def _too_large(size: int | None, limit: int, shown: str) -> Finding:
+    what = f"{size:,} bytes" if size is not None else "more bytes"
+    msg = f"{what} is over the per-document limit `max_file_bytes` of {limit:,}"
+    return codes.make("E006", msg, path=shown)
