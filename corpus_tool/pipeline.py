@@ -16,7 +16,7 @@ import hashlib
 import os
 import re
 import signal
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -498,8 +498,11 @@ def run(
     spill: IO[bytes] | None = None,
     progress: Callable[[int], None] | None = None,
     cwd: Path | None = None,
+    exclude: Sequence[Path] = (),
 ) -> RunResult:
     """Check the corpus at `paths`; hand every record to `sink` in corpus order.
+
+    Folders in `exclude` (the release output of a build) are never read.
 
     Or, with `spill`, write every record to it as a `json_line` (the
     workers encode them). `progress(documents)` is called after each batch. The
@@ -514,7 +517,7 @@ def run(
     def collect(found: list[Finding]) -> None:
         collected.extend(config.apply(found))
 
-    stream = read_items(paths, config.max_file_bytes, cwd=cwd)
+    stream = read_items(paths, config.max_file_bytes, cwd=cwd, exclude=exclude)
     first = _peek(stream, INLINE_BELOW)
     batches = _batches(first, lambda f: collect([f]))
     index = DedupIndex(config.dedup)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -124,3 +125,22 @@ def test_no_paths_and_no_configuration_is_a_usage_error(
         assert "pass files or folders" in result.stderr
         assert "paths" in result.stderr
     assert not (tmp_path / "dist").exists()
+
+
+def test_build_output_inside_the_corpus_is_never_read_back(corpus: Corpus) -> None:
+    """`--out` inside the corpus paths: the releases, and a build's spill file and
+    temporary folder, are not documents of the next build."""
+    corpus.write("doc1.txt", article(1))
+    corpus.write("doc2.txt", article(2))
+    out = corpus.dir / "releases"
+    first = invoke("build", "--version", "1.0.0", "--out", str(out))
+    assert first.exit_code == 0, first.stderr
+    (out / "notes.txt").write_text(article(3))  # not a release: read
+    second = invoke("build", "--version", "1.0.1", "--out", str(out))
+    assert second.exit_code == 0, second.stderr
+    manifest = json.loads((out / "demo-1.0.1" / "manifest.json").read_text())
+    assert manifest["counts"]["records"] == 3
+    check = invoke("check", "--format", "json")
+    inside = {(f["code"], f["path"]) for f in check.json()["findings"] if "demo-1.0" in f["path"]}
+    assert {code for code, _ in inside} == {"E015"}  # said once per release, never read
+    assert len(inside) == 2

@@ -8,7 +8,7 @@ optional extra, imported only when that engine runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -42,6 +42,7 @@ def run(
     spill: IO[bytes] | None = None,
     progress: Callable[[int], None] | None = None,
     cwd: Path | None = None,
+    exclude: Sequence[Path] = (),
 ) -> RunResult:
     """Run the pipeline with `engine`; the contract is `corpus_tool.pipeline.run`'s."""
     require(engine, address)
@@ -52,11 +53,27 @@ def run(
             sink = _spill_sink(spill)
 
         return run_ray(
-            paths, config, address=address, jobs=jobs, sink=sink, progress=progress, cwd=cwd
+            paths,
+            config,
+            address=address,
+            jobs=jobs,
+            sink=sink,
+            progress=progress,
+            cwd=cwd,
+            exclude=exclude,
         )
     from corpus_tool.pipeline import run as run_local
 
-    return run_local(paths, config, jobs=jobs, sink=sink, spill=spill, progress=progress, cwd=cwd)
+    return run_local(
+        paths,
+        config,
+        jobs=jobs,
+        sink=sink,
+        spill=spill,
+        progress=progress,
+        cwd=cwd,
+        exclude=exclude,
+    )
 
 
 def _spill_sink(spill: IO[bytes]) -> RecordSink:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -114,6 +114,7 @@ def run_ray(
     sink: RecordSink | None = None,
     progress: Callable[[int], None] | None = None,
     cwd: Path | None = None,
+    exclude: Sequence[Path] = (),
 ) -> RunResult:
     """`corpus_tool.pipeline.run` on Ray: the same result, records to `sink` in order.
 
@@ -126,7 +127,7 @@ def run_ray(
     except ImportError:
         raise ConfigError(RAY_MISSING) from None
     cwd = cwd or Path.cwd()
-    files, loose = expand(paths)
+    files, loose = expand(paths, exclude=exclude)
     if not files:  # nothing to distribute: only the findings about the paths
         from corpus_tool.pipeline import run
 

@@ -16,8 +16,9 @@ The rules (the README's "The corpus" says the same):
   hidden folder, e.g. git-annex) it is followed. Every real file is read once, and
   a folder is walked at most once per corpus path, so symlink loops end. A
   broken symlink is E007.
-- A release (a folder holding `manifest.json` beside `data/` and `jsonl/`) and the
-  folders in `exclude` are never read back as input (E015, info, for a release).
+- A release (any folder holding a `manifest.json`, so a damaged release too) and
+  the folders in `exclude` are never read back as input (E015, info, for a
+  release). A build's own temporary files in `--out` are hidden (`.tmp-*`).
 - A folder that cannot be listed is E007; the walk goes on with the others.
 """
 
@@ -35,7 +36,7 @@ from corpus_tool.findings import Finding
 SIDECAR_SUFFIX = ".meta.json"
 SHARD_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
 SKIPPED_PREFIXES = (".", "_")
-RELEASE_MARKERS = ("manifest.json", "data", "jsonl")
+RELEASE_MARKER = "manifest.json"
 
 _OPEN_FLAGS = (
     os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
@@ -131,11 +132,9 @@ def _inside(real: str, folders: Sequence[str]) -> bool:
 
 
 def _is_release(folder: str, names: set[str]) -> bool:
-    if not set(RELEASE_MARKERS) <= names:
-        return False
-    return os.path.isfile(os.path.join(folder, "manifest.json")) and all(
-        os.path.isdir(os.path.join(folder, d)) for d in RELEASE_MARKERS[1:]
-    )
+    """A folder with a `manifest.json` is a release (or a damaged one): its shards
+    are never corpus documents, whatever else it lacks."""
+    return RELEASE_MARKER in names and os.path.isfile(os.path.join(folder, RELEASE_MARKER))
 
 
 class _Walker:
@@ -187,7 +186,7 @@ class _Walker:
             self.findings.append(codes.make("E007", msg, path=where))
             return
         if _is_release(folder, {e.name for e in found}):
-            msg = "a release folder (manifest.json, data/, jsonl/): not read as input"
+            msg = "a release folder (it holds manifest.json): not read as input"
             self.findings.append(codes.make("E015", msg, path=shown or "."))
             return
         prefix = shown + "/" if shown else ""
