@@ -16,6 +16,7 @@ import hashlib
 import os
 import re
 import signal
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ from corpus_tool.findings import (
     FindingCollector,
     Report,
     cap_findings,
+    suppressed_note,
 )
 from corpus_tool.models import (
     ID_PATTERN,
@@ -57,7 +59,9 @@ from corpus_tool.validate.residue import check_residue
 Record = dict[str, Any]
 RecordSink = Callable[[Record], None]
 
-BATCH_DOCS = 64  # documents per task sent to a worker
+BATCH_DOCS = 64  # documents per task sent to a worker...
+BATCH_BYTES = 64 << 10  # ...unless they hold less than this: then up to
+BATCH_MAX = 4096  # this many, so a million tiny bad lines are not a million tasks' worth
 INLINE_BELOW = 256  # corpora smaller than this run in-process: no pool start-up cost
 BOM = "\ufeff"
 _EARLY_RULES, _LATE_RULES = split_rules("N110")
@@ -442,6 +446,7 @@ def process_batch(
     output = output or _WORKER_OUTPUT
     assert config is not None
     docs = [process_document(item, config) for item in items]
+    _cap(docs)
     records = [d.record for d in docs if d.record is not None]
     sigs = signatures([r["text"] for r in records], config.dedup) if config.dedup.near else None
     lines = None
@@ -458,16 +463,49 @@ def _batches(
     stream: Iterable[Item | Finding], loose: Callable[[Finding], None]
 ) -> Iterator[list[Item]]:
     batch: list[Item] = []
+    size = 0
     for entry in stream:
         if isinstance(entry, Finding):
             loose(entry)
             continue
         batch.append(entry)
-        if len(batch) >= BATCH_DOCS:
+        size += _size(entry)
+        if len(batch) >= BATCH_MAX or (len(batch) >= BATCH_DOCS and size >= BATCH_BYTES):
             yield batch
-            batch = []
+            batch, size = [], 0
     if batch:
         yield batch
+
+
+def _size(item: Item) -> int:
+    """About how many bytes an item carries (a Parquet row: its text's length)."""
+    if isinstance(item.data, bytes | bytearray):
+        return len(item.data)
+    text = item.data.get("text") if isinstance(item.data, dict) else None
+    return len(text) if isinstance(text, str) else BATCH_BYTES // BATCH_DOCS
+
+
+def _cap(docs: list[Processed]) -> None:
+    """At most MAX_PER_FILE_CODE findings of each (file, code) leave a batch; the
+    rest ride as one counting note each, so a batch of a million bad lines sends
+    back a few hundred findings, and `Report.counts()` stays exact."""
+    listed: Counter[tuple[str | None, str]] = Counter()
+    notes: dict[tuple[str | None, str], tuple[Processed, Finding, int]] = {}
+    for doc in docs:
+        if not doc.findings:
+            continue
+        kept = []
+        for f in doc.findings:
+            key = (f.path, f.code)
+            if not f.suppressed and listed[key] < MAX_PER_FILE_CODE:
+                listed[key] += 1
+                kept.append(f)
+                continue
+            owner, template, count = notes.get(key, (doc, f, 0))
+            notes[key] = (owner, template, count + (f.suppressed or 1))
+        doc.findings = kept
+    for owner, template, count in notes.values():
+        owner.findings.append(suppressed_note(template, count))
 
 
 def duplicate_id(doc_id: str, path: str, line: int, prior: tuple[str, int]) -> Finding:

@@ -22,6 +22,7 @@ from corpus_tool.models import ID_PATTERN, LANGUAGE_PATTERN, URL_PATTERN, json_l
 from corpus_tool.package.version import parse_version
 from corpus_tool.pipeline import SPILL_LINES, process_batch, process_document, run
 from corpus_tool.sources import Item
+from corpus_tool.sources.files import printable
 from corpus_tool.validate.dedup import canonical_url, url_key
 from corpus_tool.validate.metadata import KeyLocator, parse_json, validator
 from tests.conftest import Corpus, article, invoke
@@ -63,7 +64,9 @@ def test_id_with_trailing_control_char_is_rejected_in_sidecars_shards_rows_and_s
     expected = [("M008", f"corpus/a{i}.meta.json", 2) for i in range(n)]
     expected += [("M008", "corpus/s.jsonl", i + 1) for i in range(n)]
     expected += [("M008", "corpus/s.parquet", i + 1) for i in range(n)]
-    expected += [("M008", f"corpus/stem{i}{t}.txt", 1) for i, t in enumerate(CONTROL_TAILS[:-1])]
+    expected += [  # shown paths spell control characters as escapes (sources.files.printable)
+        ("M008", f"corpus/stem{i}{printable(t)}.txt", 1) for i, t in enumerate(CONTROL_TAILS[:-1])
+    ]
     assert sorted(about_id) == sorted(expected)
     stems = [f for f in findings if f["code"] == "M008" and "stem" in f["path"]]
     assert len(stems) == n - 1
