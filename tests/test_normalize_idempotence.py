@@ -16,7 +16,7 @@ from corpus_tool.sources import Item
 from tests.debris import Page, page
 
 PAGES = settings(
-    max_examples=100,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
