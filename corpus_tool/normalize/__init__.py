@@ -3,14 +3,126 @@
 Each rule has a stable code (`N1xx`), a slug and a docstring whose first line
 is its one-line description (`corpus-tool rules` prints it). Rules run in
 registration order; `normalize` reports which of them changed the text.
+
+Idempotent by design: removing one piece of debris can turn the next one into
+a whole line, the first line or the last one, which a rule that already ran
+would now remove. So `normalize` runs the rules to a fixed point. After the
+first sweep, a rule runs again only when another rule's edit can give it new
+work: an edit of a kind it sees (`Rule.sees`), by a rule it does not trust
+(`Rule.trusts`), that touches what it reads (`Rule.reads`; a `local` rule is
+asked about the changed lines only). Every rule is idempotent on its own (a
+property test checks each one), so its own edit never makes it due. On a
+typical page nothing is due after the first sweep, or one cheap rule.
 """
 
 from __future__ import annotations
 
+import enum
+import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 RuleFunc = Callable[[str], str]
+
+
+class Edit(enum.Flag):
+    """What a rule's edits do to a text, and which edits by other rules a rule sees."""
+
+    NONE = 0
+    CHARS = enum.auto()  # text inside a line changes (characters or words go)
+    LINES = enum.auto()  # whole lines go; the others are left as they were
+    LAYOUT = enum.auto()  # only spaces and tabs at line ends and blank lines change
+    ANY = CHARS | LINES | LAYOUT
+
+
+_NON_BLANK = re.compile(r"[^ \t\n]")
+
+
+class Change:
+    """One rule's edit, `old` -> `new`, with what the runner asks about it (computed once)."""
+
+    __slots__ = ("_answers", "_lines", "_prefix", "_suffix", "new", "old")
+
+    def __init__(self, old: str, new: str) -> None:
+        self.old, self.new = old, new
+        self._prefix: int | None = None
+        self._suffix: int | None = None
+        self._lines: str | None = None
+        self._answers: dict[Reads, bool] = {}
+
+    def touches(self, reads: Reads) -> bool:
+        """`reads(self)`, asked once per change (rules that read the same part share it)."""
+        answer = self._answers.get(reads)
+        if answer is None:
+            answer = self._answers[reads] = reads(self)
+        return answer
+
+    @property
+    def prefix(self) -> int:
+        """Length of the common prefix of `old` and `new`."""
+        if self._prefix is None:
+            self._prefix = _common(self.old, self.new, 1)
+        return self._prefix
+
+    @property
+    def suffix(self) -> int:
+        """Length of the common suffix, not overlapping the common prefix."""
+        if self._suffix is None:
+            room = min(len(self.old), len(self.new)) - self.prefix
+            self._suffix = min(_common(self.old, self.new, -1), room)
+        return self._suffix
+
+    @property
+    def lines(self) -> str:
+        """The lines of `new` that differ from `old`, with the nearest non-blank line on
+        each side (where lines were only removed, just those two)."""
+        if self._lines is None:
+            new = self.new
+            start = new.rfind("\n", 0, self.prefix) + 1
+            end = new.find("\n", len(new) - self.suffix)
+            end = len(new) if end < 0 else end
+            before = len(new[:start].rstrip(" \t\n"))  # end of the previous non-blank line
+            if before:
+                start = new.rfind("\n", 0, before) + 1
+            after = _NON_BLANK.search(new, end)  # start of the next non-blank line
+            if after is not None:
+                end = new.find("\n", after.start())
+                end = len(new) if end < 0 else end
+            self._lines = new[start:end]
+        return self._lines
+
+
+def _common(a: str, b: str, way: int) -> int:
+    """Length of the common prefix (`way` 1) or suffix (-1) of `a` and `b`: slices
+    compared in doubling steps, then halving, so the work is linear in the answer."""
+    n = min(len(a), len(b))
+
+    def same(i: int, j: int) -> bool:
+        return (
+            a[i:j] == b[i:j]
+            if way > 0
+            else a[len(a) - j : len(a) - i] == b[len(b) - j : len(b) - i]
+        )
+
+    lo, step = 0, 64
+    while lo < n:
+        hi = min(lo + step, n)
+        if not same(lo, hi):
+            break
+        lo, step = hi, step * 2
+    else:
+        return n
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if same(lo, mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+Reads = Callable[[Change], bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +130,11 @@ class Rule:
     code: str
     slug: str
     func: RuleFunc
+    edits: Edit = Edit.ANY  # the kinds of edit this rule makes
+    sees: Edit = Edit.ANY  # the kinds of edit by another rule that can give it new work
+    reads: Reads | None = None  # does a change touch the part of the text it reads?
+    local: bool = False  # judges each line alone: asked about the changed lines only
+    trusts: tuple[str, ...] = ()  # rules whose edits its own reading already accounts for
 
     @property
     def doc(self) -> str:
@@ -29,15 +146,30 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
+MAX_SWEEPS = 8  # sweeps over the due rules; real pages settle in one or two
 
 
-def normalizer(code: str, slug: str) -> Callable[[RuleFunc], RuleFunc]:
-    """Register `func` as the rule `code` / `slug`; codes and slugs are unique."""
+def normalizer(
+    code: str,
+    slug: str,
+    *,
+    edits: Edit = Edit.ANY,
+    sees: Edit = Edit.ANY,
+    reads: Reads | None = None,
+    local: bool = False,
+    trusts: tuple[str, ...] = (),
+) -> Callable[[RuleFunc], RuleFunc]:
+    """Register `func` as the rule `code` / `slug`; codes and slugs are unique.
+
+    `edits`, `sees`, `reads`, `local` and `trusts` tell the fixed-point runner
+    when the rule must look at the text again (see `normalize`); the defaults
+    are the safe ones: any edit by another rule makes it due.
+    """
 
     def register(func: RuleFunc) -> RuleFunc:
         if code in RULES or any(r.slug == slug for r in RULES.values()):
             raise ValueError(f"normalizer {code} {slug} registered twice")
-        RULES[code] = Rule(code, slug, func)
+        RULES[code] = Rule(code, slug, func, edits, sees, reads, local, trusts)
         return func
 
     return register
@@ -49,25 +181,86 @@ class Normalized:
     applied: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    order: tuple[Rule, ...]  # the rules that may run, in registry order
+    first: tuple[bool, ...]  # which of them the first sweep runs
+    wakes: tuple[tuple[int, ...], ...]  # per rule, the positions of those its edits can wake
+
+
+@functools.lru_cache(maxsize=64)
+def _plan(asked: tuple[str, ...], others: tuple[str, ...] | None) -> _Plan:
+    """The plan to run the rules `asked`, where the registry's other rules before the
+    last of them may run again if enabled (`others`: the enabled ones; None: all)."""
+    registry = list(RULES)
+    last = max(registry.index(c) for c in asked)
+    codes = [c for c in registry[: last + 1] if c in asked or others is None or c in others]
+    order = tuple(RULES[c] for c in codes)
+    wakes = tuple(
+        tuple(
+            j
+            for j, other in enumerate(order)
+            if j != i and other.sees & rule.edits and rule.code not in other.trusts
+        )
+        for i, rule in enumerate(order)
+    )
+    return _Plan(order, tuple(c in asked for c in codes), wakes)
+
+
+def _wakes(rule: Rule, change: Change) -> bool:
+    if rule.local:
+        lines = change.lines
+        return bool(lines) and rule.func(lines) != lines
+    return rule.reads is None or change.touches(rule.reads)
+
+
 def normalize(
     text: str,
     enabled: Callable[[str], bool] | None = None,
     rules: Iterable[Rule] | None = None,
 ) -> Normalized:
-    """Run every enabled rule in order; `applied` lists the codes that changed the text.
+    """Run every enabled rule in order, then again where needed, to a fixed point.
+
+    `applied` lists, in registry order, the codes that changed the text. The
+    result is a text on which every enabled rule up to the last one run is a
+    no-op (unless MAX_SWEEPS ran out), so normalize(normalize(x)) == normalize(x).
 
     `rules` runs a part of the registry (in registry order), so a caller can
-    look at the text between two stages: see `split_rules`.
+    look at the text between two stages (see `split_rules`). Its edits can
+    still give new work to a rule of the registry before that part (a removed
+    line joins a list near the top into a related-headlines list): such a rule
+    runs again, so that running the parts one after the other settles like
+    running the whole registry at once. Rules after the part never run.
     """
-    applied = []
-    for rule in RULES.values() if rules is None else rules:
-        if enabled is not None and not enabled(rule.code):
-            continue
-        new = rule.func(text)
-        if new != text:
-            applied.append(rule.code)
+    asked = tuple(r.code for r in (RULES.values() if rules is None else rules))
+    others = None
+    if enabled is not None:
+        asked = tuple(c for c in asked if enabled(c))
+        others = tuple(c for c in RULES if enabled(c))
+    if not asked:
+        return Normalized(text, [])
+    plan = _plan(asked, others)
+    order, wakes = plan.order, plan.wakes
+    due = list(plan.first)
+    changed = [False] * len(order)
+    for _ in range(MAX_SWEEPS):
+        for i, rule in enumerate(order):
+            if not due[i]:
+                continue
+            due[i] = False
+            new = rule.func(text)
+            if new is text or new == text:
+                continue
+            changed[i] = True
+            if wakes[i]:
+                change = Change(text, new)
+                for j in wakes[i]:
+                    if not due[j] and _wakes(order[j], change):
+                        due[j] = True
             text = new
-    return Normalized(text, applied)
+        if True not in due:
+            break
+    return Normalized(text, [r.code for r, c in zip(order, changed, strict=True) if c])
 
 
 def split_rules(first_of_second: str) -> tuple[list[Rule], list[Rule]]:

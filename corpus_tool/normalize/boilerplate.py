@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from corpus_tool.normalize import normalizer
+from corpus_tool.normalize import Edit, normalizer
 from corpus_tool.normalize.common import QUOTES, drop_if, keep_nfc, rewrite_lines
 
 # ---------------------------------------------------------------- newsletter
@@ -50,7 +50,9 @@ _PROMPT_FINDERS = tuple((word, re.compile(re.escape(word))) for word in _PROMPT_
 _drop_prompt = drop_if(is_newsletter_prompt)
 
 
-@normalizer("N105", "newsletter-prompt")
+# The line rules judge each line alone: only a line's new text (a credit cut out
+# of `0:00 (Photo: AP)`) can give them new work, never another line's removal.
+@normalizer("N105", "newsletter-prompt", edits=Edit.LINES, sees=Edit.CHARS, local=True)
 def newsletter_prompt(text: str) -> str:
     """Remove whole-line newsletter prompts: `Get the Mirror in your inbox:`.
 
@@ -83,9 +85,10 @@ _PROMO = re.compile(
 )
 _PROMO_INITIALS = "RrAaSsMmFf"
 _PROMO_BARE = re.compile(r"[*_]{0,2}\s*" + _PROMO_LABEL + r"\s*[*_]{0,2}\s*:?", re.IGNORECASE)
-# Candidate lines: a label word at the start of a line, after optional bold.
+# Candidate lines: a label word at the start of a line, after optional bold. The
+# possessive runs keep a long run of spaces from being re-split at every start.
 _PROMO_FINDER = re.compile(
-    r"\n[ \t]*[*_]{0,2}[ \t]*(?i:related|read|also|see|more|recommended|further|must)"
+    r"\n[ \t]*+(?:[*_]{1,2}[ \t]*+)?(?i:related|read|also|see|more|recommended|further|must)"
 )
 
 
@@ -101,7 +104,7 @@ def is_promo_line(line: str) -> bool:
 _drop_promo = drop_if(is_promo_line)
 
 
-@normalizer("N106", "promo-line")
+@normalizer("N106", "promo-line", edits=Edit.LINES, sees=Edit.CHARS, local=True)
 def promo_line(text: str) -> str:
     """Remove whole-line teasers for other articles: `**Related article:** [Title](#)`.
 
@@ -146,7 +149,11 @@ def is_credit(inner: str) -> bool:
 
 # A credit with a label is unambiguous wherever it stands.
 _LABEL_START = r"\((?=" + _LABEL + r"\s*(?::|by\b|courtesy\b|via\b))"
-_LABELED_PAREN = re.compile(r"[ \t]*" + _LABEL_START + r"[^()\n]{1,100}\)", re.IGNORECASE)
+# A match starts where a run of spaces starts (or at the parenthesis) and takes the
+# run whole: a long run before an ordinary parenthesis is scanned once, not once per space.
+_LABELED_PAREN = re.compile(
+    r"(?<![ \t])[ \t]*+" + _LABEL_START + r"[^()\n]{1,100}\)", re.IGNORECASE
+)
 # Credits without a label only at the end of a line, right after a sentence (a
 # caption) or alone on the line: `... 2022. (Hayk Baghdasaryan/Photolure via Reuters)`.
 _TRAILING = re.compile(
@@ -172,7 +179,21 @@ _CREDIT_FINDERS = (
 
 
 def strip_credits(line: str) -> str:
-    """`Caption. (Video: Reuters)` -> `Caption.`; a line of credits only -> ``."""
+    """`Caption. (Video: Reuters)` -> `Caption.`; a line of credits only -> ``.
+
+    Repeated until nothing changes (what one credit leaves behind can be a
+    credit line: `(Photo: AP) Image credit: Getty Images`), so N107 is
+    idempotent on its own.
+    """
+    for _ in range(8):  # each round removes something; real lines need one or two
+        new = _strip_credits_once(line)
+        if new == line:
+            break
+        line = new
+    return line
+
+
+def _strip_credits_once(line: str) -> str:
     alone = _CREDIT_LINE.fullmatch(line.strip(" \t*_"))
     if alone is not None and len(alone["who"].split()) <= MAX_CREDIT_LINE_WORDS:
         return ""
@@ -196,7 +217,7 @@ def is_credit_line(line: str) -> bool:
     return line[:1] in "(*" and strip_credits(line).strip() == ""
 
 
-@normalizer("N107", "media-credit")
+@normalizer("N107", "media-credit", edits=Edit.CHARS, sees=Edit.CHARS, local=True)
 def media_credit(text: str) -> str:
     """Remove photo and video credits, keep the caption: `... September. (Video: Reuters)`.
 
@@ -229,7 +250,7 @@ def is_timestamp(line: str) -> bool:
 _drop_timestamp = drop_if(is_timestamp)
 
 
-@normalizer("N108", "video-timestamp")
+@normalizer("N108", "video-timestamp", edits=Edit.LINES, sees=Edit.CHARS, local=True)
 def video_timestamp(text: str) -> str:
     """Remove lines that are only a video player's time: `0:00`, `0:00 / 3:45`.
 

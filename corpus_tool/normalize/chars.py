@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from corpus_tool.normalize import normalizer
+from corpus_tool.normalize import Edit, normalizer
 
 # Spaces that render like a space but do not compare equal to one.
 ODD_SPACES = "\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
@@ -28,7 +28,9 @@ def _clean_chars(text: str) -> str:
     return _DROP.sub("", _SPACE.sub(" ", text))
 
 
-@normalizer("N101", "unicode")
+# Later rules only delete characters and lines, and re-compose where a deletion
+# joins a letter and a combining mark (`keep_nfc`): they never give N101 or N102 work.
+@normalizer("N101", "unicode", edits=Edit.CHARS, sees=Edit.NONE)
 def unicode_cleanup(text: str) -> str:
     """NFC-compose; odd spaces to a space; drop zero-width, BOM, soft hyphen and control chars.
 
@@ -54,7 +56,7 @@ def unicode_cleanup(text: str) -> str:
 _LINE_BREAKS = re.compile("\r\n?|[\u2028\u2029]")
 
 
-@normalizer("N102", "line-endings")
+@normalizer("N102", "line-endings", edits=Edit.CHARS, sees=Edit.NONE)
 def line_endings(text: str) -> str:
     """CRLF, lone CR and the Unicode line/paragraph separators become a line feed.
 

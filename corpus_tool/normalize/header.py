@@ -262,7 +262,9 @@ def is_bare_name(line: str) -> bool:
 
 
 # ---------------------------------------------------------------- titles and lists
-_MD_TITLE = re.compile(r"#[ \t]+(?P<title>.*?)[ \t#]*")  # level 1 only: `## x` is a section
+# Level 1 only: `## x` is a section. The closing `#`s are stripped in code
+# (`_md_title`): a lazy title before them would rescan the line at every step.
+_MD_TITLE = re.compile(r"#[ \t]+(?P<title>.*)")
 _LOGO = re.compile(r"[A-Z]{1,5}")
 _BULLET = re.compile(r"[-*•][ \t]+(?P<item>\S.*)")
 
@@ -318,8 +320,9 @@ def _plain_content(line: str, first: str | None) -> bool:
     )
 
 
-def _items(lines: Sequence[str]) -> list[_Item]:
-    """The first non-blank lines, with repeats and other rules' artifacts marked.
+def _items(lines: Sequence[str]) -> tuple[list[_Item], int | None]:
+    """The first non-blank lines, with repeats and other rules' artifacts marked,
+    and how many of `lines` were read if the scan stopped early (None: all).
 
     Stops after MAX_GAP + 1 lines in a row that can only be content: the scan
     in `_zone` would stop there anyway, and the rest of the text is not read.
@@ -352,13 +355,22 @@ def _items(lines: Sequence[str]) -> list[_Item]:
             elif _plain_content(s, first):
                 plain += 1
                 if plain > MAX_GAP:
-                    break
+                    return items, i + 1
             else:
                 plain = 0
         glued = True
         if len(items) >= MAX_ITEMS:
-            break
-    return items
+            return items, i + 1
+    return items, None
+
+
+def stops_within(lines: Sequence[str]) -> bool:
+    """Does a header parse of any text starting with `lines` stop reading within them?
+
+    Then the header of such a text depends on these lines only, whatever follows.
+    """
+    _, stop = _items(lines)
+    return stop is not None
 
 
 def _classify(item: _Item) -> None:
@@ -446,9 +458,10 @@ def _title_of(solid: list[_Item]) -> tuple[int, str | None, bool]:
         return h, None, False
     head = solid[h]
     m = _MD_TITLE.fullmatch(head.text)
-    if m is not None and m["title"]:
+    title = m["title"].rstrip(" \t#") if m is not None else ""
+    if title:
         head.kind = Kind.TITLE
-        return h, clean_title(m["title"]), True
+        return h, clean_title(title), True
     only_logos_before = all(
         it.kind is Kind.CONTENT and _LOGO.fullmatch(it.text) for it in solid[:h]
     )
@@ -545,7 +558,7 @@ def parse_header(lines: Sequence[str]) -> Header:
 
 @functools.lru_cache(maxsize=16)
 def _parse_header(lines: tuple[str, ...]) -> Header:
-    items = _items(lines)
+    items, _ = _items(lines)
     solid = [it for it in items if it.kind is not Kind.SKIP]
     for it in solid:
         _classify(it)

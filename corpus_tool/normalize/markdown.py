@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from corpus_tool.normalize import normalizer
+from corpus_tool.normalize import Edit, normalizer
 from corpus_tool.normalize.common import keep_nfc
 
 # ASCII punctuation that CommonMark lets a backslash escape, minus the backslash
@@ -15,7 +15,13 @@ _ESCAPABLE = re.escape("!\"#$%&'()*+,-./:;<=>?@[]^_`{|}~")
 _ESCAPE = re.compile(r"(?<!\\)\\++(?=[" + _ESCAPABLE + "])")
 
 
-@normalizer("N103", "escaped-markdown")
+# Both read inside a line: a line's new text (a credit cut out of it) can hold a
+# new escape or link; removing other lines cannot.
+# N104 trusted: it runs after N103 removed every backslash before punctuation, and
+# unwrapping a link cannot put one back in front of any.
+@normalizer(
+    "N103", "escaped-markdown", edits=Edit.CHARS, sees=Edit.CHARS, local=True, trusts=("N104",)
+)
 def escaped_markdown(text: str) -> str:
     """Unescape backslash-escaped markdown punctuation: `s\\*\\*\\*` -> `s***`.
 
@@ -35,12 +41,12 @@ def escaped_markdown(text: str) -> str:
 # Possessive repeats: a failed match never backtracks, so `[[[[...` stays linear.
 _DEAD_LINK = re.compile(
     r"\[((?:[^\[\]\n]|\[[^\[\]\n]*+\])*+)\]"
-    r"\(\s*(?:#[^()\s]*|javascript:[^()\s]*(?:\([^()\s]*\))?[^()\s]*)?\s*\)",
+    r"\(\s*+(?:#[^()\s]*|javascript:[^()\s]*(?:\([^()\s]*\))?[^()\s]*)?\s*\)",
     re.IGNORECASE,
 )
 
 
-@normalizer("N104", "dead-link")
+@normalizer("N104", "dead-link", edits=Edit.CHARS, sees=Edit.CHARS, local=True)
 def dead_link(text: str) -> str:
     """Unwrap markdown links whose target goes nowhere: `[killed](#)` -> `killed`.
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import re
 
-from corpus_tool.normalize import normalizer
+from corpus_tool.normalize import Change, Edit, normalizer
+from corpus_tool.normalize.common import split_tail
 from corpus_tool.normalize.footer import TAIL_LINES, might_have_footer, parse_footer
 from corpus_tool.normalize.header import (
     HEAD_LINES,
@@ -13,6 +14,7 @@ from corpus_tool.normalize.header import (
     Header,
     Kind,
     parse_header,
+    stops_within,
 )
 
 # Guard: a list needs three bullet lines near the top; most documents have none.
@@ -40,7 +42,35 @@ def _drop_header_lines(text: str, *kinds: Kind) -> str:
     return "\n".join([*kept, rest])
 
 
-@normalizer("N109", "related-headlines")
+def _touches_header(change: Change) -> bool:
+    """Does the change reach the lines the header parse reads (N109, N110)?"""
+    first = change.old.count("\n", 0, change.prefix)  # the first line it changed
+    if first >= HEAD_LINES:
+        return False
+    return not stops_within(change.old.split("\n", first)[:first])
+
+
+def _touches_footer(change: Change) -> bool:
+    """Does the change reach the last TAIL_LINES non-blank lines (N112)?"""
+    head, _ = split_tail(change.old, TAIL_LINES)
+    return head is None or len(change.old) - change.suffix > len(head)
+
+
+# The header and footer rules read a window of lines: an edit there (a prompt
+# above the header, a copyright line under the footer) can give them new work.
+_PAGE = Edit.CHARS | Edit.LINES
+
+
+# N109 reads the header with N110's parse, which already reads through the lines
+# N110 removes: N110's edit cannot give it new work.
+@normalizer(
+    "N109",
+    "related-headlines",
+    edits=Edit.LINES,
+    sees=_PAGE,
+    reads=_touches_header,
+    trusts=("N110",),
+)
 def related_headlines(text: str) -> str:
     """Remove a list of links to other articles near the top: `- Baku has won, ...`.
 
@@ -60,7 +90,7 @@ def related_headlines(text: str) -> str:
     return _drop_header_lines(text, Kind.RELATED)
 
 
-@normalizer("N110", "header-metadata")
+@normalizer("N110", "header-metadata", edits=Edit.LINES, sees=_PAGE, reads=_touches_header)
 def header_metadata(text: str) -> str:
     """Remove the header lines that are page metadata: title, byline, date, `Updated:`, logo.
 
@@ -78,7 +108,8 @@ def header_metadata(text: str) -> str:
     return _drop_header_lines(text)
 
 
-@normalizer("N111", "duplicate-line")
+# A removal or a rewrite can only make equal neighbours where it happened.
+@normalizer("N111", "duplicate-line", edits=Edit.LINES, sees=_PAGE, local=True)
 def duplicate_line(text: str) -> str:
     """Keep one of consecutive identical lines: a caption repeated under itself.
 
@@ -104,7 +135,7 @@ def duplicate_line(text: str) -> str:
     return "\n".join(out)
 
 
-@normalizer("N112", "footer-url")
+@normalizer("N112", "footer-url", edits=Edit.LINES, sees=_PAGE, reads=_touches_footer)
 def footer_url(text: str) -> str:
     """Remove the trailing `Original url:` + `<https://...>` block; its URL is the record's `url`.
 
@@ -115,13 +146,11 @@ def footer_url(text: str) -> str:
     end of the text; repeated blocks go together. Kept: a URL without a label
     and any URL inside the body.
     """
-    if not might_have_footer(text):
+    head, tail = split_tail(text, TAIL_LINES)
+    if not might_have_footer("\n".join(tail)):
         return text
-    parts = text.rsplit("\n", TAIL_LINES)
-    footer = parse_footer(parts[1:] if len(parts) > TAIL_LINES else parts)
-    offset = 1 if len(parts) > TAIL_LINES else 0
-    tail = parts[offset:]
+    footer = parse_footer(tail)
     if footer.start == len(tail):
         return text
-    kept = parts[:offset] + tail[: footer.start]
-    return "\n".join(kept)
+    kept = tail[: footer.start]
+    return "\n".join(kept if head is None else [head, *kept])

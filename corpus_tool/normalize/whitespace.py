@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from corpus_tool.normalize import normalizer
+from corpus_tool.normalize import Edit, normalizer
 
 
-@normalizer("N113", "whitespace")
+# Layout last: re-run after any other edit (a removed line leaves blank lines behind).
+# Other rules skip blank lines and strip line ends, so layout gives them no work.
+@normalizer("N113", "whitespace", edits=Edit.LAYOUT, sees=Edit.CHARS | Edit.LINES)
 def whitespace(text: str) -> str:
     """Strip spaces and tabs at line ends; paragraphs separated by exactly one blank line.
 
