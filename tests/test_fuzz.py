@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from corpus_tool.config import Config
@@ -129,14 +129,15 @@ def jsonl_item(draw: st.DrawFn) -> Item:
     return Item("jsonl", "corpus/part.jsonl", draw(st.integers(1, 10**6)), line)
 
 
-ROW_VALUES = (
-    json_values
-    | st.dates().map(lambda d: d)
-    | st.just(dt.date(1, 1, 1))
-    | st.just(float("nan"))
-    | st.just(math.inf)
-    | st.binary(max_size=8)
-)
+# Rows: finite floats only. A non-finite float in a metadata column escapes as a
+# TypeError (pipeline, not normalization): pinned by test_fuzz_row_regressions.
+finite_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20) | ODD_VALUES,
+    lambda inner: st.lists(inner, max_size=3),
+    max_leaves=6,
+)  # fmt: skip
+ROW_VALUES = finite_values | st.dates() | st.just(dt.date(1, 1, 1)) | st.binary(max_size=8)
 
 
 @st.composite
@@ -145,9 +146,6 @@ def row_item(draw: st.DrawFn) -> Item:
     row: dict[str, Any] = {key: draw(st.none() | ROW_VALUES) for key in KEYS}
     row["id"] = draw(st.sampled_from(["doc", "row-7"]) | ROW_VALUES)
     row["text"] = draw(st.just(draw(mutated()).decode("utf-8", "replace")) | ROW_VALUES)
-    # A non-finite float in a metadata column escapes as a TypeError (pipeline, not
-    # normalization): pinned by test_fuzz_row_regressions until it is fixed there.
-    assume(not any(isinstance(v, float) and not math.isfinite(v) for v in row.values()))
     return Item("row", "corpus/part.parquet", draw(st.integers(1, 10**6)), row)
 
 
