@@ -46,6 +46,18 @@ def invoke(*args: str) -> CliResult:
     return CliResult(result.exit_code, result.stdout, result.stderr)
 
 
+def check(*args: str) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
+    """`corpus-tool check ARGS --format json`: (exit code, findings, summary)."""
+    result = invoke("check", *args, "--format", "json")
+    assert result.exit_code in (0, 1), result.stderr
+    data = result.json()
+    return result.exit_code, data["findings"], data["summary"]
+
+
+def where(findings: list[dict[str, Any]], *codes: str) -> list[tuple[str, str, int | None]]:
+    return [(f["code"], f["path"], f["line"]) for f in findings if f["code"] in codes]
+
+
 @pytest.fixture
 def cli() -> Callable[..., CliResult]:
     return invoke

@@ -9,18 +9,7 @@ from typing import Any
 import pytest
 import zstandard
 
-from tests.conftest import SEED_IDS, SEEDS, Corpus, article, invoke
-
-
-def check(*args: str) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
-    result = invoke("check", *args, "--format", "json")
-    assert result.exit_code in (0, 1), result.stderr
-    data = result.json()
-    return result.exit_code, data["findings"], data["summary"]
-
-
-def where(findings: list[dict[str, Any]], *codes: str) -> list[tuple[str, str, int | None]]:
-    return [(f["code"], f["path"], f["line"]) for f in findings if f["code"] in codes]
+from tests.conftest import SEED_IDS, SEEDS, Corpus, article, check, invoke, where
 
 
 def test_seeds_check_clean(monkeypatch: pytest.MonkeyPatch) -> None:

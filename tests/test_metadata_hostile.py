@@ -25,16 +25,9 @@ from corpus_tool.sources import Item
 from corpus_tool.sources.files import printable
 from corpus_tool.validate.dedup import canonical_url, url_key
 from corpus_tool.validate.metadata import KeyLocator, parse_json, validator
-from tests.conftest import Corpus, article, invoke
+from tests.conftest import Corpus, article, check, invoke
 
 CONTROL_TAILS = ["\n", "\r", "\t", "\x00"]
-
-
-def check(*args: str) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
-    result = invoke("check", *args, "--format", "json")
-    assert result.exit_code in (0, 1), result.stderr
-    data = result.json()
-    return result.exit_code, data["findings"], data["summary"]
 
 
 def codes_of(findings: list[dict[str, Any]], path: str | None = None) -> list[str]:

@@ -22,20 +22,9 @@ import zstandard
 from corpus_tool.findings import Finding
 from corpus_tool.sources import Item, read_items
 from corpus_tool.sources import shards as shards_module
-from tests.conftest import Corpus, article, invoke
+from tests.conftest import Corpus, article, check, invoke, where
 
 LIMIT = 16 * 1024 * 1024
-
-
-def check(*args: str) -> tuple[int, list[dict[str, Any]], dict[str, Any]]:
-    result = invoke("check", *args, "--format", "json")
-    assert result.exit_code in (0, 1), result.stderr
-    data = result.json()
-    return result.exit_code, data["findings"], data["summary"]
-
-
-def where(findings: list[dict[str, Any]], *codes: str) -> list[tuple[str, str, int | None]]:
-    return [(f["code"], f["path"], f["line"]) for f in findings if f["code"] in codes]
 
 
 def lines(n: int, start: int = 0) -> bytes:
