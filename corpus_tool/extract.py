@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from corpus_tool.normalize.chars import line_endings, unicode_cleanup
-from corpus_tool.normalize.common import split_tail
 from corpus_tool.normalize.footer import TAIL_LINES, parse_footer
 from corpus_tool.normalize.header import HEAD_LINES, parse_header
 from corpus_tool.normalize.markdown import dead_link, escaped_markdown
@@ -48,8 +47,8 @@ def extract(text: str, *, clean: bool = True) -> Extracted:
     tidy = _clean if clean else _as_is
     head = tidy("\n".join(text.split("\n", HEAD_LINES)[:HEAD_LINES])).split("\n")[:HEAD_LINES]
     header = parse_header(head)
-    tail = tidy("\n".join(split_tail(text, TAIL_LINES)[1])).split("\n")
-    footer = parse_footer(tail)
+    tail = tidy("\n".join(text.rsplit("\n", TAIL_LINES)[-TAIL_LINES:])).split("\n")
+    footer = parse_footer(tail[-TAIL_LINES:])
     title = header.title
     if title is not None:
         title = dead_link(escaped_markdown(title)).strip() or None

@@ -42,10 +42,10 @@ _NON_BLANK = re.compile(r"[^ \t\n]")
 class Change:
     """One rule's edit, `old` -> `new`, with what the runner asks about it (computed once)."""
 
-    __slots__ = ("_answers", "_lines", "_prefix", "_suffix", "new", "old")
+    __slots__ = ("_answers", "_lines", "_prefix", "_suffix", "edits", "new", "old")
 
-    def __init__(self, old: str, new: str) -> None:
-        self.old, self.new = old, new
+    def __init__(self, old: str, new: str, edits: Edit = Edit.ANY) -> None:
+        self.old, self.new, self.edits = old, new, edits  # edits: what the rule may do
         self._prefix: int | None = None
         self._suffix: int | None = None
         self._lines: str | None = None
@@ -253,7 +253,7 @@ def normalize(
                 continue
             changed[i] = True
             if wakes[i]:
-                change = Change(text, new)
+                change = Change(text, new, rule.edits)
                 for j in wakes[i]:
                     if not due[j] and _wakes(order[j], change):
                         due[j] = True

@@ -5,12 +5,11 @@ They work on single lines or on whole texts and never raise for any `str`.
 
 from __future__ import annotations
 
-import operator
 import re
 import unicodedata
-from bisect import bisect_left
 from collections.abc import Callable
-from itertools import accumulate
+
+from corpus_tool.normalize import Change, Edit
 
 # Characters that close a sentence or a quotation, stripped before looking at
 # the last "real" character of a line (`...said.”` ends with a period).
@@ -91,45 +90,18 @@ def rewrite_lines(text: str, finder: re.Pattern[str], fix: Callable[[str], str |
     return "".join(pieces)[1:]
 
 
-_last_tail: list[object] = [None, 0, None]  # (text, n, result) of the last call
+def touches_last_lines(change: Change, n: int) -> bool:
+    """Does `change` reach the last `n` lines of the text, blank ones included?
 
-
-def split_tail(text: str, n: int) -> tuple[str | None, list[str]]:
-    """`text` as (head, lines): its last lines, from the `n`-th last non-blank one on
-    (blank lines among them included), and the text before them (None: there is none).
-
-    Counting non-blank lines, not lines, makes the tail the same whatever the
-    layout: collapsing blank lines moves nothing into it or out of it. The
-    footer and copyright rules and extraction ask about the same text in a
-    row: the last answer is kept (the caller must not change its lines).
+    A layout edit (one blank line between paragraphs) leaves in the last `n`
+    lines only non-blank lines that were among them already, unless fewer than
+    half of them were non-blank: only then can it bring new lines into reach.
     """
-    if _last_tail[0] is text and _last_tail[1] == n:
-        return _last_tail[2]  # type: ignore[return-value]
-    result = _split_tail(text, n)
-    _last_tail[:] = [text, n, result]
-    return result
-
-
-_strip_blanks = operator.methodcaller("strip", " \t")
-
-
-def _split_tail(text: str, n: int) -> tuple[str | None, list[str]]:
-    k = 2 * n  # lines split off the end: enough for most texts, multiplied while short
-    while True:
-        parts = text.rsplit("\n", k)
-        whole = len(parts) <= k
-        lines = parts if whole else parts[1:]
-        # Which lines are non-blank, counted from the end, all in C.
-        counts = list(accumulate(map(bool, map(_strip_blanks, reversed(lines)))))
-        if counts and counts[-1] >= n:
-            i = len(lines) - 1 - bisect_left(counts, n)
-            if whole and i == 0:
-                return None, lines
-            tail = lines[i:]
-            return text[: len(text) - sum(map(len, tail)) - len(tail)], tail
-        if whole:  # the whole text has fewer than n non-blank lines
-            return None, lines
-        k *= 4
+    old = change.old
+    if change.edits == Edit.LAYOUT:
+        tail = old.rsplit("\n", n)[-n:]
+        return sum(1 for line in tail if line.strip(" \t")) < n // 2
+    return old.count("\n", len(old) - change.suffix) < n
 
 
 def drop_if(is_artifact: Callable[[str], bool]) -> Callable[[str], str | None]:

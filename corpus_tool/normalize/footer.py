@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-TAIL_LINES = 12  # non-blank lines from the end examined at most (see `split_tail`)
+TAIL_LINES = 12  # raw lines from the end examined at most
 
 _LABEL = (
     r"(?:[*_]{0,2})(?:(?:original|source|canonical|article|story)\s+(?:url|link|uri)"
@@ -34,9 +34,9 @@ def _url(m: re.Match[str]) -> str:
     return m["u1"] or m["u2"]
 
 
-def might_have_footer(tail: str) -> bool:
-    """Cheap guard: does `tail` (the end of a text) mention a URL or a footer label at all?"""
-    tail = tail.lower()
+def might_have_footer(text: str) -> bool:
+    """Cheap guard: does the end of `text` mention a URL or a footer label at all?"""
+    tail = text[-600:].lower()
     return any(h in tail for h in _HINTS)
 
 
@@ -48,7 +48,7 @@ def parse_footer(lines: list[str]) -> Footer:
     """
     end = len(lines)
     url: str | None = None
-    floor = 0  # the caller hands over the end of the text: `split_tail(text, TAIL_LINES)`
+    floor = max(0, len(lines) - TAIL_LINES)
     while True:
         i = end - 1
         while i >= floor and not lines[i].strip():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from corpus_tool.normalize import Change, Edit, normalizer
-from corpus_tool.normalize.common import drop_if, rewrite_lines, split_tail
+from corpus_tool.normalize.common import drop_if, rewrite_lines, touches_last_lines
 
 _SOCIAL = (
     r"(?:twitter|x|facebook|instagram|telegram|linkedin|youtube|tiktok|threads|bluesky"
@@ -54,7 +54,7 @@ _COPYRIGHT = re.compile(
     r"|[^\n]{0,120}\ball rights reserved\b[^\n]{0,60}"
 )
 TAIL = 3  # non-blank lines from the end where a copyright line is furniture
-TAIL_SCAN = 12  # non-blank lines from the end looked at
+TAIL_SCAN = 12  # raw lines from the end looked at (blank lines included)
 _COPYRIGHT_MARKS = ("©", "opyright", "OPYRIGHT", "(c)", "(C)", "ights reserved", "IGHTS RESERVED")
 
 
@@ -63,16 +63,13 @@ def _is_copyright(line: str) -> bool:
 
 
 def _touches_tail(change: Change) -> bool:
-    """Does the change reach the last TAIL_SCAN non-blank lines?"""
-    head, _ = split_tail(change.old, TAIL_SCAN)
-    return head is None or len(change.old) - change.suffix > len(head)
+    """Does the change reach the last TAIL_SCAN lines?"""
+    return touches_last_lines(change, TAIL_SCAN)
 
 
-# Reads the last non-blank lines: an edit there (a footer removed under a copyright
-# line) can give it new work; layout cannot.
-@normalizer(
-    "N115", "copyright-footer", edits=Edit.LINES, sees=Edit.CHARS | Edit.LINES, reads=_touches_tail
-)
+# Reads the last lines, blank ones included: any edit there (a footer removed under
+# it, blank lines collapsed) can give it new work.
+@normalizer("N115", "copyright-footer", edits=Edit.LINES, sees=Edit.ANY, reads=_touches_tail)
 def copyright_footer(text: str) -> str:
     """Remove a copyright line at the end: `© 2023 Example Media. All rights reserved.`
 
@@ -82,12 +79,12 @@ def copyright_footer(text: str) -> str:
     reserved` (25 words at most). Kept: a copyright notice anywhere else, and
     sentences about copyright (`Copyright laws were debated.`).
     """
-    if not any(mark in text for mark in _COPYRIGHT_MARKS):
+    head, *lines = text.rsplit("\n", TAIL_SCAN)  # only the end of the document matters
+    if len(lines) < TAIL_SCAN:  # the whole text is short: every line is in the tail
+        head, lines = "", [head, *lines]
+    tail = "\n".join(lines)
+    if not any(mark in tail for mark in _COPYRIGHT_MARKS):
         return text
-    head, lines = split_tail(text, TAIL_SCAN)  # only the end of the document matters
-    if not any(mark in line for line in lines for mark in _COPYRIGHT_MARKS):
-        return text
-    lines = list(lines)
     seen = 0
     for i in range(len(lines) - 1, -1, -1):
         line = lines[i].strip(" \t")
@@ -99,5 +96,5 @@ def copyright_footer(text: str) -> str:
         seen += 1
         if seen >= TAIL:
             break
-    out = "\n".join(lines) if head is None else "\n".join([head, *lines])
+    out = "\n".join(lines) if not head else "\n".join([head, *lines])
     return text if out == text else out

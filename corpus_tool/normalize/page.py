@@ -6,7 +6,7 @@ import itertools
 import re
 
 from corpus_tool.normalize import Change, Edit, normalizer
-from corpus_tool.normalize.common import split_tail
+from corpus_tool.normalize.common import touches_last_lines
 from corpus_tool.normalize.footer import TAIL_LINES, might_have_footer, parse_footer
 from corpus_tool.normalize.header import (
     HEAD_LINES,
@@ -51,9 +51,8 @@ def _touches_header(change: Change) -> bool:
 
 
 def _touches_footer(change: Change) -> bool:
-    """Does the change reach the last TAIL_LINES non-blank lines (N112)?"""
-    head, _ = split_tail(change.old, TAIL_LINES)
-    return head is None or len(change.old) - change.suffix > len(head)
+    """Does the change reach the last TAIL_LINES lines (N112)?"""
+    return touches_last_lines(change, TAIL_LINES)
 
 
 # The header and footer rules read a window of lines: an edit there (a prompt
@@ -135,7 +134,9 @@ def duplicate_line(text: str) -> str:
     return "\n".join(out)
 
 
-@normalizer("N112", "footer-url", edits=Edit.LINES, sees=_PAGE, reads=_touches_footer)
+# It counts blank lines among its last lines: collapsing them (layout) can bring a
+# label into reach, so it sees layout edits too.
+@normalizer("N112", "footer-url", edits=Edit.LINES, sees=Edit.ANY, reads=_touches_footer)
 def footer_url(text: str) -> str:
     """Remove the trailing `Original url:` + `<https://...>` block; its URL is the record's `url`.
 
@@ -146,11 +147,13 @@ def footer_url(text: str) -> str:
     end of the text; repeated blocks go together. Kept: a URL without a label
     and any URL inside the body.
     """
-    head, tail = split_tail(text, TAIL_LINES)
-    if not might_have_footer("\n".join(tail)):
+    if not might_have_footer(text):
         return text
-    footer = parse_footer(tail)
+    parts = text.rsplit("\n", TAIL_LINES)
+    footer = parse_footer(parts[1:] if len(parts) > TAIL_LINES else parts)
+    offset = 1 if len(parts) > TAIL_LINES else 0
+    tail = parts[offset:]
     if footer.start == len(tail):
         return text
-    kept = tail[: footer.start]
-    return "\n".join(kept if head is None else [head, *kept])
+    kept = parts[:offset] + tail[: footer.start]
+    return "\n".join(kept)
