@@ -43,7 +43,7 @@ from corpus_tool.models import (
     RECOMMENDED_FIELDS,
     json_line,
 )
-from corpus_tool.normalize import Normalized, normalize, split_rules
+from corpus_tool.normalize import RULES, Normalized, normalize, split_rules
 from corpus_tool.sources import Item, read_items
 from corpus_tool.validate.dedup import DedupIndex, DedupResult, canonical_url, signatures
 from corpus_tool.validate.metadata import (
@@ -344,7 +344,9 @@ def process_document(item: Item, config: Config) -> Processed:
     # before the header rule (N110) removes what it reports: both share one parse.
     early = normalize(text, enabled=config.enabled, rules=_EARLY_RULES)
     late = normalize(early.text, enabled=config.enabled, rules=_LATE_RULES)
-    normalized = Normalized(late.text, early.applied + late.applied)
+    # The late part may re-run an early rule: each code once, in registry order.
+    fired = {*early.applied, *late.applied}
+    normalized = Normalized(late.text, [code for code in RULES if code in fired])
     cleaned = config.enabled("N101") and config.enabled("N102")
     merged, conflicts = merge_metadata(parsed.meta, extract(early.text, clean=not cleaned), where)
     findings.extend(conflicts)
