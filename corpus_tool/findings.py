@@ -120,24 +120,34 @@ def suppressed_note(template: Finding, count: int, where: str = "file") -> Findi
 
 
 def cap_findings(findings: list[Finding], limit: int = MAX_PER_FILE_CODE) -> list[Finding]:
-    """At most `limit` findings per code (of one document), plus one note per code
-    that had more: a document with a million problems of one kind stays small."""
-    seen: Counter[str] = Counter()
-    out: list[Finding] = []
-    notes: dict[str, tuple[Finding, int]] = {}
-    for f in findings:
-        if f.suppressed:
-            template, count = notes.get(f.code, (f, 0))
-            notes[f.code] = (template, count + f.suppressed)
-            continue
-        seen[f.code] += 1
-        if seen[f.code] <= limit:
-            out.append(f)
-        else:
-            template, count = notes.get(f.code, (f, 0))
-            notes[f.code] = (template, count + 1)
-    out.extend(suppressed_note(t, n, "document") for t, n in notes.values())
-    return out
+    """At most `limit` findings per (file, code) of one document, plus one note per
+    code that had more: a document with a million problems of one kind stays small."""
+    cap_groups([findings], limit, where="document")
+    return findings
+
+
+def cap_groups(
+    groups: Sequence[list[Finding]], limit: int = MAX_PER_FILE_CODE, where: str = "file"
+) -> None:
+    """Cap, in place, the findings of `groups` (e.g. the documents of a batch) at
+    `limit` per (file, code) across them all. The rest are counted on one note per
+    (file, code), appended to the group of its first unlisted finding; a finding
+    that already stands for others (`suppressed`) adds its count to the note."""
+    listed: Counter[tuple[str | None, str]] = Counter()
+    notes: dict[tuple[str | None, str], tuple[list[Finding], Finding, int]] = {}
+    for group in groups:
+        kept = []
+        for f in group:
+            key = (f.path, f.code)
+            if not f.suppressed and listed[key] < limit:
+                listed[key] += 1
+                kept.append(f)
+                continue
+            owner, template, count = notes.get(key, (group, f, 0))
+            notes[key] = (owner, template, count + (f.suppressed or 1))
+        group[:] = kept
+    for owner, template, count in notes.values():
+        owner.append(suppressed_note(template, count, where))
 
 
 def _printable(text: str) -> str:

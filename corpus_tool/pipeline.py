@@ -16,7 +16,6 @@ import hashlib
 import os
 import re
 import signal
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ from corpus_tool.findings import (
     FindingCollector,
     Report,
     cap_findings,
-    suppressed_note,
+    cap_groups,
 )
 from corpus_tool.models import (
     ID_PATTERN,
@@ -448,7 +447,9 @@ def process_batch(
     output = output or _WORKER_OUTPUT
     assert config is not None
     docs = [process_document(item, config) for item in items]
-    _cap(docs)
+    # At most MAX_PER_FILE_CODE findings of each (file, code) leave a batch, the rest
+    # as counting notes: a batch of a million bad lines sends back a few hundred.
+    cap_groups([d.findings for d in docs])
     records = [d.record for d in docs if d.record is not None]
     sigs = signatures([r["text"] for r in records], config.dedup) if config.dedup.near else None
     lines = None
@@ -485,29 +486,6 @@ def _size(item: Item) -> int:
         return len(item.data)
     text = item.data.get("text") if isinstance(item.data, dict) else None
     return len(text) if isinstance(text, str) else BATCH_BYTES // BATCH_DOCS
-
-
-def _cap(docs: list[Processed]) -> None:
-    """At most MAX_PER_FILE_CODE findings of each (file, code) leave a batch; the
-    rest ride as one counting note each, so a batch of a million bad lines sends
-    back a few hundred findings, and `Report.counts()` stays exact."""
-    listed: Counter[tuple[str | None, str]] = Counter()
-    notes: dict[tuple[str | None, str], tuple[Processed, Finding, int]] = {}
-    for doc in docs:
-        if not doc.findings:
-            continue
-        kept = []
-        for f in doc.findings:
-            key = (f.path, f.code)
-            if not f.suppressed and listed[key] < MAX_PER_FILE_CODE:
-                listed[key] += 1
-                kept.append(f)
-                continue
-            owner, template, count = notes.get(key, (doc, f, 0))
-            notes[key] = (owner, template, count + (f.suppressed or 1))
-        doc.findings = kept
-    for owner, template, count in notes.values():
-        owner.findings.append(suppressed_note(template, count))
 
 
 def duplicate_id(doc_id: str, path: str, line: int, prior: tuple[str, int]) -> Finding:

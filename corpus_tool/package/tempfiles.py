@@ -9,8 +9,8 @@ was left by a killed build: `sweep` removes it. Creating and sweeping both
 happen under a lock on the `--out` folder itself, so a sweep never takes a new
 build's file before that build has locked it.
 
-Without `fcntl` (Windows) nothing is locked and nothing is swept; the CLI
-lists the leftovers instead.
+Without `fcntl` (Windows) nothing is locked and nothing is swept;
+`leftovers` lists what is there.
 """
 
 from __future__ import annotations
