@@ -1,8 +1,9 @@
 """Normalizer rules: a registry of small named text -> text functions.
 
 Each rule has a stable code (`N1xx`), a slug and a docstring whose first line
-is its one-line description (`corpus-tool rules` prints it). Rules run in
-registration order; `normalize` reports which of them changed the text.
+is its one-line description (`corpus-tool rules` prints it). Rules run in the
+order `corpus_tool.registry.NORMALIZER_ORDER` states; `normalize` reports which
+of them changed the text.
 
 Idempotent by design: removing one piece of debris can turn the next one into
 a whole line, the first line or the last one, which a rule that already ran
@@ -17,23 +18,15 @@ typical page nothing is due after the first sweep, or one cheap rule.
 
 from __future__ import annotations
 
-import enum
 import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-RuleFunc = Callable[[str], str]
+from corpus_tool.registry import RULES, Edit, Reads, Rule, normalizer
 
-
-class Edit(enum.Flag):
-    """What a rule's edits do to a text, and which edits by other rules a rule sees."""
-
-    NONE = 0
-    CHARS = enum.auto()  # text inside a line changes (characters or words go)
-    LINES = enum.auto()  # whole lines go; the others are left as they were
-    LAYOUT = enum.auto()  # only spaces and tabs at line ends and blank lines change
-    ANY = CHARS | LINES | LAYOUT
+__all__ = ["RULES", "Change", "Edit", "Normalized", "Rule", "normalize", "normalizer"]
+MAX_SWEEPS = 8  # sweeps over the due rules; real pages settle in one or two
 
 
 _NON_BLANK = re.compile(r"[^ \t\n]")
@@ -120,59 +113,6 @@ def _common(a: str, b: str, way: int) -> int:
         else:
             hi = mid
     return lo
-
-
-Reads = Callable[[Change], bool]
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    code: str
-    slug: str
-    func: RuleFunc
-    edits: Edit = Edit.ANY  # the kinds of edit this rule makes
-    sees: Edit = Edit.ANY  # the kinds of edit by another rule that can give it new work
-    reads: Reads | None = None  # does a change touch the part of the text it reads?
-    local: bool = False  # judges each line alone: asked about the changed lines only
-    trusts: tuple[str, ...] = ()  # rules whose edits its own reading already accounts for
-
-    @property
-    def doc(self) -> str:
-        return (self.func.__doc__ or "").strip()
-
-    @property
-    def summary(self) -> str:
-        return self.doc.splitlines()[0] if self.doc else ""
-
-
-RULES: dict[str, Rule] = {}
-MAX_SWEEPS = 8  # sweeps over the due rules; real pages settle in one or two
-
-
-def normalizer(
-    code: str,
-    slug: str,
-    *,
-    edits: Edit = Edit.ANY,
-    sees: Edit = Edit.ANY,
-    reads: Reads | None = None,
-    local: bool = False,
-    trusts: tuple[str, ...] = (),
-) -> Callable[[RuleFunc], RuleFunc]:
-    """Register `func` as the rule `code` / `slug`; codes and slugs are unique.
-
-    `edits`, `sees`, `reads`, `local` and `trusts` tell the fixed-point runner
-    when the rule must look at the text again (see `normalize`); the defaults
-    are the safe ones: any edit by another rule makes it due.
-    """
-
-    def register(func: RuleFunc) -> RuleFunc:
-        if code in RULES or any(r.slug == slug for r in RULES.values()):
-            raise ValueError(f"normalizer {code} {slug} registered twice")
-        RULES[code] = Rule(code, slug, func, edits, sees, reads, local, trusts)
-        return func
-
-    return register
 
 
 @dataclass(slots=True)
@@ -270,5 +210,5 @@ def split_rules(first_of_second: str) -> tuple[list[Rule], list[Rule]]:
     return [RULES[c] for c in codes[:cut]], [RULES[c] for c in codes[cut:]]
 
 
-# Rule modules register themselves on import, in pipeline order.
+# Rule modules register themselves on import; the registry orders them.
 from corpus_tool.normalize import rules as _rules  # noqa: E402,F401
