@@ -13,9 +13,9 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from corpus_tool.escape import md_code, md_text, one_line
 from corpus_tool.findings import Finding, Report, Severity
 from corpus_tool.package import diff_records, render_diff, verify_release
-from corpus_tool.render.escape import md_code, md_text, one_line
 from corpus_tool.render.github import render_github
 from corpus_tool.render.text import render_text
 from tests.test_package_release import CONFIG, build, make_record

@@ -6,7 +6,7 @@ default config at the Parquet shards (the JSONL copies are not loaded twice),
 `dataset_info` gives the features with the Parquet types.
 
 Every corpus or configuration string (pretty name, description, sources, codes)
-is escaped for where it lands (`corpus_tool.render.escape`): YAML values are
+is escaped for where it lands (`corpus_tool.escape`): YAML values are
 dumped by `yaml.safe_dump` on one line each, Markdown text is literal text that
 cannot open a heading, a table column, a link or raw HTML.
 """
@@ -17,10 +17,10 @@ from collections import Counter
 
 from huggingface_hub import DatasetCardData
 
+from corpus_tool.escape import md_code, md_paragraphs, md_text, yaml_block
 from corpus_tool.package.fields import FIELDS
 from corpus_tool.package.files import PARQUET_GLOB, SPLIT
 from corpus_tool.package.manifest import ReleaseInfo, sorted_counts
-from corpus_tool.render.escape import md_code, md_paragraphs, md_text, yaml_block
 
 # Hugging Face's size_categories buckets: (upper bound, label), first match wins.
 SIZE_CATEGORIES = (

@@ -4,7 +4,7 @@ A release read here may be damaged (an earlier release found while building the
 next): `read_release_records` checks each JSONL shard against the manifest while
 reading it and raises `ReleaseError` naming the release and the file, never a
 decoder's own exception. Ids in the Markdown and text renderings are escaped
-(`corpus_tool.render.escape`): a hostile id cannot add a heading, HTML or a line.
+(`corpus_tool.escape`): a hostile id cannot add a heading, HTML or a line.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import orjson
 
+from corpus_tool.escape import md_code, terminal
 from corpus_tool.package.fields import FIELD_NAMES, FIELDS
 from corpus_tool.package.files import (
     JSONL_DIR,
@@ -38,7 +39,6 @@ from corpus_tool.package.manifest_model import (
 )
 from corpus_tool.package.verify import Problem, ReleaseError
 from corpus_tool.package.version import Bump, Version, parse_version
-from corpus_tool.render.escape import md_code, terminal
 
 # Fields whose change is a metadata change; `text` is tracked through `text_sha256`.
 METADATA_FIELDS = tuple(f for f in FIELD_NAMES if f not in ("id", "text", "text_sha256"))

@@ -2,15 +2,15 @@
 
 `::error file=PATH,line=N,col=M,title=CODE::message` makes a pull request show
 each problem on its line. Property values and the message are escaped as
-GitHub's toolkit does (`corpus_tool.render.escape`), so no corpus text can end a
+GitHub's toolkit does (`corpus_tool.escape`), so no corpus text can end a
 command early or start another. Paths are as the findings carry them: relative to the
 working folder, which in a workflow is the repository root.
 """
 
 from __future__ import annotations
 
+from corpus_tool.escape import github_data, github_property
 from corpus_tool.findings import Report, Severity
-from corpus_tool.render.escape import github_data, github_property
 
 _LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from corpus_tool.escape import terminal
 from corpus_tool.findings import Report, Severity
-from corpus_tool.render.escape import terminal
 
 _STYLE = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
