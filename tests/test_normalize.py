@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from corpus_tool.normalize import RULES, normalize
+from corpus_tool.registry import NORMALIZER_ORDER, Edit
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -67,16 +68,23 @@ def test_seed_applied_codes() -> None:
     assert applied["004"] == ["N109", "N110", "N113"]
 
 
-def test_codes_are_stable_and_in_pipeline_order() -> None:
-    """Codes name rules for good (never renumbered or reused); the registry order is the
-    pipeline order, with whitespace layout last. A rule added later takes the next code."""
-    assert [(code, rule.slug) for code, rule in RULES.items()] == [
-        ("N101", "unicode"), ("N102", "line-endings"), ("N103", "escaped-markdown"),
-        ("N104", "dead-link"), ("N105", "newsletter-prompt"), ("N106", "promo-line"),
-        ("N107", "media-credit"), ("N108", "video-timestamp"), ("N109", "related-headlines"),
-        ("N110", "header-metadata"), ("N111", "duplicate-line"), ("N112", "footer-url"),
-        ("N114", "page-furniture"), ("N115", "copyright-footer"), ("N113", "whitespace"),
-    ]  # fmt: skip
+def test_rules_run_in_the_registry_order() -> None:
+    """The order is stated once, in `registry.NORMALIZER_ORDER`: the rule table follows
+    it whatever the import order, and whitespace layout (the one layout-only rule) is
+    last. Codes are stable names, pinned to their slugs by the golden case folders
+    (test_normalize_rules): a rule added later takes the next free code."""
+    assert list(RULES) == list(NORMALIZER_ORDER)
+    assert len(set(NORMALIZER_ORDER)) == len(NORMALIZER_ORDER)
+    assert all(re.fullmatch(r"N1\d\d", code) for code in NORMALIZER_ORDER)
+    layout_only = [code for code, rule in RULES.items() if rule.edits == Edit.LAYOUT]
+    assert layout_only == [NORMALIZER_ORDER[-1]]
+
+
+def test_applied_codes_are_in_registry_order() -> None:
+    for path in SEEDS:
+        applied = normalize(_raw(path)).applied
+        assert applied == sorted(applied, key=NORMALIZER_ORDER.index), path.name
+        assert len(set(applied)) == len(applied), path.name
 
 
 @pytest.mark.parametrize("code", list(RULES))

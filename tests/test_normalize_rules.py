@@ -39,6 +39,16 @@ def test_every_rule_has_golden_cases() -> None:
     assert covered == set(RULES)
 
 
+def test_every_rule_has_a_golden_case_folder_named_for_it() -> None:
+    """One folder `<code>-<slug>` per registered rule, each with at least one pair: the
+    folder names pin every code to its slug, and a new rule is one function plus this."""
+    folders = {p.name for p in RULE_DIR.iterdir() if p.is_dir() and not p.name.startswith("_")}
+    assert folders == {f"{code}-{rule.slug}" for code, rule in RULES.items()}
+    for case in FILE_CASES:
+        assert case.with_name(case.name.replace(".in.txt", ".out.txt")).is_file(), case
+    assert {p.parent.name for p in FILE_CASES} == folders
+
+
 # (code, input, expected): one-line cases, escapes spelled out.
 TABLE = [
     # N101 unicode
