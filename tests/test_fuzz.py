@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import math
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from corpus_tool.config import Config
-from corpus_tool.findings import Severity
+from corpus_tool.findings import Finding, Severity
 from corpus_tool.normalize import normalize
 from corpus_tool.pipeline import process_document, run
 from corpus_tool.sources import Item
@@ -234,9 +235,30 @@ def test_a_folder_run_reports_each_document(
     (folder / "clean.txt").write_bytes(article(1).encode())
     if sidecar is not None:
         (folder / "doc.meta.json").write_bytes(sidecar)
-    report = run([folder], Config(root=folder, language="en"), jobs=1).report
+    records: list[dict[str, Any]] = []
+    result = run([folder], Config(root=folder, language="en"), jobs=1, sink=records.append)
+    report = result.report
     assert report.documents == 2  # the bad document never stops the other one
     assert report.kept >= 1
+    _assert_findings_point_into_the_corpus(report.findings, folder)
+    # The two texts are unrelated: nothing is a duplicate, every release record is kept,
+    # and a document no error names is a release record (the clean one always is).
+    assert report.dropped_duplicates == 0 and report.kept == len(records)
+    named = {
+        Path(f.path).name.split(".")[0] for f in report.findings if f.severity is Severity.ERROR
+    }
+    assert "clean" not in named
+    assert 2 - len(named) <= len(records) <= 2
+
+
+def _assert_findings_point_into_the_corpus(findings: list[Finding], folder: Path) -> None:
+    """Each finding names a file of the corpus and, if it has one, a line within it."""
+    for f in findings:
+        assert f.path is not None, f
+        file = folder / f.path
+        assert file.is_file(), f
+        if f.line is not None:
+            assert 1 <= f.line <= file.read_bytes().count(b"\n") + 1, f
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
