@@ -496,7 +496,7 @@ def pairs_from_manifest(manifest: dict[str, Any]) -> list[Pair]:
 
 
 def _jsonl_records(folder: Path) -> list[dict[str, Any]]:
-    recs = []
+    recs: list[dict[str, Any]] = []
     for p in sorted(folder.glob("*.jsonl*")):
         opener = gzip.open if p.name.endswith(".gz") else open
         with opener(p, "rb") as f:
@@ -581,7 +581,7 @@ def run_job(
             ok = "summary" in json.loads(out_file.read_bytes())
         except ValueError:
             ok = False
-    run = {
+    run: dict[str, Any] = {
         "rc": m.rc,
         "ok": ok,
         "wall_s": round(m.wall, 3),
