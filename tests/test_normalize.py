@@ -71,8 +71,8 @@ def test_seed_applied_codes() -> None:
 def test_rules_run_in_the_registry_order() -> None:
     """The order is stated once, in `registry.NORMALIZER_ORDER`: the rule table follows
     it whatever the import order, and whitespace layout (the one layout-only rule) is
-    last. Codes are stable names, pinned to their slugs by the golden case folders
-    (test_normalize_rules): a rule added later takes the next free code."""
+    last. Codes are stable names, pinned to their slugs by the README's rule table
+    (test_project): a rule added later takes the next free code."""
     assert list(RULES) == list(NORMALIZER_ORDER)
     assert len(set(NORMALIZER_ORDER)) == len(NORMALIZER_ORDER)
     assert all(re.fullmatch(r"N1\d\d", code) for code in NORMALIZER_ORDER)
