@@ -20,7 +20,8 @@ import orjson
 import pyarrow as pa
 
 from corpus_tool.config import Config
-from corpus_tool.package.formats.base import CHUNK, ShardFormat, ShardWriter
+from corpus_tool.package.files import CHUNK
+from corpus_tool.package.formats.base import ShardFormat, ShardWriter
 
 # Fixed: the level is part of the bytes. libdeflate's level 1 compresses the
 # shards faster than zlib's level 3 and a little smaller. libdeflate's output

@@ -16,7 +16,8 @@ import pyarrow.parquet as pq
 from corpus_tool.config import Config
 from corpus_tool.models import json_line
 from corpus_tool.package.fields import ARROW_SCHEMA, SCHEMA_VERSION_KEY, comparable
-from corpus_tool.package.formats.base import CHUNK, ShardFormat, ShardWriter
+from corpus_tool.package.files import CHUNK
+from corpus_tool.package.formats.base import ShardFormat, ShardWriter
 
 ZSTD_LEVEL = 3  # fixed: the level is part of the bytes; zstd's default, 4x faster than 9
 DATA_PAGE_BYTES = 1 << 20  # pyarrow's default, pinned so a new default cannot change the bytes
