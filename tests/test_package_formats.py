@@ -81,9 +81,6 @@ class _PlainShard(ShardWriter):
     def close(self, rows: int) -> None:
         self.file.close()
 
-    def discard(self) -> None:
-        self.file.close()
-
 
 class PlainJSONL(ShardFormat):
     """Uncompressed JSON lines: a shard's bytes are its content."""

@@ -29,6 +29,8 @@ class ShardWriter(ABC):
     """One shard being written. `encode` runs on an encoder thread (it must release
     the GIL to be worth it); `write` and `close` run on the writer's thread, in order."""
 
+    file: Any  # the open file (anything with `close`); None once closed
+
     def encode(self, lines: bytes | bytearray) -> Any:
         """What `write` needs of a row group, from its release JSON lines (off thread)."""
         return None
@@ -42,9 +44,14 @@ class ShardWriter(ABC):
     def close(self, rows: int) -> None:
         """Finish the file, which holds `rows` records (maybe none)."""
 
-    @abstractmethod
     def discard(self) -> None:
         """Close the file without finishing it (the build is aborted); never raises."""
+        try:
+            if self.file is not None:
+                self.file.close()
+        except Exception:
+            pass
+        self.file = None
 
 
 class ShardFormat(ABC):

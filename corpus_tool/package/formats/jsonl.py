@@ -90,14 +90,6 @@ class _JSONLShard(ShardWriter):
         self.file.close()
         self.file = None
 
-    def discard(self) -> None:
-        try:
-            if self.file is not None:
-                self.file.close()
-        except Exception:
-            pass
-        self.file = None
-
 
 class JSONL(ShardFormat):
     label = "JSONL"

@@ -47,14 +47,6 @@ class _ParquetShard(ShardWriter):
         self.file.close()
         self.file = None
 
-    def discard(self) -> None:
-        try:
-            if self.file is not None:
-                self.file.close()
-        except Exception:
-            pass
-        self.file = None
-
 
 class Parquet(ShardFormat):
     label = "Parquet"
