@@ -62,9 +62,6 @@ class ReleaseDiff:
             "unchanged": self.unchanged,
         }
 
-    def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.text_changed or self.metadata_changed)
-
 
 CHUNK = 1 << 20  # bytes read at a time
 
