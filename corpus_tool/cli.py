@@ -370,7 +370,7 @@ def build(
 
     Example: corpus-tool build seeds --version 0.1.0
     """
-    from corpus_tool.release import build_release
+    from corpus_tool.package.build import build_release
 
     if not version:
         fail("--version X.Y.Z is required")
@@ -437,7 +437,7 @@ def diff(
     jobs: JobsOpt = None,
 ) -> None:
     """What changed between two releases (or a release and the current corpus)."""
-    from corpus_tool.release import diff_against
+    from corpus_tool.package.build import diff_against
 
     with errors_as_exit():
         cfg = _config(config)

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from corpus_tool.package import identity, writer
+from corpus_tool.package import identity
 from corpus_tool.package.files import MANIFEST
+from corpus_tool.package.formats import jsonl, parquet
 from corpus_tool.package.manifest import MANIFEST_VERSION, read_manifest, writer_versions
 from corpus_tool.package.verify import verify_release
 from corpus_tool.package.version import parse_version
@@ -54,8 +55,8 @@ def test_rebuild_with_another_gzip_implementation_is_up_to_date(
     demo: Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert invoke("build", "--version", "1.0.0", "--out", "a").exit_code == 0
-    monkeypatch.setattr(writer, "gzip_member", other_gzip)
-    monkeypatch.setattr(writer, "ZSTD_LEVEL", 9)  # Parquet bytes change too
+    monkeypatch.setattr(jsonl, "gzip_member", other_gzip)
+    monkeypatch.setattr(parquet, "ZSTD_LEVEL", 9)  # Parquet bytes change too
     assert invoke("build", "--version", "1.0.0", "--out", "b").exit_code == 0
     a, b = demo.root / "a" / "demo-1.0.0", demo.root / "b" / "demo-1.0.0"
     assert (
@@ -81,7 +82,7 @@ def test_rebuild_over_a_release_compressed_elsewhere_is_up_to_date(
     demo: Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as m:
-        m.setattr(writer, "gzip_member", other_gzip)
+        m.setattr(jsonl, "gzip_member", other_gzip)
         assert invoke("build", "--version", "1.0.0").exit_code == 0
     before = files_of(demo.root / "dist" / "demo-1.0.0")
     result = invoke("build", "--version", "1.0.0")

@@ -1,7 +1,8 @@
 """Package a record stream as a release: shards, dataset card, Croissant, manifest.
 
-The CLI calls `ReleaseWriter` (write, then finish), `verify_release`, `load`,
-the diff functions and `parse_version`; each lives in its own module.
+The CLI calls `build` (which runs the pipeline into `ReleaseWriter`),
+`verify_release`, `load`, the diff functions and `parse_version`; each lives in
+its own module. The shard formats are `formats.FORMATS`.
 """
 
 from __future__ import annotations
@@ -15,14 +16,11 @@ from corpus_tool.package.diff import (
     render_diff,
     suggest_bump,
 )
+from corpus_tool.package.identity import ReleaseExistsError
+from corpus_tool.package.provenance import release_timestamp
 from corpus_tool.package.verify import Problem, ReleaseError, verify_release
 from corpus_tool.package.version import Version, parse_version
-from corpus_tool.package.writer import (
-    ReleaseExistsError,
-    ReleaseWriter,
-    Result,
-    release_timestamp,
-)
+from corpus_tool.package.writer import ReleaseWriter, Result
 
 __all__ = [
     "Problem",

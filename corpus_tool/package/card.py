@@ -2,8 +2,9 @@
 
 The YAML header comes from huggingface_hub's `DatasetCardData`, so the Hub and
 `datasets.load_dataset` read exactly what they expect: `configs` points the
-default config at the Parquet shards (the JSONL copies are not loaded twice),
-`dataset_info` gives the features with the Parquet types.
+default config at the shards of the described format (`formats.described`; the
+copies in the other formats are not loaded twice), `dataset_info` gives the
+features with the Arrow types.
 
 Every corpus or configuration string (pretty name, description, sources, codes)
 is escaped for where it lands (`corpus_tool.escape`): YAML values are
@@ -14,13 +15,16 @@ cannot open a heading, a table column, a link or raw HTML.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from huggingface_hub import DatasetCardData
 
 from corpus_tool.escape import md_code, md_paragraphs, md_text, yaml_block
 from corpus_tool.package.fields import FIELDS
-from corpus_tool.package.files import PARQUET_GLOB, SPLIT
+from corpus_tool.package.files import SPLIT
+from corpus_tool.package.formats import FORMATS, described
 from corpus_tool.package.manifest import ReleaseInfo, sorted_counts
+from corpus_tool.registry import RULES
 
 # Hugging Face's size_categories buckets: (upper bound, label), first match wins.
 SIZE_CATEGORIES = (
@@ -41,19 +45,19 @@ def size_category(n: int) -> str:
     return next((label for bound, label in SIZE_CATEGORIES if n < bound), "n>1T")
 
 
+def configs() -> list[dict[str, Any]]:
+    """The card's `configs`: the shards `datasets.load_dataset` reads."""
+    return [{"config_name": "default", "data_files": [{"split": SPLIT, "path": described().glob}]}]
+
+
 def card_data(info: ReleaseInfo) -> DatasetCardData:
-    parquet_bytes = sum(f.bytes for f in info.parquet_files)
+    download_bytes = sum(f.bytes for f in info.shards(described()))
     return DatasetCardData(
         pretty_name=info.pretty_name,
         license=info.config.license,
         language=info.languages,
         size_categories=[size_category(info.counts.records)],
-        configs=[
-            {
-                "config_name": "default",
-                "data_files": [{"split": SPLIT, "path": PARQUET_GLOB}],
-            }
-        ],
+        configs=configs(),
         dataset_info={
             "features": [spec.hf_feature for spec in FIELDS],
             "splits": [
@@ -63,7 +67,7 @@ def card_data(info: ReleaseInfo) -> DatasetCardData:
                     "num_examples": info.counts.records,
                 }
             ],
-            "download_size": parquet_bytes,
+            "download_size": download_bytes,
             "dataset_size": info.counts.arrow_bytes,
         },
     )
@@ -85,8 +89,6 @@ def _trusted_cell(text: str) -> str:
 
 
 def _rule_summary(code: str) -> str:
-    from corpus_tool.normalize import RULES
-
     rule = RULES.get(code)
     return (rule.summary if rule else "") or "(no description: rule not known to this version)"
 
@@ -145,20 +147,12 @@ def card_body(info: ReleaseInfo) -> str:
         'ds = corpus_tool.load(".")  # verifies every checksum first',
         "",
         "import datasets",
-        'ds = datasets.load_dataset(".", split="train")',
-        "",
-        "import pyarrow.parquet as pq",
-        'table = pq.read_table("data/")',
-        "",
-        "import polars as pl",
-        f'df = pl.read_parquet("{PARQUET_GLOB}")',
-        "",
-        "import duckdb",
-        f"duckdb.sql(\"SELECT * FROM '{PARQUET_GLOB}'\")",
-        "```",
-        "",
-        "The same records, in the same order, are in `jsonl/` as gzipped JSON lines.",
+        f'ds = datasets.load_dataset(".", split="{SPLIT}")',
     ]
+    for usage in (fmt.card_usage() for fmt in FORMATS):
+        out += ["", *usage] if usage else []
+    out += ["```", ""]
+    out += [fmt.card_note() for fmt in FORMATS if fmt is not described()]
     return "\n".join(out) + "\n"
 
 

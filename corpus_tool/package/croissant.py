@@ -1,4 +1,4 @@
-"""`croissant.json`: MLCommons Croissant 1.0 metadata for the Parquet shards.
+"""`croissant.json`: MLCommons Croissant 1.0 metadata for the described format's shards.
 
 Each shard is a `cr:FileObject` with its sha256; a `cr:FileSet` gathers them by
 glob and is the source of the one RecordSet, whose fields carry the Croissant
@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from corpus_tool.package.fields import FIELDS
-from corpus_tool.package.files import PARQUET_GLOB, SPLIT, json_text
+from corpus_tool.package.files import SPLIT, json_text
+from corpus_tool.package.formats import described
 from corpus_tool.package.manifest import ReleaseInfo
 
 CONFORMS_TO = "http://mlcommons.org/croissant/1.0"
-PARQUET_MIME = "application/x-parquet"
-FILESET_ID = "parquet-files"
 
 # The standard Croissant 1.0 JSON-LD context, as the specification gives it.
 CONTEXT: dict[str, Any] = {
@@ -59,6 +58,8 @@ CONTEXT: dict[str, Any] = {
 
 
 def croissant(info: ReleaseInfo) -> dict[str, Any]:
+    fmt = described()
+    fileset_id = f"{fmt.name}-files"
     files: list[dict[str, Any]] = [
         {
             "@type": "cr:FileObject",
@@ -66,19 +67,19 @@ def croissant(info: ReleaseInfo) -> dict[str, Any]:
             "name": f.path,
             "contentUrl": f.path,
             "contentSize": f"{f.bytes} B",
-            "encodingFormat": PARQUET_MIME,
+            "encodingFormat": fmt.mime,
             "sha256": f.sha256,
         }
-        for f in info.parquet_files
+        for f in info.shards(fmt)
     ]
     files.append(
         {
             "@type": "cr:FileSet",
-            "@id": FILESET_ID,
-            "name": FILESET_ID,
-            "description": "The Parquet shards of the train split.",
-            "encodingFormat": PARQUET_MIME,
-            "includes": PARQUET_GLOB,
+            "@id": fileset_id,
+            "name": fileset_id,
+            "description": f"The {fmt.label} shards of the {SPLIT} split.",
+            "encodingFormat": fmt.mime,
+            "includes": fmt.glob,
         }
     )
     fields = []
@@ -92,7 +93,7 @@ def croissant(info: ReleaseInfo) -> dict[str, Any]:
         }
         if spec.kind == "strings":
             field["repeated"] = True
-        field["source"] = {"fileSet": {"@id": FILESET_ID}, "extract": {"column": spec.name}}
+        field["source"] = {"fileSet": {"@id": fileset_id}, "extract": {"column": spec.name}}
         fields.append(field)
     return {
         "@context": CONTEXT,
@@ -111,7 +112,7 @@ def croissant(info: ReleaseInfo) -> dict[str, Any]:
                 "@type": "cr:RecordSet",
                 "@id": SPLIT,
                 "name": SPLIT,
-                "description": f"The {info.counts.records} records of the train split.",
+                "description": f"The {info.counts.records} records of the {SPLIT} split.",
                 "key": {"@id": f"{SPLIT}/id"},
                 "field": fields,
             }

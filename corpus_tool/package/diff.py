@@ -1,15 +1,15 @@
 """Release-to-release changes: what was added, removed or changed, and the bump it calls for.
 
 A release read here may be damaged (an earlier release found while building the
-next): `read_release_records` checks each JSONL shard against the manifest while
-reading it and raises `ReleaseError` naming the release and the file, never a
-decoder's own exception. Ids in the Markdown and text renderings are escaped
-(`corpus_tool.escape`): a hostile id cannot add a heading, HTML or a line.
+next): `read_release_records` checks each shard it reads (those of the streamed
+format, `formats.streamed`) against the manifest while reading it and raises
+`ReleaseError` naming the release and the file, never a decoder's own exception.
+Ids in the Markdown and text renderings are escaped (`corpus_tool.escape`): a
+hostile id cannot add a heading, HTML or a line.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import zlib
@@ -21,13 +21,9 @@ from typing import Any, Literal
 import orjson
 
 from corpus_tool.escape import md_code, terminal
-from corpus_tool.package.fields import FIELD_NAMES, FIELDS
-from corpus_tool.package.files import (
-    JSONL_DIR,
-    JSONL_SUFFIX,
-    MANIFEST,
-    shard_files,
-)
+from corpus_tool.package.fields import DIFFED_FIELDS, TEXT_HASH, mistyped_field
+from corpus_tool.package.files import MANIFEST, shard_files
+from corpus_tool.package.formats import streamed
 from corpus_tool.package.manifest_model import (
     MAX_MANIFEST_BYTES,
     FileModel,
@@ -40,8 +36,6 @@ from corpus_tool.package.manifest_model import (
 from corpus_tool.package.verify import Problem, ReleaseError
 from corpus_tool.package.version import Bump, Version, parse_version
 
-# Fields whose change is a metadata change; `text` is tracked through `text_sha256`.
-METADATA_FIELDS = tuple(f for f in FIELD_NAMES if f not in ("id", "text", "text_sha256"))
 _DIGEST = 8  # bytes of blake2b per metadata field: enough to see a change, small in memory
 LISTED = 50  # ids shown per category in text and markdown; json lists them all
 
@@ -68,15 +62,13 @@ class ReleaseDiff:
             "unchanged": self.unchanged,
         }
 
-    def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.text_changed or self.metadata_changed)
-
 
 CHUNK = 1 << 20  # bytes read at a time
 
 
 def read_release_records(path: Path) -> Iterator[dict[str, Any]]:
-    """The records of a release folder, from its JSONL shards, in release order.
+    """The records of a release folder, from its shards of the streamed format, in
+    release order.
 
     With a manifest that lists files, the shards are the ones it lists, each
     checked against its sha256 and rows as it is read; a folder without one (a
@@ -86,7 +78,7 @@ def read_release_records(path: Path) -> Iterator[dict[str, Any]]:
     release = Path(path)
     listed = _listed_shards(release)
     if listed is None:
-        for shard in shard_files(release, JSONL_DIR, JSONL_SUFFIX):
+        for shard in shard_files(release, streamed()):
             yield from _read_shard(release, shard.relative_to(release).as_posix(), None)
     else:
         for entry in listed:
@@ -98,7 +90,7 @@ def _damaged(release: Path, rel: str, message: str) -> ReleaseError:
 
 
 def _listed_shards(release: Path) -> list[FileModel] | None:
-    """The JSONL shards the manifest lists, in order; None without a manifest that
+    """The streamed format's shards the manifest lists, in order; None without a manifest that
     has a file list. A malformed manifest raises ReleaseError."""
     try:
         data = parse_json(read_regular(release / MANIFEST, MAX_MANIFEST_BYTES))
@@ -112,16 +104,12 @@ def _listed_shards(release: Path) -> list[FileModel] | None:
         manifest = validate_manifest(data)
     except ManifestError as exc:
         raise _damaged(release, MANIFEST, str(exc)) from None
-    shards = [
-        f
-        for f in manifest.files
-        if f.path.startswith(JSONL_DIR + "/") and f.path.endswith(JSONL_SUFFIX)
-    ]
-    return sorted(shards, key=lambda f: f.path)
+    fmt = streamed()
+    return sorted((f for f in manifest.files if fmt.in_folder(f.path)), key=lambda f: f.path)
 
 
 class _Hashing:
-    """A binary reader that hashes what it hands out (gzip reads it in order)."""
+    """A binary reader that hashes what it hands out (a shard's decoder reads it in order)."""
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
@@ -142,17 +130,8 @@ def _check_fields(record: Any) -> str | None:
     """Why a decoded line is not a release record (JSON types only), else None."""
     if not isinstance(record, dict):
         return f"is a JSON {type(record).__name__}, not an object"
-    for spec in FIELDS:
-        value = record.get(spec.name)
-        if value is None and not spec.required:
-            continue
-        if spec.kind == "strings":
-            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-        else:
-            ok = isinstance(value, str)
-        if not ok:
-            return f"field `{spec.name}` is not {spec.type_label}"
-    return None
+    spec = mistyped_field(record, dates_as_text=True)
+    return None if spec is None else f"field `{spec.name}` is not {spec.type_label}"
 
 
 def _read_shard(release: Path, rel: str, entry: FileModel | None) -> Iterator[dict[str, Any]]:
@@ -160,13 +139,11 @@ def _read_shard(release: Path, rel: str, entry: FileModel | None) -> Iterator[di
     try:
         with open_regular(release / rel) as raw:
             hashing = _Hashing(raw)
-            with gzip.GzipFile(fileobj=hashing, mode="rb") as lines:  # type: ignore[call-overload]
-                for rows, line in enumerate(lines, start=1):
-                    record = orjson.loads(line)
-                    problem = _check_fields(record)
-                    if problem:
-                        raise ValueError(f"line {rows} {problem}")
-                    yield record
+            for rows, record in enumerate(streamed().records(hashing), start=1):  # type: ignore[arg-type]
+                problem = _check_fields(record)
+                if problem:
+                    raise ValueError(f"line {rows} {problem}")
+                yield record
             digest = hashing.rest()
     except FileNotFoundError:
         raise _damaged(release, rel, "listed in manifest.json but missing") from None
@@ -198,8 +175,8 @@ def diff_releases(old: Path, new: Path) -> tuple[ReleaseDiff, bool]:
 
 def _fingerprint(record: dict[str, Any]) -> bytes:
     """text_sha256 plus a short digest per metadata field: a few bytes per document."""
-    parts = [str(record.get("text_sha256", "")).encode()]
-    for name in METADATA_FIELDS:
+    parts = [str(record.get(TEXT_HASH, "")).encode()]
+    for name in DIFFED_FIELDS:
         value = orjson.dumps(record.get(name), default=str)
         parts.append(hashlib.blake2b(value, digest_size=_DIGEST).digest())
     return b"".join(parts)
@@ -219,12 +196,12 @@ def diff_records(old: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]) -
         if prev == cur:
             diff.unchanged += 1
             continue
-        split = len(prev) - _DIGEST * len(METADATA_FIELDS)
+        split = len(prev) - _DIGEST * len(DIFFED_FIELDS)
         if prev[:split] != cur[:split]:
             diff.text_changed.append(doc_id)
         changed = [
             name
-            for i, name in enumerate(METADATA_FIELDS)
+            for i, name in enumerate(DIFFED_FIELDS)
             if prev[split + i * _DIGEST : split + (i + 1) * _DIGEST]
             != cur[split + i * _DIGEST : split + (i + 1) * _DIGEST]
         ]

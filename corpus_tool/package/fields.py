@@ -1,22 +1,30 @@
-"""The record's columns, once: Arrow types, Hugging Face and Croissant types, JSON lines.
+"""The record's columns, read off the model: Arrow, Hugging Face and Croissant types.
 
-Every format of a release (Parquet, JSONL, the dataset card, Croissant) takes its
-column list and types from `FIELDS`, so they cannot drift apart; a test fails
-when `FIELDS` and `corpus_tool.models.Document` disagree.
+Every output of a release (each shard format, the dataset card, Croissant) takes
+its column list and types from `FIELDS`, which is derived from
+`corpus_tool.models.Document`: a field added there is a column everywhere.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Mapping
+import types
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-import orjson
 import pyarrow as pa
+from pydantic.fields import FieldInfo
 
-from corpus_tool.models import DOCUMENT_FIELDS, SCHEMA_VERSION, Document, render_schema
+from corpus_tool.models import (
+    DOCUMENT_FIELDS,
+    SCHEMA_VERSION,
+    URL_PATTERN,
+    Document,
+    render_schema,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +34,7 @@ class FieldSpec:
     name: str
     kind: str  # "string" | "date" | "strings": the Python value kind
     required: bool  # never null (lists are never null, possibly empty)
+    url: bool = False  # a string that is a URL (Croissant says so)
 
     @property
     def arrow(self) -> pa.Field:
@@ -41,7 +50,7 @@ class FieldSpec:
 
     @property
     def croissant_type(self) -> str:
-        if self.name == "url":
+        if self.url:
             return "sc:URL"
         return "sc:Date" if self.kind == "date" else "sc:Text"
 
@@ -56,35 +65,70 @@ class FieldSpec:
         return Document.model_fields[self.name].description or ""
 
 
-FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("id", "string", True),
-    FieldSpec("text", "string", True),
-    FieldSpec("title", "string", False),
-    FieldSpec("authors", "strings", True),
-    FieldSpec("published", "date", False),
-    FieldSpec("updated", "date", False),
-    FieldSpec("source", "string", False),
-    FieldSpec("url", "string", False),
-    FieldSpec("language", "string", True),
-    FieldSpec("raw_sha256", "string", True),
-    FieldSpec("text_sha256", "string", True),
-    FieldSpec("normalization", "strings", True),
+_KINDS: dict[Any, str] = {str: "string", dt.date: "date", list[str]: "strings"}
+
+
+def _spec(name: str, info: FieldInfo) -> FieldSpec:
+    """The column of one model field: `X | None` is nullable, `Annotated` constraints
+    are looked through (a URL pattern makes a URL)."""
+    annotation, patterns = info.annotation, [getattr(m, "pattern", None) for m in info.metadata]
+    args = typing.get_args(annotation)
+    nullable = typing.get_origin(annotation) in (typing.Union, types.UnionType) and (
+        type(None) in args
+    )
+    if nullable:
+        (annotation,) = (a for a in args if a is not type(None))
+    if typing.get_origin(annotation) is Annotated:
+        annotation, *meta = typing.get_args(annotation)
+        patterns += [getattr(m, "pattern", None) for m in meta]
+    if annotation not in _KINDS:
+        raise TypeError(f"Document.{name}: no column type for {annotation!r}")
+    return FieldSpec(name, _KINDS[annotation], not nullable, URL_PATTERN in patterns)
+
+
+FIELDS: tuple[FieldSpec, ...] = tuple(
+    _spec(name, info) for name, info in Document.model_fields.items()
 )
 FIELD_NAMES = DOCUMENT_FIELDS  # the model's order, which `json_line` writes
 _KEYS = frozenset(FIELD_NAMES)
-
-if tuple(f.name for f in FIELDS) != FIELD_NAMES:  # pragma: no cover - caught by the tests
-    raise RuntimeError("corpus_tool.package.fields.FIELDS is out of date with models.Document")
+KEY = "id"  # a record's identity across releases
+# `diff` follows the text by its hash; every other field but the key is metadata.
+TEXT_HASH = "text_sha256"
+DIFFED_FIELDS = tuple(n for n in FIELD_NAMES if n not in (KEY, "text", TEXT_HASH))
 
 # The sha256 of the record JSON schema: a release names the exact schema it follows.
 SCHEMA_SHA256 = hashlib.sha256(render_schema(Document).encode("utf-8")).hexdigest()
 
-# Parquet key-value metadata: readers can tell the schema without the manifest.
-PARQUET_METADATA = {
-    "corpus_tool.schema_version": str(SCHEMA_VERSION),
+# Key-value metadata of the Arrow schema, which a shard format may store in its
+# files: readers can tell the schema without the manifest.
+SCHEMA_VERSION_KEY = "corpus_tool.schema_version"
+SCHEMA_METADATA = {
+    SCHEMA_VERSION_KEY: str(SCHEMA_VERSION),
     "corpus_tool.schema_sha256": SCHEMA_SHA256,
 }
-ARROW_SCHEMA = pa.schema([f.arrow for f in FIELDS], metadata=PARQUET_METADATA)
+ARROW_SCHEMA = pa.schema([f.arrow for f in FIELDS], metadata=SCHEMA_METADATA)
+
+
+def mistyped_field(record: Mapping[str, Any], *, dates_as_text: bool) -> FieldSpec | None:
+    """The first field of `record` whose value is not of its column's type, else None.
+
+    Dates are `datetime.date` values (not datetimes: a day) in a record from the
+    pipeline, and ISO strings in one read back from JSON (`dates_as_text`). A
+    missing key counts as None.
+    """
+    for spec in FIELDS:
+        value = record.get(spec.name)
+        if value is None and not spec.required:
+            continue
+        if spec.kind == "strings":
+            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+        elif spec.kind == "date" and not dates_as_text:
+            ok = type(value) is dt.date  # a datetime is a date too, but not a day
+        else:
+            ok = isinstance(value, str)
+        if not ok:
+            return spec
+    return None
 
 
 def check_record(record: Mapping[str, Any]) -> None:
@@ -100,21 +144,13 @@ def check_record(record: Mapping[str, Any]) -> None:
             f"record `{record.get('id')}`: keys differ from Document"
             f" (missing {missing}, unexpected {extra})"
         )
-    for spec in FIELDS:
+    spec = mistyped_field(record, dates_as_text=False)
+    if spec is not None:
         value = record[spec.name]
-        if value is None and not spec.required:
-            continue
-        if spec.kind == "string":
-            ok = isinstance(value, str)
-        elif spec.kind == "date":
-            ok = type(value) is dt.date  # a datetime is a date too, but not a day
-        else:
-            ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
-        if not ok:
-            raise ValueError(
-                f"record `{record.get('id')}`: field `{spec.name}` must be {spec.type_label},"
-                f" got {type(value).__name__} `{str(value)[:40]}`"
-            )
+        raise ValueError(
+            f"record `{record.get('id')}`: field `{spec.name}` must be {spec.type_label},"
+            f" got {type(value).__name__} `{str(value)[:40]}`"
+        )
 
 
 def comparable(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -138,7 +174,7 @@ def parse_lines(chunk: bytes | bytearray, longest: int) -> pa.RecordBatch:
     """`json_line` records, joined, as one Arrow batch with the release schema.
 
     Arrow's JSON reader parses them in C++ and releases the GIL, so this runs on
-    a thread beside the gzip and Parquet encoders. The chunk is read as one
+    a thread beside the shard formats' encoders. The chunk is read as one
     block when it can be (one set of arrays, no copy to combine them); `longest`
     is the length of the longest line, which a block must hold whole.
     """
@@ -156,8 +192,3 @@ def parse_lines(chunk: bytes | bytearray, longest: int) -> pa.RecordBatch:
     )
     (batch,) = table.cast(ARROW_SCHEMA).combine_chunks().to_batches()  # one chunk: one batch
     return batch
-
-
-def iter_json_lines(lines: Iterator[bytes]) -> Iterator[dict[str, Any]]:
-    for line in lines:
-        yield orjson.loads(line)

@@ -1,13 +1,12 @@
 """A release's identity: what makes two builds of a version the same release.
 
 Compressed bytes are not a function of the records alone: they also depend on
-the compressor's version (libdeflate for the JSONL shards, the zstd inside
-pyarrow for Parquet). So a release is identified by what it says, not by how
-it was compressed:
+the compressor's version (each shard format names its `libraries`). So a
+release is identified by what it says, not by how it was compressed:
 
 - a data shard by its rows and its `content_sha256`, the SHA-256 of its records
-  as release JSON lines (`models.json_line`): for a `.jsonl.gz` shard that is the
-  decompressed file; a Parquet shard holds the same records, so the same hash;
+  as release JSON lines (`models.json_line`), whatever its format
+  (`ShardFormat.content`): the twins of a shard have the same hash;
 - the card and Croissant file by their bytes with the shards' sizes and
   checksums masked (those depend on the compressor); any other file by its bytes;
 - the manifest by its content: all but provenance (tool version, source commit,
@@ -16,7 +15,8 @@ it was compressed:
 
 `manifest.json` records each file's `content_sha256` and, under `identity`,
 the SHA-256 of the canonical JSON of that view. The "up to date" check of a
-rebuild, the "conflict: bump the version" refusal and `verify` all use it.
+rebuild, the "conflict: bump the version" refusal (`compare_with_existing`) and
+`verify` all use it.
 """
 
 from __future__ import annotations
@@ -24,14 +24,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import zlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
-from corpus_tool.models import json_line
-from corpus_tool.package.files import CARD, CHUNK, CROISSANT, JSONL_SUFFIX, MANIFEST, PARQUET_SUFFIX
-from corpus_tool.package.manifest_model import open_regular, read_regular
+from corpus_tool.package.files import CARD, CROISSANT, MANIFEST
+from corpus_tool.package.formats import format_of
+from corpus_tool.package.manifest_model import open_regular, read_manifest_file, read_regular
 
 # Manifest keys that are not part of the identity: how and when it was built, the
 # manifest's own layout version, and the identity itself.
@@ -52,59 +51,6 @@ COVERS = (
 )
 MAX_TEXT_BYTES = 64 << 20  # the card, Croissant and changelog are a few kB
 _DOWNLOAD_SIZE = re.compile(rb"(?m)^(\s*download_size:)[ \t]*\d+[ \t]*$")
-
-
-def gzip_content(f: BinaryIO, raw_digest: Any | None = None) -> tuple[str, int]:
-    """(SHA-256 of the inflated bytes, lines) of a gzip stream of any number of
-    members, inflated in pieces of at most CHUNK bytes: memory stays bounded
-    whatever the compression ratio. The raw bytes go into `raw_digest` on the way.
-    Raises ValueError on a stream that is empty, truncated or not gzip."""
-    content = hashlib.sha256()
-    lines = 0
-    inflate = zlib.decompressobj(wbits=31)
-    seen = False
-    try:
-        while chunk := f.read(CHUNK):
-            seen = True
-            if raw_digest is not None:
-                raw_digest.update(chunk)
-            data = chunk
-            while data:
-                if inflate.eof:  # the next gzip member
-                    inflate = zlib.decompressobj(wbits=31)
-                out = inflate.decompress(data, CHUNK)
-                lines += out.count(b"\n")
-                content.update(out)
-                data = inflate.unused_data if inflate.eof else inflate.unconsumed_tail
-        while seen and not inflate.eof and (out := inflate.decompress(b"", CHUNK)):
-            lines += out.count(b"\n")
-            content.update(out)
-    except zlib.error as exc:
-        raise ValueError(f"not a valid gzip stream: {exc}") from None
-    if not seen:
-        raise ValueError("empty, not a gzip file")
-    if not inflate.eof:
-        raise ValueError("truncated gzip stream")
-    return content.hexdigest(), lines
-
-
-def jsonl_content(path: Path) -> tuple[str, int]:
-    """(SHA-256 of the decompressed bytes, lines) of a `.jsonl.gz` shard, streaming."""
-    with open_regular(path) as f:
-        return gzip_content(f)
-
-
-def parquet_content(path: Path, batch_rows: int = 1024) -> tuple[str, int]:
-    """(SHA-256 of the records as release JSON lines, rows) of a Parquet shard, streaming."""
-    import pyarrow.parquet as pq
-
-    digest = hashlib.sha256()
-    rows = 0
-    with open_regular(path) as f, pq.ParquetFile(f) as pf:
-        for batch in pf.iter_batches(batch_size=batch_rows):
-            digest.update(b"".join(json_line(row) for row in batch.to_pylist()))
-            rows += batch.num_rows
-    return digest.hexdigest(), rows
 
 
 def masked(rel: str, data: bytes) -> bytes:
@@ -133,10 +79,10 @@ def file_content(release: Path, rel: str) -> tuple[str, int | None]:
 
     Raises OSError or ValueError (or the decoders' own errors) on a damaged file."""
     path = release / rel
-    if rel.endswith(JSONL_SUFFIX):
-        return jsonl_content(path)
-    if rel.endswith(PARQUET_SUFFIX):
-        return parquet_content(path)
+    fmt = format_of(rel)
+    if fmt is not None:
+        with open_regular(path) as f:
+            return fmt.content(f)
     return text_content_sha256(rel, read_regular(path, MAX_TEXT_BYTES)), None
 
 
@@ -154,7 +100,7 @@ def release_view(release: Path, manifest: dict[str, Any]) -> dict[str, Any]:
             raise ReleaseReadError(release, rel, "not a regular file")
         try:
             sha, rows = file_content(release, rel)
-        except Exception as exc:  # gzip, ISA-L and Arrow each raise their own types
+        except Exception as exc:  # each format's decoder raises its own types
             raise ReleaseReadError(release, rel, str(exc) or type(exc).__name__) from None
         files.append({"path": rel, "rows": rows, "content_sha256": sha})
     return view(manifest, files)
@@ -201,3 +147,29 @@ def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
         if a.get(key) != b.get(key):
             names.append(f"manifest.json: {key}")
     return names
+
+
+class ReleaseExistsError(Exception):
+    """The version exists with different content: releases are immutable."""
+
+
+def compare_with_existing(existing: Path, new: Path) -> list[str]:
+    """What differs between the published release `existing` and the build `new` of
+    the same version, by identity: the decoded content of every file, never
+    compressed bytes. The existing release is read from its files, so a damaged one
+    is named (ReleaseExistsError); `new` is trusted (its manifest was just written)."""
+    new_manifest, _ = read_manifest_file(new / MANIFEST)
+    try:
+        old_manifest, _ = read_manifest_file(existing / MANIFEST)
+    except (OSError, ValueError) as exc:
+        raise ReleaseExistsError(
+            f"release {existing} exists but its manifest.json cannot be read"
+            f" ({str(exc)[:80]}); a published version is never overwritten"
+        ) from None
+    try:
+        old_view = release_view(existing, old_manifest)
+    except ReleaseReadError as exc:
+        raise ReleaseExistsError(
+            f"{exc}; a published version is never overwritten: restore it or bump the version"
+        ) from None
+    return differences(view(new_manifest, new_manifest["files"]), old_view)

@@ -24,10 +24,10 @@ def load(release: str | Path, verify: bool = True, **kwargs: Any) -> Dataset:
     arguments go to `datasets.load_dataset` (e.g. `cache_dir`).
 
     Offline: `datasets` reads a local folder (its README.md `configs` and the
-    Parquet shards) without the network. A path that is not a release folder is
-    refused here, even without `verify`, because `datasets` would take it for a
-    Hub repository id. An empty release gives an empty Dataset (`load_dataset`
-    refuses empty splits).
+    shards they name, of the described format) without the network. A path that
+    is not a release folder is refused here, even without `verify`, because
+    `datasets` would take it for a Hub repository id. An empty release gives an
+    empty Dataset (`load_dataset` refuses empty splits).
     """
     path = Path(release)
     if verify:

@@ -17,12 +17,22 @@ from corpus_tool.models import SCHEMA_VERSION
 from corpus_tool.package import identity
 from corpus_tool.package.fields import SCHEMA_SHA256
 from corpus_tool.package.files import MANIFEST, json_text, sha256_file
+from corpus_tool.package.formats import FORMATS, ShardFormat
 from corpus_tool.package.manifest_model import read_manifest_file
 
 MANIFEST_VERSION = 2  # layout of manifest.json itself; 2 added content_sha256 and identity
 UNKNOWN = "unknown"  # the count key for a missing source or date
-# Libraries whose version decides the bytes of the data files.
-WRITERS = ("pyarrow", "orjson", "deflate", "huggingface_hub")
+# Libraries whose version decides the bytes of the files, besides each shard
+# format's own `libraries`: Arrow and orjson encode the records, huggingface_hub
+# the card's YAML.
+RECORD_WRITERS = ("pyarrow", "orjson")
+CARD_WRITERS = ("huggingface_hub",)
+
+
+def writers() -> tuple[str, ...]:
+    """Every library whose version decides the bytes of a release, once each."""
+    formats = (lib for fmt in FORMATS for lib in fmt.libraries)
+    return tuple(dict.fromkeys((*RECORD_WRITERS, *formats, *CARD_WRITERS)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +100,13 @@ class ReleaseInfo:
     version: str
     config: Config
     counts: Counts
-    data_files: list[FileEntry]  # Parquet then JSONL shards, in index order
+    data_files: list[FileEntry]  # the shards, format by format (`FORMATS`), in index order
     dropped: list[dict[str, Any]]
     normalization_counts: dict[str, int]
 
-    @property
-    def parquet_files(self) -> list[FileEntry]:
-        return [f for f in self.data_files if f.path.endswith(".parquet")]
+    def shards(self, fmt: ShardFormat) -> list[FileEntry]:
+        """The shards of one format, in index order."""
+        return [f for f in self.data_files if fmt.holds(f.path)]
 
     @property
     def languages(self) -> list[str]:
@@ -130,7 +140,7 @@ def dropped_entries(dropped: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def writer_versions() -> dict[str, str]:
     versions = {}
-    for dist in WRITERS:
+    for dist in writers():
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

@@ -10,7 +10,8 @@ and Croissant. Nothing in the release is trusted before it is checked.
    with its entry by the small checks in `FILE_CHECKS`; a new manifest key gets
    one more function there.
 4. Release-wide checks (`RELEASE_CHECKS`): unlisted files, counts, shard names,
-   Parquet/JSONL twins, Croissant, the dataset card.
+   the twins of each shard in every format (`formats.FORMATS`), Croissant, the
+   dataset card.
 """
 
 from __future__ import annotations
@@ -25,27 +26,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import yaml
 
 from corpus_tool.errors import DataError
 from corpus_tool.package import identity
-from corpus_tool.package.card import size_category
+from corpus_tool.package.card import configs, size_category
 from corpus_tool.package.files import (
     CARD,
     CHANGELOG,
     CROISSANT,
-    JSONL_DIR,
-    JSONL_SUFFIX,
     MANIFEST,
-    PARQUET_DIR,
-    PARQUET_GLOB,
-    PARQUET_SUFFIX,
     SPLIT,
-    read_jsonl_shard,
-    read_parquet_shard,
     shard_name,
 )
+from corpus_tool.package.formats import FORMATS, ShardFormat, described, format_of
 from corpus_tool.package.manifest_model import (
     FileModel,
     Manifest,
@@ -58,13 +52,9 @@ from corpus_tool.package.manifest_model import (
     read_regular,
 )
 
-SCHEMA_KEY = "corpus_tool.schema_version"
-CHUNK = 1 << 20  # bytes read (and inflated) at a time
 MAX_METADATA_BYTES = 64 << 20  # the card and croissant.json are a few kB
 MISSING_SHOWN = 5  # missing shard names reported one by one; the rest counted
 REQUIRED = (CARD, CROISSANT, CHANGELOG)  # besides the manifest and the shards
-# Both shard formats: folder, suffix, label.
-FORMATS = ((PARQUET_DIR, PARQUET_SUFFIX, "Parquet"), (JSONL_DIR, JSONL_SUFFIX, "JSONL"))
 _SHARD_RE = re.compile(r"^(?P<split>[^/]+)-(?P<index>\d{5})-of-(?P<total>\d{5})(?P<suffix>\..+)$")
 
 
@@ -171,19 +161,17 @@ class Measured:
 
 
 def _measure(path: Path, rel: str) -> Measured:
-    """Read the file once: bytes, sha256, and what it holds (`identity`): a JSONL
-    shard inflated, a Parquet shard's records re-encoded as JSON lines, a text
-    file with the shards' sizes and checksums masked."""
+    """Read the file once: bytes, sha256, and what it holds (`identity`): a shard's
+    records as JSON lines and its rows (`ShardFormat.content`), a text file with
+    the shards' sizes and checksums masked."""
     found = Measured()
     digest = hashlib.sha256()
+    fmt = format_of(rel)
     try:
         with open_regular(path) as f:
             found.bytes = os.fstat(f.fileno()).st_size
-            if rel.endswith(JSONL_SUFFIX):
-                found.content_sha256, found.rows = identity.gzip_content(f, digest)
-            elif rel.endswith(PARQUET_SUFFIX):
-                while chunk := f.read(CHUNK):
-                    digest.update(chunk)
+            if fmt is not None:
+                found.content_sha256, found.rows = fmt.content(f, digest)
             else:
                 data = f.read(MAX_METADATA_BYTES + 1)
                 if len(data) > MAX_METADATA_BYTES:
@@ -191,8 +179,6 @@ def _measure(path: Path, rel: str) -> Measured:
                 digest.update(data)
                 found.content_sha256 = identity.text_content_sha256(rel, data)
         found.sha256 = digest.hexdigest()
-        if rel.endswith(PARQUET_SUFFIX):
-            found.content_sha256, found.rows = identity.parquet_content(path)
     except (OSError, ValueError, EOFError) as exc:
         found.sha256 = found.sha256 or digest.hexdigest()
         found.error = _cut(str(exc) or type(exc).__name__, 80)
@@ -221,8 +207,7 @@ def _check_readable(entry: FileModel, found: Measured) -> str | None:
 
 
 def _check_rows(entry: FileModel, found: Measured) -> str | None:
-    is_shard = entry.path.endswith((PARQUET_SUFFIX, JSONL_SUFFIX))
-    if is_shard and entry.rows is None:
+    if format_of(entry.path) is not None and entry.rows is None:
         return "a data file, but its manifest entry has no `rows`"
     if entry.rows is not None and found.rows is not None and found.rows != entry.rows:
         return f"{found.rows} rows, manifest says {entry.rows}"
@@ -262,12 +247,9 @@ class Context:
     def listed(self) -> dict[str, FileModel]:
         return {f.path: f for f in self.manifest.files}
 
-    def shards(self, folder: str, suffix: str) -> list[FileModel]:
-        return [
-            f
-            for f in self.manifest.files
-            if f.path.startswith(folder + "/") and f.path.endswith(suffix)
-        ]
+    def shards(self, fmt: ShardFormat) -> list[FileModel]:
+        """The listed shards of one format."""
+        return [f for f in self.manifest.files if fmt.in_folder(f.path)]
 
 
 def _unlisted(ctx: Context) -> list[Problem]:
@@ -283,7 +265,7 @@ def _required(ctx: Context) -> list[Problem]:
     listed = ctx.listed
     return [
         Problem(MANIFEST, f"does not list `{rel}`, which every release has")
-        for rel in (*REQUIRED, *(f"{d}/" for d, _, _ in FORMATS))
+        for rel in (*REQUIRED, *(f"{fmt.folder}/" for fmt in FORMATS))
         if not (rel in listed or (rel.endswith("/") and any(p.startswith(rel) for p in listed)))
     ]
 
@@ -292,14 +274,14 @@ def _counts(ctx: Context) -> list[Problem]:
     """counts against the files' rows (each checked against its file) and itself."""
     counts = ctx.manifest.counts
     problems = []
-    for folder, suffix, label in FORMATS:
-        shards = ctx.shards(folder, suffix)
+    for fmt in FORMATS:
+        shards = ctx.shards(fmt)
         total = sum(f.rows or 0 for f in shards)
         if shards and total != counts.records:
             problems.append(
                 Problem(
                     MANIFEST,
-                    f"`counts.records` is {counts.records}, but the {label} shards hold"
+                    f"`counts.records` is {counts.records}, but the {fmt.label} shards hold"
                     f" {total} rows",
                 )
             )
@@ -328,7 +310,8 @@ def _shard_names(ctx: Context) -> list[Problem]:
     """`train-0000i-of-0000N`: one N per format, every index 0..N-1, nothing else."""
     problems: list[Problem] = []
     names = set(ctx.inventory.files) | set(ctx.inventory.others) | set(ctx.listed)
-    for folder, suffix, label in FORMATS:
+    for fmt in FORMATS:
+        folder, suffix, label = fmt.folder, fmt.suffix, fmt.label
         found: dict[str, tuple[int, int]] = {}
         for rel in sorted(n for n in names if n.startswith(folder + "/") and n.endswith(suffix)):
             m = _SHARD_RE.match(rel[len(folder) + 1 :])
@@ -368,60 +351,87 @@ def _shard_names(ctx: Context) -> list[Problem]:
     return problems
 
 
-def _compare_shards(release: Path, parquet: str, jsonl: str, schema_version: Any) -> list[Problem]:
-    """The same records in the same order: first difference only, streaming."""
-    meta = pq.ParquetFile(release / parquet).schema_arrow.metadata or {}
-    found = meta.get(SCHEMA_KEY.encode(), b"").decode(errors="replace")
-    if found != str(schema_version):
-        return [Problem(parquet, f"schema version `{_cut(found)}`, manifest says {schema_version}")]
-    pairs = itertools.zip_longest(
-        read_parquet_shard(release / parquet), read_jsonl_shard(release / jsonl)
-    )
-    for row, (a, b) in enumerate(pairs, start=1):
-        if a is None or b is None:
-            short = parquet if a is None else jsonl
-            return [Problem(short, f"ends at record {row - 1}, before its Parquet/JSONL twin")]
-        if not isinstance(b, dict):
-            return [Problem(jsonl, f"record {row} is not a JSON object")]
-        if a != b or list(a) != list(b):
-            fields = [k for k in a if a.get(k) != b.get(k)] or ["key order"]
+def _twin_label() -> str:
+    return "/".join(fmt.label for fmt in FORMATS)
+
+
+def _compare_shards(
+    release: Path, first: FileModel, other: FileModel, schema_version: Any
+) -> list[Problem]:
+    """The same records in the same order: first difference only, streaming. `first`
+    is the shard in the first format, `other` its twin."""
+    for entry in (first, other):
+        with open_regular(release / entry.path) as f:
+            found = _format(entry).schema_version(f)
+        if found is not None and found != str(schema_version):
             return [
                 Problem(
-                    jsonl,
-                    f"record {row} (`{_cut(b.get('id'))}`) differs from {parquet}"
-                    f" in {', '.join(fields)}",
+                    entry.path, f"schema version `{_cut(found)}`, manifest says {schema_version}"
                 )
             ]
+    with (
+        open_regular(release / first.path) as f_first,
+        open_regular(release / other.path) as f_other,
+    ):
+        pairs = itertools.zip_longest(
+            _format(first).records(f_first), _format(other).records(f_other)
+        )
+        for row, (a, b) in enumerate(pairs, start=1):
+            if a is None or b is None:
+                short = first.path if a is None else other.path
+                return [
+                    Problem(short, f"ends at record {row - 1}, before its {_twin_label()} twin")
+                ]
+            if not isinstance(b, dict):
+                return [Problem(other.path, f"record {row} is not a JSON object")]
+            if a != b or list(a) != list(b):
+                fields = [k for k in a if a.get(k) != b.get(k)] or ["key order"]
+                return [
+                    Problem(
+                        other.path,
+                        f"record {row} (`{_cut(b.get('id'))}`) differs from {first.path}"
+                        f" in {', '.join(fields)}",
+                    )
+                ]
     return []
 
 
+def _format(entry: FileModel) -> ShardFormat:
+    fmt = format_of(entry.path)
+    assert fmt is not None
+    return fmt
+
+
 def _twins(ctx: Context) -> list[Problem]:
-    """Pair the shards by name and compare their records where both files are intact."""
+    """Group the shards by name, one of each format, and compare each with its twin in
+    the first format where both files are intact."""
     problems: list[Problem] = []
-    pairs: dict[str, dict[str, FileModel]] = {}
-    for folder, suffix, label in FORMATS:
-        for f in ctx.shards(folder, suffix):
-            stem = f.path[len(folder) + 1 : -len(suffix)]
-            pairs.setdefault(stem, {})[label] = f
-    for _, pair in sorted(pairs.items()):
-        if set(pair) != {"Parquet", "JSONL"}:
-            (only,) = pair.values()
-            problems.append(Problem(only.path, "has no Parquet/JSONL twin in manifest.json"))
+    groups: dict[str, dict[str, FileModel]] = {}
+    for fmt in FORMATS:
+        for f in ctx.shards(fmt):
+            stem = f.path[len(fmt.folder) + 1 : -len(fmt.suffix)]
+            groups.setdefault(stem, {})[fmt.label] = f
+    labels = [fmt.label for fmt in FORMATS]
+    for _, group in sorted(groups.items()):
+        if set(group) != set(labels):
+            problems += [
+                Problem(f.path, f"has no {_twin_label()} twin in manifest.json")
+                for f in group.values()
+            ]
             continue
-        parquet, jsonl = pair["Parquet"], pair["JSONL"]
-        if ctx.bad & {parquet.path, jsonl.path}:
-            continue
-        a, b = ctx.measured[parquet.path], ctx.measured[jsonl.path]
-        if a.content_sha256 is not None and a.content_sha256 == b.content_sha256:
-            continue  # the same JSON lines: the same records in the same order
-        try:
-            problems += _compare_shards(
-                ctx.release, parquet.path, jsonl.path, ctx.manifest.schema_.version
-            )
-        except Exception as exc:  # a record that does not decode; Arrow's own errors
-            problems.append(
-                Problem(jsonl.path, f"cannot be compared with {parquet.path}: {_cut(exc, 80)}")
-            )
+        first, *others = (group[label] for label in labels)
+        for other in others:
+            if ctx.bad & {first.path, other.path}:
+                continue
+            a, b = ctx.measured[first.path], ctx.measured[other.path]
+            if a.content_sha256 is not None and a.content_sha256 == b.content_sha256:
+                continue  # the same JSON lines: the same records in the same order
+            try:
+                problems += _compare_shards(ctx.release, first, other, ctx.manifest.schema_.version)
+            except Exception as exc:  # a record that does not decode; a decoder's own errors
+                problems.append(
+                    Problem(other.path, f"cannot be compared with {first.path}: {_cut(exc, 80)}")
+                )
     return problems
 
 
@@ -433,7 +443,8 @@ def _read_json_file(ctx: Context, rel: str) -> tuple[Any, list[Problem]]:
 
 
 def _croissant(ctx: Context) -> list[Problem]:
-    """Each Parquet shard is a FileObject inside the release with its real sha256 and size."""
+    """Each shard of the described format is a FileObject inside the release with its
+    real sha256 and size."""
     if CROISSANT not in ctx.measured or CROISSANT in ctx.bad:
         return []
     data, problems = _read_json_file(ctx, CROISSANT)
@@ -443,7 +454,8 @@ def _croissant(ctx: Context) -> list[Problem]:
     if not isinstance(dist, list):
         return [Problem(CROISSANT, "has no `distribution` list")]
     listed = ctx.listed
-    described: set[str] = set()
+    fmt = described()
+    seen: set[str] = set()
     for i, item in enumerate(dist):
         where = f"`distribution[{i}]`"
         if not isinstance(item, dict):
@@ -467,15 +479,15 @@ def _croissant(ctx: Context) -> list[Problem]:
             problems.append(Problem(CROISSANT, f"{where}.contentUrl `{_cut(value)}`: {exc}"))
             continue
         entry = listed.get(url)
-        if entry is None or not url.endswith(PARQUET_SUFFIX):
+        if entry is None or not fmt.holds(url):
             problems.append(
                 Problem(
                     CROISSANT,
-                    f"{where}.contentUrl `{_cut(url)}` is no Parquet shard of the release",
+                    f"{where}.contentUrl `{_cut(url)}` is no {fmt.label} shard of the release",
                 )
             )
             continue
-        described.add(url)
+        seen.add(url)
         if url in ctx.bad:
             continue  # the file's own problem is reported already
         if item.get("sha256") != entry.sha256:
@@ -495,8 +507,8 @@ def _croissant(ctx: Context) -> list[Problem]:
                     f" the file has {entry.bytes} B",
                 )
             )
-    for f in ctx.shards(PARQUET_DIR, PARQUET_SUFFIX):
-        if f.path not in described:
+    for f in ctx.shards(fmt):
+        if f.path not in seen:
             problems.append(Problem(CROISSANT, f"has no FileObject for `{f.path}`"))
     return problems
 
@@ -537,11 +549,6 @@ def _flow_depth(text: str) -> int:
 _YAML_HEADER_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
-def expected_configs() -> list[dict[str, Any]]:
-    """The dataset card's `configs`: what `datasets.load_dataset` reads."""
-    return [{"config_name": "default", "data_files": [{"split": SPLIT, "path": PARQUET_GLOB}]}]
-
-
 def _card(ctx: Context) -> list[Problem]:
     """The counts and data files the card's YAML header states, against the manifest."""
     if CARD not in ctx.measured or CARD in ctx.bad:
@@ -562,9 +569,10 @@ def _card(ctx: Context) -> list[Problem]:
         return [Problem(CARD, "YAML header is not a mapping")]
     problems = []
     records = ctx.manifest.counts.records
-    if header.get("configs") != expected_configs():
+    fmt = described()
+    if header.get("configs") != configs():
         problems.append(
-            Problem(CARD, f"`configs` must load exactly the Parquet shards (`{PARQUET_GLOB}`)")
+            Problem(CARD, f"`configs` must load exactly the {fmt.label} shards (`{fmt.glob}`)")
         )
     info = header.get("dataset_info")
     splits = info.get("splits") if isinstance(info, dict) else None
@@ -584,13 +592,13 @@ def _card(ctx: Context) -> list[Problem]:
             )
         )
     if isinstance(info, dict) and "download_size" in info:
-        parquet_bytes = sum(f.bytes for f in ctx.shards(PARQUET_DIR, PARQUET_SUFFIX))
-        if info["download_size"] != parquet_bytes:
+        download_bytes = sum(f.bytes for f in ctx.shards(fmt))
+        if info["download_size"] != download_bytes:
             problems.append(
                 Problem(
                     CARD,
                     f"`dataset_info.download_size` is `{_cut(info['download_size'])}`,"
-                    f" the Parquet shards have {parquet_bytes} bytes",
+                    f" the {fmt.label} shards have {download_bytes} bytes",
                 )
             )
     if "size_categories" in header and header["size_categories"] != [size_category(records)]:

@@ -86,8 +86,10 @@ def build_release(
 ) -> BuildOutcome:
     from corpus_tool.package import tempfiles
     from corpus_tool.package.diff import previous_release
+    from corpus_tool.package.identity import ReleaseExistsError
+    from corpus_tool.package.provenance import release_timestamp
     from corpus_tool.package.verify import ReleaseError
-    from corpus_tool.package.writer import ReleaseExistsError, ReleaseWriter, release_timestamp
+    from corpus_tool.package.writer import ReleaseWriter
 
     swept = tempfiles.sweep(out)  # what killed builds left behind
     note = f"\nremoved what interrupted builds left in {out}: {', '.join(swept)}" if swept else ""
