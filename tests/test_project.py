@@ -10,7 +10,7 @@ import pytest
 
 from corpus_tool.cli import app
 from corpus_tool.models import SCHEMA_FILES, render_schema
-from corpus_tool.rules import render_rules, rule_table
+from corpus_tool.render.rules import render_rules, rule_table
 from tests.conftest import ROOT, invoke
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
