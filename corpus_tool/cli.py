@@ -256,7 +256,7 @@ def normalize(
     Example: corpus-tool normalize seeds/000_5a9df510596c5fd9.txt --diff
     """
     from corpus_tool.normalize import normalize as run_rules
-    from corpus_tool.pipeline import decode_text
+    from corpus_tool.sources.decode import decode_text
 
     with errors_as_exit():
         cfg = _config(config)
@@ -295,7 +295,7 @@ def rules(
     ] = DiffFormat.text,
 ) -> None:
     """List every rule code: findings (E, M, N2xx, D) and normalizer rules (N1xx)."""
-    from corpus_tool.rules import render_rules
+    from corpus_tool.render.rules import render_rules
 
     sys.stdout.write(render_rules(format.value))
 
@@ -343,7 +343,7 @@ def stats(
     quiet: QuietOpt = False,
 ) -> None:
     """Corpus statistics: documents, words, sources, months, rules applied, duplicates."""
-    from corpus_tool.stats import corpus_stats, render_stats
+    from corpus_tool.render.stats import corpus_stats, render_stats
 
     with errors_as_exit():
         cfg, chosen = _load(config, paths)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from corpus_tool.findings import Finding, Severity
 from corpus_tool.models import LANGUAGE_PATTERN
+from corpus_tool.registry import all_codes, selected
 
 
 class ConfigError(Exception):
@@ -70,7 +70,7 @@ class Config(BaseModel):
 
     def enabled(self, code: str) -> bool:
         """ruff's selection: the longest matching selector wins; ignore wins ties."""
-        return _selected(code, tuple(self.select), tuple(self.ignore))
+        return selected(code, tuple(self.select), tuple(self.ignore))
 
     def apply(self, findings: list[Finding]) -> list[Finding]:
         """Drop findings of disabled codes and apply severity overrides."""
@@ -86,22 +86,6 @@ class Config(BaseModel):
     def resolve(self, path: str) -> Path:
         p = Path(path)
         return p if p.is_absolute() else self.root / p
-
-
-@functools.lru_cache(maxsize=4096)
-def _selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
-    best_select = max((len(s) for s in select if code.startswith(s)), default=-1)
-    if not select:
-        best_select = 0
-    best_ignore = max((len(s) for s in ignore if code.startswith(s)), default=-1)
-    return best_select >= 0 and best_select > best_ignore
-
-
-def all_codes() -> set[str]:
-    from corpus_tool.codes import CODES
-    from corpus_tool.normalize import RULES
-
-    return set(CODES) | set(RULES)
 
 
 def find_pyproject(start: Path) -> Path | None:

@@ -9,12 +9,17 @@ content and not reported: the two cannot disagree.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
 
+from corpus_tool.findings import Finding, Severity, shown
+from corpus_tool.models import METADATA_FIELDS, canonical_url
 from corpus_tool.normalize.chars import line_endings, unicode_cleanup
 from corpus_tool.normalize.footer import TAIL_LINES, parse_footer
 from corpus_tool.normalize.header import HEAD_LINES, parse_header
 from corpus_tool.normalize.markdown import dead_link, escaped_markdown
+from corpus_tool.registry import Hit, check
 
 
 @dataclass(slots=True)
@@ -59,3 +64,58 @@ def extract(text: str, *, clean: bool = True) -> Extracted:
         updated=header.updated,
         url=footer.url,
     )
+
+
+# -------------------------------------------------------------------- the sidecar merge
+
+EXTRACTED_FIELDS = tuple(f.name for f in fields(Extracted))
+
+
+def _same(field_name: str, a: Any, b: Any) -> bool:
+    if field_name == "authors":
+        # A byline often names only the first author: text ⊆ metadata agrees.
+        given = {" ".join(x.split()).casefold() for x in a}
+        return {" ".join(x.split()).casefold() for x in b} <= given
+    if field_name == "url":
+        return canonical_url(a) == canonical_url(b)
+    if isinstance(a, str) and isinstance(b, str):
+        return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    return bool(a == b)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+@check(
+    "M010", "metadata-conflict", Severity.WARNING, hint="The sidecar wins; fix whichever is wrong."
+)
+def metadata_conflict(meta: Mapping[str, Any], found: Extracted) -> Iterator[Hit]:
+    """The sidecar and the text disagree on a field."""
+    for name in EXTRACTED_FIELDS:
+        extracted = getattr(found, name)
+        given = meta.get(name)
+        if given is not None and extracted and not _same(name, given, extracted):
+            msg = (
+                f"{name}: metadata says `{shown(_iso(given))}`, "
+                f"the text says `{shown(_iso(extracted))}`"
+            )
+            yield Hit(msg, field=name)
+
+
+def merge_metadata(
+    meta: Mapping[str, Any],
+    found: Extracted,
+    *,
+    path: str | None,
+    line: int | None,
+    doc_id: str | None,
+) -> tuple[dict[str, Any], list[Finding]]:
+    """The record's metadata fields: the sidecar's (or row's) win over extracted
+    ones; disagreements are M010. `meta` holds checked fields only, dates as dt.date."""
+    merged = {name: meta.get(name) for name in METADATA_FIELDS}
+    for name in EXTRACTED_FIELDS:
+        if merged[name] is None:
+            merged[name] = getattr(found, name)
+    conflicts = metadata_conflict.run(meta, found, path=path, line=line, doc_id=doc_id)
+    return merged, conflicts

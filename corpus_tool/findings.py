@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import reprlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -14,10 +15,6 @@ class Severity(enum.StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
 @dataclass(slots=True)
@@ -62,9 +59,6 @@ class Report:
     kept: int = 0
     dropped_duplicates: int = 0
 
-    def extend(self, findings: Iterable[Finding]) -> None:
-        self.findings.extend(findings)
-
     def counts(self) -> dict[str, int]:
         """Findings per severity, the unlisted ones (`Finding.suppressed`) included."""
         c: Counter[str] = Counter()
@@ -96,6 +90,27 @@ class Report:
             },
             "findings": [f.to_dict() for f in self.findings],
         }
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F]} | {9: "\\t", 10: "\\n", 13: "\\r"}
+_REPR = reprlib.Repr()  # Python 3.11's takes no arguments
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 2, 60, 60, 4, 4
+
+
+def shorten(value: object, width: int = 40) -> str:
+    """Evidence for a message: the value's text, cut to about `width` characters."""
+    text = value if isinstance(value, str) else repr(value)
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def shown(value: Any, width: int = 40) -> str:
+    """Evidence for a message, with control characters and lone surrogates escaped.
+
+    Any value: a container is shown a few levels deep at most (no recursion limit)."""
+    text = value if isinstance(value, str) else _REPR.repr(value)
+    text = shorten(text.translate(_CONTROL), width)
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def sort_findings(findings: Sequence[Finding]) -> list[Finding]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from typing import Annotated, Any
@@ -30,10 +31,7 @@ Language = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)]
 Sha256 = Annotated[str, StringConstraints(pattern=SHA256_PATTERN)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 
-REQUIRED_FIELDS = ("id", "text", "language")
 RECOMMENDED_FIELDS = ("title", "authors", "published", "source", "url")
-# Metadata a sidecar (or a shard row) may carry; the rest of a record is computed.
-METADATA_FIELDS = ("title", "authors", "published", "updated", "source", "url", "language")
 
 
 class Document(BaseModel):
@@ -113,6 +111,12 @@ class Sidecar(BaseModel):
     )
 
 
+# Metadata a sidecar (or a shard row) may carry into a record, in record order; the
+# rest of a record is computed (or, for `id`, named by the file or the row).
+METADATA_FIELDS: tuple[str, ...] = tuple(
+    name for name in DOCUMENT_FIELDS if name in Sidecar.model_fields and name != "id"
+)
+
 SCHEMA_FILES: dict[str, type[BaseModel]] = {
     "document.schema.json": Document,
     "sidecar.schema.json": Sidecar,
@@ -127,3 +131,26 @@ def json_schema(model: type[BaseModel]) -> dict[str, Any]:
 def render_schema(model: type[BaseModel]) -> str:
     """The committed text of a schema file: stable key order, trailing newline."""
     return json.dumps(json_schema(model), indent=2, ensure_ascii=False) + "\n"
+
+
+@functools.cache
+def sidecar_properties() -> dict[str, Any]:
+    """The sidecar schema's properties, by key (`$schema` included)."""
+    return dict(json_schema(Sidecar)["properties"])
+
+
+def canonical_url(url: str) -> str:
+    """`https://www.Example.com/a/#x` -> `example.com/a`: the same page, however spelled.
+
+    Never raises: what is not a string (a NaN from a Parquet float column) is no url."""
+    if not isinstance(url, str):
+        return ""
+    url = url.strip()
+    for prefix in ("https://", "http://"):
+        if url.lower().startswith(prefix):
+            url = url[len(prefix) :]
+            break
+    url = url.split("#", 1)[0].rstrip("/")
+    host, _, rest = url.partition("/")
+    host = host.lower().removeprefix("www.")
+    return f"{host}/{rest}"

@@ -4,14 +4,24 @@ A normalizer rule registers itself with `@normalizer(code, slug)`; the order in
 which rules run is `NORMALIZER_ORDER` here, the one place that states it (codes
 are stable names, not positions: a rule added later gets the next free code and
 its place in this list).
+
+A check registers itself with `@check(code, slug, severity, hint=...)` (or
+`declare(...)` when no one function finds it): the code, its family, summary
+and hint are stated there and nowhere else. Codes are never reused: a retired
+code stays registered with `removed=True`. Selection (`select`/`ignore`) is
+decided here too.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+import functools
+import importlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict
+
+from corpus_tool.findings import Finding, Severity
 
 if TYPE_CHECKING:  # the runner's view of an edit; only its type is named here
     from corpus_tool.normalize import Change
@@ -92,3 +102,179 @@ def normalizer(
         return func
 
     return register
+
+
+# -------------------------------------------------------------------- checks
+
+# Code families, as in ruff, in the order `corpus-tool rules` lists them.
+FAMILIES = {
+    "E": "input and encoding",
+    "M": "metadata and schema",
+    "N": "normalization",
+    "D": "duplicates",
+}
+FIX_HINT = "Applied by normalization; disable with `ignore` in [tool.corpus-tool]."
+
+# The modules that declare checks and normalizer rules: `load_all` imports them, so
+# the whole table is known (for `rules`, and to validate select/ignore) whatever
+# the caller imported. Module names, not imports: the registry is the foundation.
+UNIT_MODULES = (
+    "corpus_tool.sources.decode",
+    "corpus_tool.sources.read",
+    "corpus_tool.normalize",
+    "corpus_tool.extract",
+    "corpus_tool.validate.metadata",
+    "corpus_tool.validate.residue",
+    "corpus_tool.validate.dedup",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """What a check found, and where, as far as the check knows it; the runner
+    adds the code, severity, hint, path and document (and a line the check left out)."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+    related: tuple[str, ...] = ()
+    evidence: str | None = None  # text to find in the raw document for the line, if unknown
+
+
+class At(TypedDict):
+    """Where a document is, for the runner to stamp on its findings (`Check.run(**at)`)."""
+
+    path: str | None
+    line: int | None
+    doc_id: str | None
+
+
+CheckFunc = Callable[..., Iterator[Hit]]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A finding code: what it means, and (for most) the function that finds it.
+
+    A check without a function is found by code that is not a per-document check
+    (reading files, the corpus-wide duplicate checks); it still names its code
+    only here, and makes its findings with `finding`."""
+
+    code: str
+    slug: str
+    severity: Severity
+    summary: str
+    hint: str
+    func: CheckFunc | None = None
+    removed: bool = False  # a retired code: never reused, still listed
+
+    @property
+    def family(self) -> str:
+        return FAMILIES[self.code[0]]
+
+    def finding(
+        self,
+        hit: Hit | str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        doc_id: str | None = None,
+    ) -> Finding:
+        """A Finding of this code; a hit's own line wins over `line`."""
+        if isinstance(hit, str):
+            hit = Hit(hit)
+        return Finding(
+            code=self.code,
+            severity=self.severity,
+            message=hit.message,
+            path=path,
+            line=hit.line if hit.line is not None else line,
+            column=hit.column,
+            doc_id=doc_id,
+            field=hit.field,
+            related=list(hit.related),
+            hint=self.hint,
+            slug=self.slug,
+        )
+
+    def run(
+        self,
+        *args: Any,
+        path: str | None = None,
+        line: int | None = None,
+        doc_id: str | None = None,
+    ) -> list[Finding]:
+        """The findings of the check function over `args`, stamped with this code."""
+        assert self.func is not None, f"{self.code} has no check function"
+        return [self.finding(h, path=path, line=line, doc_id=doc_id) for h in self.func(*args)]
+
+    def __call__(self, *args: Any) -> Iterator[Hit]:
+        assert self.func is not None, f"{self.code} has no check function"
+        return self.func(*args)
+
+
+CHECKS: dict[str, Check] = {}  # by code; `checks()` lists them in code order
+
+
+def _register(entry: Check) -> Check:
+    if entry.code[:1] not in FAMILIES or entry.code in CHECKS or entry.code in RULES:
+        raise ValueError(f"check {entry.code} {entry.slug}: a code of no family, or taken")
+    if any(c.slug == entry.slug for c in CHECKS.values()):
+        raise ValueError(f"check {entry.code}: slug {entry.slug} taken")
+    CHECKS[entry.code] = entry
+    return entry
+
+
+def check(
+    code: str, slug: str, severity: Severity, *, hint: str, removed: bool = False
+) -> Callable[[CheckFunc], Check]:
+    """Register `func` as the check of `code`: its docstring's first line is the
+    code's summary. The function yields `Hit`s; `Check.run` stamps them."""
+
+    def register(func: CheckFunc) -> Check:
+        summary = (func.__doc__ or "").strip().splitlines()[0]
+        return _register(Check(code, slug, severity, summary, hint, func, removed))
+
+    return register
+
+
+def declare(
+    code: str, slug: str, severity: Severity, summary: str, hint: str, *, removed: bool = False
+) -> Check:
+    """Register a code found outside a check function (see `Check`), or a retired one."""
+    return _register(Check(code, slug, severity, summary, hint, None, removed))
+
+
+def load_all() -> None:
+    """Import every module that declares checks or rules (see UNIT_MODULES)."""
+    for name in UNIT_MODULES:
+        importlib.import_module(name)
+
+
+def checks() -> list[Check]:
+    """Every declared check, by family, then code."""
+    load_all()
+    return sorted(CHECKS.values(), key=lambda c: family_key(c.code))
+
+
+def family_key(code: str) -> tuple[int, str]:
+    return list(FAMILIES).index(code[0]), code
+
+
+@functools.cache
+def all_codes() -> frozenset[str]:
+    """Every code a selector can name: the checks' and the normalizer rules'."""
+    load_all()
+    return frozenset(CHECKS) | frozenset(RULES)
+
+
+@functools.lru_cache(maxsize=4096)
+def selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
+    """ruff's selection: the longest matching selector wins; ignore wins ties.
+    An empty `select` selects every code."""
+    best_select = max((len(s) for s in select if code.startswith(s)), default=-1)
+    if not select:
+        best_select = 0
+    best_ignore = max((len(s) for s in ignore if code.startswith(s)), default=-1)
+    return best_select >= 0 and best_select > best_ignore

@@ -22,9 +22,10 @@ from corpus_tool.models import ID_PATTERN, LANGUAGE_PATTERN, URL_PATTERN, json_l
 from corpus_tool.package.version import parse_version
 from corpus_tool.pipeline import SPILL_LINES, process_batch, process_document, run
 from corpus_tool.sources import Item
+from corpus_tool.sources.decode import KeyLocator, parse_json
 from corpus_tool.sources.files import printable
 from corpus_tool.validate.dedup import canonical_url, url_key
-from corpus_tool.validate.metadata import KeyLocator, parse_json, validator
+from corpus_tool.validate.metadata import validator
 from tests.conftest import Corpus, article, check, invoke
 
 CONTROL_TAILS = ["\n", "\r", "\t", "\x00"]

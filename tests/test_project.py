@@ -10,7 +10,8 @@ import pytest
 
 from corpus_tool.cli import app
 from corpus_tool.models import SCHEMA_FILES, render_schema
-from corpus_tool.rules import render_rules, rule_table
+from corpus_tool.registry import FAMILIES
+from corpus_tool.render.rules import render_rules, rule_table
 from tests.conftest import ROOT, invoke
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -43,7 +44,7 @@ def test_readme_rule_table_is_current() -> None:
 def test_every_rule_has_a_summary_and_hint() -> None:
     for row in rule_table():
         assert row["summary"] and row["hint"], row["code"]
-        assert re.fullmatch(r"[EMND]\d{3}", row["code"])
+        assert re.fullmatch(rf"[{''.join(FAMILIES)}]\d{{3}}", row["code"])
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", row["slug"])
 
 

@@ -8,12 +8,12 @@ import time
 
 import orjson
 
-from corpus_tool import codes
 from corpus_tool.config import Config
 from corpus_tool.findings import MAX_PER_FILE_CODE, FindingCollector, Report
 from corpus_tool.pipeline import process_document, run
 from corpus_tool.sources import Item
-from corpus_tool.validate.metadata import KeyLocator, check_metadata, parse_json
+from corpus_tool.sources.decode import KeyLocator, invalid_utf8, parse_json
+from corpus_tool.validate.metadata import check_metadata, missing_recommended
 from tests.conftest import Corpus, article, invoke
 
 
@@ -52,9 +52,9 @@ def test_finding_bomb_counts_survive_severity_overrides_and_ignore(corpus: Corpu
 def test_collector_counts_suppressed_findings_exactly() -> None:
     collector = FindingCollector(limit=3)
     for i in range(10):
-        collector.add(codes.make("M007", f"w{i}", path="a.txt", line=i))
-        collector.add(codes.make("E001", f"e{i}", path="b.txt", line=i))
-    collector.add(codes.make("E001", "e", path="c.txt"))
+        collector.add(missing_recommended.finding(f"w{i}", path="a.txt", line=i))
+        collector.add(invalid_utf8.finding(f"e{i}", path="b.txt", line=i))
+    collector.add(invalid_utf8.finding("e", path="c.txt"))
     report = Report(findings=collector.finish())
     assert report.counts() == {"error": 11, "warning": 10, "info": 0}
     assert [(f.path, f.code, f.suppressed) for f in report.findings if f.suppressed] == [

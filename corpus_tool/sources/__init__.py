@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from corpus_tool import codes
 from corpus_tool.findings import Finding
 from corpus_tool.sources.files import (
     SHARD_SUFFIXES,
@@ -34,6 +33,7 @@ from corpus_tool.sources.files import (
     open_regular,
     printable,
 )
+from corpus_tool.sources.read import FILE_TOO_LARGE, NO_DOCUMENTS, ORPHAN_SIDECAR, UNREADABLE_FILE
 
 READ_SUFFIXES = (".txt", *SHARD_SUFFIXES)
 
@@ -104,7 +104,7 @@ def read_items(
             text_file = entry.path[: -len(SIDECAR_SUFFIX)] + ".txt"
             if text_file not in present and not os.path.isfile(text_file):
                 name = printable(os.path.basename(text_file))
-                yield codes.make("E010", f"no `{name}` beside this sidecar", path=entry.shown)
+                yield ORPHAN_SIDECAR.finding(f"no `{name}` beside this sidecar", path=entry.shown)
             continue
         if entry.kind == "shard":
             stream = shards.read_shard(entry.real, entry.shown, max_file_bytes)
@@ -141,7 +141,7 @@ def _empty_roots(listing: Listing, fruitful: set[int], *, read: bool) -> list[Fi
             msg = f"`{shown}` holds no document: its {files} gave none (see the findings there)"
         else:
             continue
-        findings.append(codes.make("E012", msg, path=shown))
+        findings.append(NO_DOCUMENTS.finding(msg, path=shown))
     return findings
 
 
@@ -188,10 +188,10 @@ def _read_bytes(path: str, shown: str, limit: int) -> bytes | Finding:
                 return _too_large(None, limit, shown)
             return data
     except OSError as exc:
-        return codes.make("E007", f"cannot read: {exc.strerror or exc}", path=shown)
+        return UNREADABLE_FILE.finding(f"cannot read: {exc.strerror or exc}", path=shown)
 
 
 def _too_large(size: int | None, limit: int, shown: str) -> Finding:
     what = f"{size:,} bytes" if size is not None else "more bytes"
     msg = f"{what} is over the per-document limit `max_file_bytes` of {limit:,}"
-    return codes.make("E006", msg, path=shown)
+    return FILE_TOO_LARGE.finding(msg, path=shown)

@@ -30,8 +30,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
-from corpus_tool import codes
 from corpus_tool.findings import Finding
+from corpus_tool.sources.read import (
+    NOT_A_REGULAR_FILE,
+    RELEASE_FOLDER,
+    SYMLINK_OUTSIDE,
+    UNREADABLE_FILE,
+    UNSUPPORTED_FILE,
+)
 
 SIDECAR_SUFFIX = ".meta.json"
 SHARD_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
@@ -92,17 +98,19 @@ def open_regular(path: str, shown: str) -> IO[bytes] | Finding:
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError:
-        return codes.make("E007", "the file disappeared before it was read", path=shown)
+        return UNREADABLE_FILE.finding("the file disappeared before it was read", path=shown)
     except OSError as exc:
-        return codes.make("E007", f"cannot open: {exc.strerror or exc}", path=shown)
+        return UNREADABLE_FILE.finding(f"cannot open: {exc.strerror or exc}", path=shown)
     try:
         mode = os.fstat(fd).st_mode
     except OSError as exc:
         os.close(fd)
-        return codes.make("E007", f"cannot read: {exc.strerror or exc}", path=shown)
+        return UNREADABLE_FILE.finding(f"cannot read: {exc.strerror or exc}", path=shown)
     if not stat.S_ISREG(mode):
         os.close(fd)
-        return codes.make("E014", f"{what_is(mode)}, not a regular file: not read", path=shown)
+        return NOT_A_REGULAR_FILE.finding(
+            f"{what_is(mode)}, not a regular file: not read", path=shown
+        )
     return os.fdopen(fd, "rb")
 
 
@@ -183,11 +191,11 @@ class _Walker:
         except OSError as exc:
             where = shown or "."
             msg = f"cannot list the folder: {exc.strerror or exc}"
-            self.findings.append(codes.make("E007", msg, path=where))
+            self.findings.append(UNREADABLE_FILE.finding(msg, path=where))
             return
         if _is_release(folder, {e.name for e in found}):
             msg = "a release folder (it holds manifest.json): not read as input"
-            self.findings.append(codes.make("E015", msg, path=shown or "."))
+            self.findings.append(RELEASE_FOLDER.finding(msg, path=shown or "."))
             return
         prefix = shown + "/" if shown else ""
         folders: list[tuple[str, str, str]] = []
@@ -207,18 +215,18 @@ class _Walker:
                     mode = entry.stat(follow_symlinks=False).st_mode
             except OSError as exc:
                 msg = f"cannot read: {exc.strerror or exc}"
-                self.findings.append(codes.make("E007", msg, path=here))
+                self.findings.append(UNREADABLE_FILE.finding(msg, path=here))
                 continue
             if stat.S_ISDIR(mode):
                 folders.append((entry.path, target, here))
             elif not stat.S_ISREG(mode):
                 msg = f"{what_is(mode)}, not a regular file: not read"
-                self.findings.append(codes.make("E014", msg, path=here))
+                self.findings.append(NOT_A_REGULAR_FILE.finding(msg, path=here))
             elif _inside(target, self.exclude):
                 continue
             elif (kind := kind_of(name)) is None:
                 msg = f"`{printable(name)}` is not a corpus file: not read"
-                self.findings.append(codes.make("E011", msg, path=here))
+                self.findings.append(UNSUPPORTED_FILE.finding(msg, path=here))
             else:
                 yield Entry(entry.path, target, here, kind)
         for path, target, here in folders:
@@ -232,12 +240,12 @@ class _Walker:
             mode = os.stat(path).st_mode
         except OSError as exc:
             msg = f"broken symlink: {exc.strerror or exc}"
-            self.findings.append(codes.make("E007", msg, path=shown))
+            self.findings.append(UNREADABLE_FILE.finding(msg, path=shown))
             return None
         real = os.path.realpath(path)
         if not _inside(real, self.roots):
             msg = f"symlink to `{printable(real)}`, outside the corpus paths: not read"
-            self.findings.append(codes.make("E013", msg, path=shown))
+            self.findings.append(SYMLINK_OUTSIDE.finding(msg, path=shown))
             return None
         if self.reached(real, stat.S_ISDIR(mode)):
             return None  # read under its own name
@@ -262,12 +270,12 @@ def list_corpus(
         try:
             mode = os.stat(path).st_mode
         except FileNotFoundError:
-            walker.findings.append(codes.make("E007", "no such file or folder", path=shown))
+            walker.findings.append(UNREADABLE_FILE.finding("no such file or folder", path=shown))
             missing.add(index)
             continue
         except OSError as exc:
             msg = f"cannot read: {exc.strerror or exc}"
-            walker.findings.append(codes.make("E007", msg, path=shown))
+            walker.findings.append(UNREADABLE_FILE.finding(msg, path=shown))
             continue
         if _inside(real, excluded):
             continue
@@ -275,11 +283,11 @@ def list_corpus(
             listed = list(walker.walk(real, real, "" if shown == "." else shown, set()))
         elif not stat.S_ISREG(mode):
             msg = f"{what_is(mode)}, not a regular file: not read"
-            walker.findings.append(codes.make("E014", msg, path=shown))
+            walker.findings.append(NOT_A_REGULAR_FILE.finding(msg, path=shown))
         elif (kind := kind_of(os.path.basename(path))) is None:
             name = printable(os.path.basename(path))
             walker.findings.append(
-                codes.make("E011", f"`{name}` is not a corpus file: not read", path=shown)
+                UNSUPPORTED_FILE.finding(f"`{name}` is not a corpus file: not read", path=shown)
             )
         else:
             listed = [Entry(real, real, shown, kind, given=True)]

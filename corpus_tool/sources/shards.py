@@ -28,10 +28,10 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import IO, Any
 
-from corpus_tool import codes
 from corpus_tool.findings import Finding
 from corpus_tool.sources import Item
 from corpus_tool.sources.files import open_regular
+from corpus_tool.sources.read import FILE_TOO_LARGE, MALFORMED_SHARD
 
 CHUNK = 1 << 20  # bytes read at a time when skipping an over-long line
 FOOTER_LIMIT = 64 << 20  # Parquet metadata bytes: a real footer is kilobytes
@@ -79,7 +79,7 @@ def _read_jsonl(raw: IO[bytes], name: str, shown: str, limit: int) -> Iterator[I
                     f"line of {size:,} bytes is over the per-document limit "
                     f"`max_file_bytes` of {limit:,}"
                 )
-                yield codes.make("E006", msg, path=shown, line=lineno)
+                yield FILE_TOO_LARGE.finding(msg, path=shown, line=lineno)
                 continue
             if zstd and not line.endswith(b"\n"):
                 problem = _zstd_problem(raw)  # the last line: is it all there?
@@ -132,7 +132,7 @@ def _lines(stream: IO[bytes], limit: int) -> Iterator[tuple[bytes | None, int]]:
 
 
 def _broken(shown: str, line: int, reason: str) -> Finding:
-    return codes.make("E009", f"cannot decode the shard: {reason}", path=shown, line=line)
+    return MALFORMED_SHARD.finding(f"cannot decode the shard: {reason}", path=shown, line=line)
 
 
 # ------------------------------------------------------------------------- zstd frames
@@ -217,7 +217,7 @@ def _read_parquet(raw: IO[bytes], shown: str, limit: int) -> Iterator[Item | Fin
                     f"per-document limit `max_file_bytes` of {limit:,}: its row group "
                     f"(rows {row + 1:,}-{row + info.num_rows:,}) is not read"
                 )
-                yield codes.make("E006", msg, path=shown, line=row + 1 + first)
+                yield FILE_TOO_LARGE.finding(msg, path=shown, line=row + 1 + first)
                 row += info.num_rows
                 continue
             average = max(1, info.total_byte_size // max(1, info.num_rows))
@@ -237,7 +237,7 @@ def _read_parquet(raw: IO[bytes], shown: str, limit: int) -> Iterator[Item | Fin
                             f"row of {int(sizes[i]):,} bytes decoded is over the per-document "
                             f"limit `max_file_bytes` of {limit:,}"
                         )
-                        yield codes.make("E006", msg, path=shown, line=row)
+                        yield FILE_TOO_LARGE.finding(msg, path=shown, line=row)
                     else:
                         yield Item("row", shown, row, next(records))
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError and others

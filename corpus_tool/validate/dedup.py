@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from corpus_tool import codes
 from corpus_tool.config import DedupConfig
-from corpus_tool.findings import Finding
+from corpus_tool.findings import Finding, Severity, shorten
+from corpus_tool.models import canonical_url
+from corpus_tool.registry import Check, Hit, declare
 
 _U64 = np.uint64
 # Odd multipliers from splitmix64 / golden ratio; any odd constants work.
@@ -457,6 +458,32 @@ def cluster(pairs: list[np.ndarray]) -> dict[int, int]:
     return dict(zip(nodes[moved].tolist(), nodes[label[moved]].tolist(), strict=True))
 
 
+# Corpus-wide checks: `DedupIndex` is their runner (`add` each document, `resolve`
+# at the end of the stream); `report` makes the findings.
+EXACT_DUPLICATE = declare(
+    "D001",
+    "exact-duplicate",
+    Severity.WARNING,
+    "The normalized text equals another document's.",
+    "`build` keeps the first in corpus order; delete one copy to silence this.",
+)
+NEAR_DUPLICATE = declare(
+    "D002",
+    "near-duplicate",
+    Severity.WARNING,
+    "The text is nearly the same as another document's.",
+    "`build` keeps the first in corpus order; delete one copy or raise the threshold.",
+)
+DUPLICATE_URL = declare(
+    "D003",
+    "duplicate-url",
+    Severity.WARNING,
+    "Two documents have the same URL.",
+    "Check whether they are the same article.",
+)
+_KINDS: dict[str, Check] = {"exact": EXACT_DUPLICATE, "near": NEAR_DUPLICATE, "url": DUPLICATE_URL}
+
+
 def report(
     roots: dict[int, int], member: Callable[[int], Member], cfg: DedupConfig
 ) -> tuple[list[Finding], list[dict[str, Any]]]:
@@ -466,17 +493,9 @@ def report(
     for i in sorted(roots):
         doc, first = member(i), member(roots[i])
         kind, similarity, message = _describe(doc, first, cfg)
-        code = {"exact": "D001", "near": "D002", "url": "D003"}[kind]
-        findings.append(
-            codes.make(
-                code,
-                f"{message} `{first.doc_id}` ({first.path}:{first.line}); the first is kept",
-                path=doc.path,
-                line=doc.line,
-                doc_id=doc.doc_id,
-                related=[first.doc_id],
-            )
-        )
+        message += f" `{first.doc_id}` ({first.path}:{first.line}); the first is kept"
+        hit = Hit(message, related=(first.doc_id,))
+        findings.append(_KINDS[kind].finding(hit, path=doc.path, line=doc.line, doc_id=doc.doc_id))
         dropped.append(
             {
                 "id": doc.doc_id,
@@ -495,25 +514,8 @@ def _describe(doc: Member, first: Member, cfg: DedupConfig) -> tuple[str, float,
     if doc.signature is not None and first.signature is not None:
         sim = float((doc.signature == first.signature).mean())
     if doc.url_key and doc.url_key == first.url_key and sim < cfg.threshold:
-        return "url", round(sim, 4), f"same url `{codes.shorten(doc.url, 60)}` as"
+        return "url", round(sim, 4), f"same url `{shorten(doc.url, 60)}` as"
     shingles = f"{cfg.shingle}-word shingles"
     if sim < cfg.threshold:  # joined to the cluster through another member
         return "near", round(sim, 4), f"duplicate, through other copies (Jaccard ~{sim:.2f}), of"
     return "near", round(sim, 4), f"near-duplicate (Jaccard ~{sim:.2f} over {shingles}) of"
-
-
-def canonical_url(url: str) -> str:
-    """`https://www.Example.com/a/#x` -> `example.com/a`: the same page, however spelled.
-
-    Never raises: what is not a string (a NaN from a Parquet float column) is no url."""
-    if not isinstance(url, str):
-        return ""
-    url = url.strip()
-    for prefix in ("https://", "http://"):
-        if url.lower().startswith(prefix):
-            url = url[len(prefix) :]
-            break
-    url = url.split("#", 1)[0].rstrip("/")
-    host, _, rest = url.partition("/")
-    host = host.lower().removeprefix("www.")
-    return f"{host}/{rest}"

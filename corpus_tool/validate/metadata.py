@@ -18,60 +18,168 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import math
 import re
-import reprlib
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
-from corpus_tool import codes
-from corpus_tool.findings import MAX_PER_FILE_CODE, Finding, cap_findings, suppressed_note
-from corpus_tool.models import Sidecar, json_schema
+from corpus_tool.findings import (
+    MAX_PER_FILE_CODE,
+    Finding,
+    Severity,
+    cap_findings,
+    shown,
+    suppressed_note,
+)
+from corpus_tool.models import (
+    ID_PATTERN,
+    ID_RE,
+    METADATA_FIELDS,
+    RECOMMENDED_FIELDS,
+    Sidecar,
+    json_schema,
+    sidecar_properties,
+)
+from corpus_tool.registry import Check, Hit, check, declare
+from corpus_tool.sources import Item
+from corpus_tool.sources.decode import (
+    MALFORMED_JSON,
+    KeyLocator,
+    check_text,
+    decode_text,
+    invalid_utf8,
+    lone_surrogate,
+    parse_json,
+    surrogate_message,
+)
 
-SCALARS = (str, bool, int, float)
-_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F]} | {9: "\\t", 10: "\\n", 13: "\\r"}
+_E, _W = Severity.ERROR, Severity.WARNING
+
+# -------------------------------------------------------------------- the codes
+
+SCHEMA_VIOLATION = declare(
+    "M001",
+    "schema-violation",
+    _E,
+    "Metadata does not match the sidecar schema.",
+    "See schemas/sidecar.schema.json for the allowed fields and types.",
+)
+UNKNOWN_FIELD = declare(
+    "M002",
+    "unknown-field",
+    _E,
+    "Metadata has a field the schema does not define.",
+    "Remove the field or fix its spelling.",
+)
+INVALID_DATE = declare(
+    "M003",
+    "invalid-date",
+    _E,
+    "A date field is not a real ISO 8601 date.",
+    "Write dates as YYYY-MM-DD, e.g. 2023-09-28.",
+)
+INVALID_URL = declare(
+    "M004",
+    "invalid-url",
+    _E,
+    "`url` is not an http(s) URL.",
+    "Use the article's canonical https:// address.",
+)
+INVALID_ID = declare(
+    "M008",
+    "invalid-id",
+    _E,
+    "The document id does not match `^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`.",
+    "Rename the document; ids become file names and must not contain `/`.",
+)
+INVALID_LANGUAGE = declare(
+    "M011",
+    "invalid-language",
+    _E,
+    "`language` is not a BCP 47 tag.",
+    "Use a tag such as `en`, `hy` or `pt-BR`.",
+)
 
 
-_REPR = reprlib.Repr()  # Python 3.11's takes no arguments
-_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict = 2, 60, 60, 4, 4
+@check(
+    "M005",
+    "id-mismatch",
+    _E,
+    hint="Make `id` equal the file name without `.meta.json`, or drop `id`.",
+)
+def id_mismatch(sidecar: Mapping[str, Any], stem: str | None, raw: bytes) -> Iterator[Hit]:
+    """The sidecar's `id` differs from its file's stem."""
+    sid = sidecar.get("id")
+    if sid is not None and sid != stem:
+        line, col = KeyLocator(raw, 1).locate("id")
+        msg = f"id `{shown(sid)}` differs from the file's stem `{shown(stem)}`"
+        yield Hit(msg, line=line, column=col, field="id")
 
 
-def shown(value: Any, width: int = 40) -> str:
-    """Evidence for a message, with control characters and lone surrogates escaped.
-
-    Any value: a container is shown a few levels deep at most (no recursion limit)."""
-    text = value if isinstance(value, str) else _REPR.repr(value)
-    text = codes.shorten(text.translate(_CONTROL), width)
-    return text if text.isascii() else lone_surrogate_safe(text)
-
-
-def lone_surrogate_safe(text: str) -> str:
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-
-def lone_surrogate(text: str) -> int | None:
-    """Index of the first lone surrogate in `text` (not encodable as UTF-8), or None."""
-    if text.isascii():
-        return None
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        return exc.start
-    return None
+@check(
+    "M006",
+    "missing-required",
+    _E,
+    hint="Add the field; `language` can come from `language` in [tool.corpus-tool].",
+)
+def missing_required(values: Mapping[str, Any], said: Collection[str] = ()) -> Iterator[Hit]:
+    """A required field (`id`, `text`, `language`) is missing."""
+    for name, value in values.items():
+        if name in said:  # one defect, one finding: an invalid field is not also missing
+            continue
+        if value is None:
+            yield Hit(f"required field `{name}` is missing", field=name)
+        elif name == "text" and not value.strip():
+            yield Hit("no text is left after normalization", field="text")
 
 
-def surrogate_message(name: str, text: str, pos: int) -> str:
-    return (
-        f"`{name}` holds a lone surrogate U+{ord(text[pos]):04X} at character {pos + 1} "
-        "(an invalid \\u escape): not Unicode text"
-    )
+@check(
+    "M007",
+    "missing-recommended",
+    _W,
+    hint="Add it to the sidecar if it is known; leave it out rather than guess.",
+)
+def missing_recommended(values: Mapping[str, Any], said: Collection[str] = ()) -> Iterator[Hit]:
+    """A recommended field is missing."""
+    for name in RECOMMENDED_FIELDS:
+        if values.get(name) in (None, "", []) and name not in said:
+            yield Hit(f"recommended field `{name}` is missing", field=name)
 
 
-# -------------------------------------------------------------------- JSON text
+@check("M009", "duplicate-id", _E, hint="Give each document a unique id.")
+def reused_id(doc_id: str, prior: tuple[str, int]) -> Iterator[Hit]:
+    """Two documents have the same id."""
+    yield Hit(f"id `{doc_id}` is also used at {prior[0]}:{prior[1]}")
+
+
+class DuplicateIds:
+    """M009 over a corpus, as a corpus-wide check: made at the start of a run,
+    `check` each document in corpus order, `end` once the stream ends.
+
+    The first use of an id keeps it; every later use is a finding that names it.
+    Only a document's number is kept per id; `locate(number)` gives its (path, line).
+    """
+
+    def __init__(self, locate: Callable[[int], tuple[str, int]]) -> None:
+        self.locate = locate
+        self._first: dict[str, int] = {}
+
+    def check(self, doc_id: str, number: int, path: str, line: int) -> list[Finding]:
+        """[] for a first use (remembered as `number`), else the M009 finding."""
+        prior = self._first.setdefault(doc_id, number)
+        if prior == number:
+            return []
+        return reused_id.run(doc_id, self.locate(prior), path=path, line=line, doc_id=doc_id)
+
+    def end(self) -> list[Finding]:
+        return []  # every finding was made as its document came
+
+
+# -------------------------------------------------------------------- JSON schema
 
 
 def _ecma_pattern(pattern: str) -> re.Pattern[str]:
@@ -123,168 +231,7 @@ def validator() -> Any:
     return _validator()
 
 
-_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
-# Skips what lies between tokens in the same match (numbers, commas, literals).
-_TOKENS = re.compile(rf'[^"{{}}\[\]]*(?:({_STRING})(\s*:)?|([{{}}\[\]]))')
-_SPACED_COLON = re.compile(rb'"[ \t\r\n]+:')
-_QUOTE, _JSON_SPACE = ord('"'), b" \t\r\n"
-_COLONS_VISITED = 256  # beyond this many colons in one line, count in C instead
-
-
-def _key_tokens(text: str) -> Iterator[tuple[str, int, int, int, int]]:
-    """(key, object number, depth, 0-based line, 1-based column) of every object key
-    of the valid JSON `text`, in order. One regex pass: linear in the text's size."""
-    stack: list[int] = []  # object number of each open object; -1 for an array
-    objects = 0
-    line, line_start, seen = 0, 0, 0
-    for m in _TOKENS.finditer(text):
-        c = m.group(3)
-        if c is None:
-            if m.group(2) is None or not stack or stack[-1] < 0:
-                continue  # a string value
-            start = m.start(1)
-            newlines = text.count("\n", seen, start)
-            if newlines:
-                line += newlines
-                line_start = text.rfind("\n", seen, start) + 1
-            seen = start
-            token = m.group(1)
-            key = token[1:-1] if "\\" not in token else json.loads(token)
-            yield key, stack[-1], len(stack), line, start - line_start + 1
-        elif c == "{":
-            stack.append(objects)
-            objects += 1
-        elif c == "[":
-            stack.append(-1)
-        elif stack:
-            stack.pop()
-
-
-def _count_keys(obj: Any) -> int:
-    n, stack = 0, [obj]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            n += len(value)
-            stack.extend(v for v in value.values() if isinstance(v, dict | list))
-        elif isinstance(value, list):
-            stack.extend(v for v in value if isinstance(v, dict | list))
-    return n
-
-
-def _may_repeat_keys(data: bytes, obj: Any) -> bool:
-    """False when `data` cannot hold a key twice in one object.
-
-    Every key is a string followed by optional whitespace and a colon; a string
-    value adds such a pair only with an escaped quote. So when no whitespace comes
-    before a colon, no more `":` than parsed keys means that no key repeats. A
-    line has a few colons: they are visited with `find` (C speed between them);
-    a colon-heavy line is counted with byte counts and one regex instead."""
-    if not isinstance(obj, dict | list):
-        return False
-    keys = _count_keys(obj)
-    quoted, pos = 0, data.find(b":")
-    for _ in range(_COLONS_VISITED):
-        if pos < 0:
-            return quoted != keys
-        before = data[pos - 1]
-        if before == _QUOTE:
-            quoted += 1
-        elif before in _JSON_SPACE:
-            break
-        pos = data.find(b":", pos + 1)
-    return data.count(b'":') + len(_SPACED_COLON.findall(data)) > keys
-
-
-def duplicate_keys(text: str) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
-    """(key, (line, column), (line, column) of its first use) of every repeated key
-    of an object (0-based lines, 1-based columns), in the valid JSON `text`."""
-    first: dict[int, dict[str, tuple[int, int]]] = {}
-    out = []
-    for key, obj, _, line, col in _key_tokens(text):
-        keys = first.setdefault(obj, {})
-        if key in keys:
-            out.append((key, (line, col), keys[key]))
-        else:
-            keys[key] = (line, col)
-    return out
-
-
-def parse_json(
-    data: bytes, path: str, line_offset: int = 0, doc_id: str | None = None
-) -> tuple[Any, list[Finding]]:
-    """Parse JSON bytes: (value, findings). A syntax error is E008 at its line and
-    column, and the value None; a key given twice in one object is E008 too (JSON
-    parsers silently keep the last), and the value is still returned."""
-    try:
-        obj = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        line = exc.lineno + line_offset
-        return None, [
-            codes.make(
-                "E008",
-                f"invalid JSON: {exc.msg}",
-                path=path,
-                line=line,
-                column=exc.colno,
-                doc_id=doc_id,
-            )
-        ]
-    if not _may_repeat_keys(data, obj):
-        return obj, []
-    findings = []
-    for key, (line, col), (first, first_col) in duplicate_keys(data.decode("utf-8")):
-        where = f"line {first + 1 + line_offset}" if first != line else f"column {first_col}"
-        msg = f"key `{shown(key)}` is given twice in one object (first at {where}); "
-        msg += "the last one would silently win"
-        findings.append(
-            codes.make(
-                "E008",
-                msg,
-                path=path,
-                line=line + 1 + line_offset,
-                column=col,
-                doc_id=doc_id,
-                field=key if key in _properties() else None,
-            )
-        )
-    return obj, cap_findings(findings)
-
-
-class KeyLocator:
-    """Maps a top-level key of a JSON object to its 1-based line and column.
-
-    The keys are found in one pass over the text, the first time one is asked
-    for: linear in the text's size, however many keys are looked up. A key given
-    twice is located where it is last given (the value the parser keeps).
-    """
-
-    def __init__(self, text: bytes | None, first_line: int) -> None:
-        self.raw = text or b""
-        self.first_line = first_line
-        self._where: dict[str, tuple[int, int]] | None = None
-
-    def locate(self, key: str | None) -> tuple[int, int | None]:
-        if key is None or not self.raw:
-            return self.first_line, None
-        if self._where is None:  # decoded and scanned once, on the first call
-            self._where = {}
-            text = self.raw.decode("utf-8", "replace")
-            for name, obj, depth, line, col in _key_tokens(text):
-                if depth == 1 and obj == 0:
-                    self._where[name] = (line, col)
-        found = self._where.get(key)
-        if found is None:
-            return self.first_line, None
-        return self.first_line + found[0], found[1]
-
-
 # -------------------------------------------------------------------- values
-
-
-@functools.cache
-def _properties() -> dict[str, Any]:
-    return dict(json_schema(Sidecar)["properties"])
 
 
 def _kind(value: Any) -> str:
@@ -297,7 +244,7 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _value_problem(name: str, value: Any) -> tuple[str, str] | None:
+def _value_problem(name: str, value: Any) -> tuple[Check, str] | None:
     """(code, message) when `value` is nothing a JSON schema can judge, else None.
 
     The schema is flat, so a container inside a container is too deep whatever
@@ -306,11 +253,11 @@ def _value_problem(name: str, value: Any) -> tuple[str, str] | None:
         return None
     if isinstance(value, str):
         pos = lone_surrogate(value)
-        return None if pos is None else ("E001", surrogate_message(name, value, pos))
+        return None if pos is None else (invalid_utf8, surrogate_message(name, value, pos))
     if isinstance(value, float):
         if math.isfinite(value):
             return None
-        return "M001", f"`{name}` is {shown(value)}, not a value JSON can hold"
+        return SCHEMA_VIOLATION, f"`{name}` is {shown(value)}, not a value JSON can hold"
     if isinstance(value, list | dict):
         items = value.values() if isinstance(value, dict) else value
         for i, item in enumerate(items):
@@ -323,7 +270,7 @@ def _value_problem(name: str, value: Any) -> tuple[str, str] | None:
             if isinstance(item, list | dict | tuple):
                 what = "lists or objects" if not isinstance(item, tuple) else "map entries"
                 return (
-                    "M001",
+                    SCHEMA_VIOLATION,
                     f"`{name}` holds nested {what}: a metadata value is a string "
                     "or a list of strings",
                 )
@@ -332,14 +279,9 @@ def _value_problem(name: str, value: Any) -> tuple[str, str] | None:
                 return problem
         return None
     return (
-        "M001",
+        SCHEMA_VIOLATION,
         f"`{name}` is a {_kind(value)} (`{shown(value)}`), not a string or a list of strings",
     )
-
-
-def check_value(name: str, value: Any) -> tuple[str, str] | None:
-    """Public form of the value check, for fields the schema does not cover (`text`)."""
-    return _value_problem(name, value)
 
 
 def _conforms(data: dict[str, Any]) -> Exception | str | None:
@@ -349,7 +291,7 @@ def _conforms(data: dict[str, Any]) -> Exception | str | None:
     exported schema does, in a few microseconds. Only failures pay for jsonschema,
     which locates every error.
     """
-    if not data.keys() <= _properties().keys():
+    if not data.keys() <= sidecar_properties().keys():
         return "unknown fields"  # every one is reported below; pydantic's list would be long
     try:
         Sidecar.model_validate_json(orjson.dumps(data), strict=True)
@@ -368,21 +310,21 @@ def _complaint(exc: Exception | str) -> str:
     return str(exc)
 
 
-def _finding_for(error: Any, field: str, where: dict[str, Any], locator: KeyLocator) -> Finding:
+def _schema_hit(error: Any, field: str, locator: KeyLocator) -> tuple[Check, Hit]:
     line, col = locator.locate(field)
     value = error.instance
     if field in ("published", "updated") and error.validator == "format":
-        code, msg = "M003", f"{field} `{shown(value)}` is not a date (YYYY-MM-DD)"
+        code, msg = INVALID_DATE, f"{field} `{shown(value)}` is not a date (YYYY-MM-DD)"
     elif field == "url" and error.validator == "pattern":
-        code, msg = "M004", f"url `{shown(value)}` is not an http(s) URL"
+        code, msg = INVALID_URL, f"url `{shown(value)}` is not an http(s) URL"
     elif field == "language" and error.validator == "pattern":
-        code, msg = "M011", f"language `{shown(value)}` is not a BCP 47 tag"
+        code, msg = INVALID_LANGUAGE, f"language `{shown(value)}` is not a BCP 47 tag"
     elif field == "id" and error.validator == "pattern":
-        code, msg = "M008", f"id `{shown(value)}` is not a valid document id"
+        code, msg = INVALID_ID, f"id `{shown(value)}` is not a valid document id"
     else:
         where_text = "/".join(str(p) for p in error.absolute_path) or "(root)"
-        code, msg = "M001", f"`{where_text}`: {shown(error.message, 80)}"
-    return codes.make(code, msg, field=field, line=line, column=col, **where)
+        code, msg = SCHEMA_VIOLATION, f"`{where_text}`: {shown(error.message, 80)}"
+    return code, Hit(msg, line=line, column=col, field=field)
 
 
 def check_metadata(
@@ -399,9 +341,8 @@ def check_metadata(
     most `findings.MAX_PER_FILE_CODE`, then a note that counts the rest). Never
     raises, whatever the values (any depth, any Python type a Parquet row holds).
     """
-    props = _properties()
+    props = sidecar_properties()
     locator = KeyLocator(raw, first_line)
-    where: dict[str, Any] = {"path": path, "doc_id": doc_id}
     findings: list[Finding] = []
     checked: dict[str, Any] = {}
     for key, value in data.items():
@@ -416,25 +357,213 @@ def check_metadata(
             checked[key] = value
             continue
         line, col = locator.locate(key)
-        findings.append(
-            codes.make(problem[0], problem[1], field=key, line=line, column=col, **where)
-        )
+        hit = Hit(problem[1], line=line, column=col, field=key)
+        findings.append(problem[0].finding(hit, path=path, doc_id=doc_id))
     complaint = _conforms(checked)
     if complaint is None:
         return findings
     unknown = sorted(k for k in checked if k not in props)
     for key in unknown[:MAX_PER_FILE_CODE]:
         line, col = locator.locate(key)
-        msg = f"unknown field `{shown(key)}`"
-        findings.append(codes.make("M002", msg, field=key, line=line, column=col, **where))
+        hit = Hit(f"unknown field `{shown(key)}`", line=line, column=col, field=key)
+        findings.append(UNKNOWN_FIELD.finding(hit, path=path, doc_id=doc_id))
     if len(unknown) > MAX_PER_FILE_CODE:  # a row of a million columns stays cheap
         findings.append(suppressed_note(findings[-1], len(unknown) - MAX_PER_FILE_CODE, "document"))
     schema = validator()
     for key in sorted(k for k in checked if k in props):
         error = next(iter(schema.descend(checked[key], props[key], path=key)), None)
         if error is not None:
-            findings.append(_finding_for(error, key, where, locator))
+            code, hit = _schema_hit(error, key, locator)
+            findings.append(code.finding(hit, path=path, doc_id=doc_id))
     if not findings:  # the two validators disagree: never let that pass silently
         line, _ = locator.locate(None)
-        findings.append(codes.make("M001", shown(_complaint(complaint), 80), line=line, **where))
+        message = shown(_complaint(complaint), 80)
+        findings.append(SCHEMA_VIOLATION.finding(message, path=path, line=line, doc_id=doc_id))
     return cap_findings(findings)
+
+
+# -------------------------------------------------------------------- one item
+
+
+@dataclass(slots=True)
+class Parsed:
+    """An item decoded and its metadata checked, before normalization."""
+
+    doc_id: str | None  # a valid id, or None (missing or invalid: a finding says which)
+    text: str | None  # None: no text to go on with (a finding says why)
+    meta: dict[str, Any]  # the fields that passed every check; dates as dt.date
+    findings: list[Finding]
+    name: str  # what the document is called: its id, else the file stem, else path:line
+    reported: set[str]  # fields with a finding already: not also "missing"
+    meta_unknown: bool = False  # the sidecar could not be read: nothing is "missing"
+
+    @property
+    def said(self) -> Collection[str]:
+        """The fields a "missing" finding must not name (see `missing_required`)."""
+        return self.reported if not self.meta_unknown else METADATA_FIELDS
+
+
+def valid_id(doc_id: object) -> bool:
+    """Is `doc_id` a document id? The whole string: no trailing line feed slips through."""
+    return isinstance(doc_id, str) and ID_RE.fullmatch(doc_id) is not None
+
+
+def check_item(item: Item) -> Parsed:
+    """The item's id, text and checked metadata, before normalization. Never raises."""
+    if item.kind == "txt":
+        return _check_txt(item)
+    findings: list[Finding] = []
+    name = f"{item.path}:{item.line}"
+    path, line = item.path, item.line
+    if item.kind == "jsonl":
+        obj, found = parse_json(item.data, path, line_offset=line - 1)
+        findings.extend(found)
+        if obj is None:
+            for f in found:
+                f.line = line
+            return Parsed(None, None, {}, findings, name, set())
+        what = "line"
+    else:
+        obj = item.data
+        if isinstance(obj, dict):  # a Parquet date column is a date; other types are not
+            obj = {k: _iso(v) if k in _DATE_FIELDS else v for k, v in obj.items()}
+        what = "row"
+    if not isinstance(obj, dict):
+        msg = f"the {what} is a JSON {type(obj).__name__}, not an object"
+        return Parsed(
+            None,
+            None,
+            {},
+            [*findings, MALFORMED_JSON.finding(msg, path=path, line=line)],
+            name,
+            set(),
+        )
+    raw_id = obj.get("id")
+    text = obj.get("text")
+    # A shard row's null is "unknown" (Parquet rows carry every column); drop it.
+    meta = {k: v for k, v in obj.items() if k != "text" and v is not None}
+    shown_id = raw_id if valid_id(raw_id) else None
+    raw = item.data if item.kind == "jsonl" else None
+    findings.extend(check_metadata(meta, path=path, doc_id=shown_id, raw=raw, first_line=line))
+    meta = _typed(_valid_fields(meta, findings), findings, path, line, shown_id)
+    doc_id = shown_id if "id" in meta else None  # else a finding says why
+    findings += missing_required.run({"id": raw_id}, path=path, line=line)
+    reported = _fields(findings)
+    display = doc_id or name
+    if text is None:
+        findings += missing_required.run({"text": None}, path=path, line=line, doc_id=doc_id)
+        return Parsed(doc_id, None, meta, findings, display, reported)
+    if not isinstance(text, str):
+        hit = Hit(
+            f"`text` is a {type(text).__name__} (`{shown(text)}`), not a string", field="text"
+        )
+        findings.append(SCHEMA_VIOLATION.finding(hit, path=path, line=line, doc_id=doc_id))
+        return Parsed(doc_id, None, meta, findings, display, reported)
+    if item.kind != "jsonl":  # JSON text cannot hold a lone surrogate: orjson rejects it
+        pos = lone_surrogate(text)
+        if pos is not None:
+            hit = Hit(surrogate_message("text", text, pos), field="text")
+            findings.append(invalid_utf8.finding(hit, path=path, line=line, doc_id=doc_id))
+            return Parsed(doc_id, None, meta, findings, display, reported)
+    checked, found = check_text(text, path, doc_id, line=line)
+    findings.extend(found)
+    return Parsed(doc_id, checked, meta, findings, display, reported)
+
+
+def _check_txt(item: Item) -> Parsed:
+    findings: list[Finding] = []
+    text, found = decode_text(item.data, item.path, item.doc_id)
+    findings.extend(found)
+    meta: dict[str, Any] = {}
+    unreadable = False
+    if item.sidecar is not None and item.sidecar_path is not None:
+        meta, unreadable = _sidecar(item, findings)
+    stem = item.doc_id or ""
+    doc_id = stem if valid_id(stem) else None
+    if doc_id is None:
+        msg = f"id `{shown(stem)}` (the file's stem) must match `{ID_PATTERN}`"
+        findings.append(INVALID_ID.finding(Hit(msg, field="id"), path=item.path, line=1))
+    meta = _typed(meta, findings, item.sidecar_path, None, doc_id)
+    return Parsed(doc_id, text, meta, findings, stem, _fields(findings), unreadable)
+
+
+def _fields(findings: list[Finding]) -> set[str]:
+    return {f.field for f in findings if f.field}
+
+
+def _sidecar(item: Item, findings: list[Finding]) -> tuple[dict[str, Any], bool]:
+    """The sidecar's valid fields, and whether it could not be read at all."""
+    assert item.sidecar is not None and item.sidecar_path is not None
+    path, stem = item.sidecar_path, item.doc_id
+    text, found = decode_text(item.sidecar, path, stem)
+    if text is None:
+        findings.extend(found)
+        return {}, True
+    data, found = parse_json(item.sidecar, path, doc_id=stem)
+    findings.extend(found)
+    if data is None:
+        return {}, True
+    if not isinstance(data, dict):
+        msg = f"a sidecar holds a JSON object, not a {type(data).__name__}"
+        findings.append(SCHEMA_VIOLATION.finding(msg, path=path, line=1, doc_id=stem))
+        return {}, True
+    findings.extend(check_metadata(data, path=path, doc_id=stem, raw=item.sidecar))
+    data = _valid_fields(data, findings)
+    findings += id_mismatch.run(data, stem, item.sidecar, path=path, doc_id=stem)
+    return data, False
+
+
+def _valid_fields(meta: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
+    """Metadata without the fields that failed the schema (so they fall back)."""
+    bad = {f.field for f in findings if f.field}
+    return {k: v for k, v in meta.items() if k not in bad}
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE_FIELDS = ("published", "updated")
+_KNOWN_FIELDS = {"id", *METADATA_FIELDS}
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _typed(
+    meta: dict[str, Any],
+    findings: list[Finding],
+    path: str | None,
+    line: int | None,
+    doc_id: str | None,
+) -> dict[str, Any]:
+    """The fields as the rest of the pipeline uses them: dates as dt.date, the
+    others strings or a list of strings. The schema has checked them; whatever
+    still does not fit (the two would disagree) is an M001 here, never a crash."""
+    out: dict[str, Any] = {}
+    for name in _KNOWN_FIELDS & meta.keys():  # unknown keys: reported (M002), unused
+        value = meta[name]
+        if name in _DATE_FIELDS:
+            date = _date(value)
+            if date is not None:
+                out[name] = date
+                continue
+        elif name == "authors":
+            if isinstance(value, list) and all(isinstance(a, str) for a in value):
+                out[name] = value
+                continue
+        elif isinstance(value, str):
+            out[name] = value
+            continue
+        hit = Hit(f"`{name}`: `{shown(value)}` is not a value of the schema's type", field=name)
+        findings.append(SCHEMA_VIOLATION.finding(hit, path=path, line=line, doc_id=doc_id))
+    return out
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None

@@ -9,12 +9,12 @@ looked up there (normalization keeps content, so it is usually found).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
-from corpus_tool import codes
-from corpus_tool.findings import Finding
+from corpus_tool.findings import Finding, Severity, shorten
+from corpus_tool.registry import Check, Hit, check
 
-Hit = tuple[str, str, str]  # code, message, evidence to locate in the raw text
+_W = Severity.WARNING
 
 MARKDOWN_LINK = re.compile(r"\[[^\[\]\n]{1,300}\]\((?:https?://|www\.|/)[^()\s]{0,500}\)")
 # Searched in "\n" + text: the literal line feed in front lets the regex engine
@@ -35,14 +35,28 @@ HTML_MARKUP = re.compile(
 MOJIBAKE = re.compile(r"\ufffd|â€[™œ\x9d“”˜¦]|Ã[©¨ª«¡¢£¤§¯¶¼½¾]")
 
 
-def _markdown_links(text: str) -> Iterator[Hit]:
+@check(
+    "N201",
+    "residual-markdown-link",
+    _W,
+    hint="A new kind of link debris: add a normalizer rule, or fix the source text.",
+)
+def markdown_links(text: str) -> Iterator[Hit]:
+    """A markdown link survives normalization."""
     if "](" not in text:
         return
     for m in MARKDOWN_LINK.finditer(text):
-        yield "N201", f"markdown link `{codes.shorten(m.group())}`", m.group()
+        yield Hit(f"markdown link `{shorten(m.group())}`", evidence=m.group())
 
 
-def _prompts(text: str) -> Iterator[Hit]:
+@check(
+    "N202",
+    "residual-prompt",
+    _W,
+    hint="A new kind of boilerplate: add a normalizer rule, or fix the source text.",
+)
+def prompts(text: str) -> Iterator[Hit]:
+    """A line that looks like a newsletter or promo prompt survives."""
     # (where the line starts, the line); a PROMPT_LINE match starts at the line
     # feed in front, which is the line's own start in `text`.
     found = [(m.start(), m["line"]) for m in PROMPT_LINE.finditer("\n" + text)]
@@ -51,29 +65,40 @@ def _prompts(text: str) -> Iterator[Hit]:
     for _, match in sorted(found, key=lambda hit: hit[0]):
         line = match.strip()
         if len(line.split()) <= PROMPT_MAX_WORDS:
-            yield "N202", f"line looks like boilerplate: `{codes.shorten(line)}`", line
+            yield Hit(f"line looks like boilerplate: `{shorten(line)}`", evidence=line)
 
 
-def _markup(text: str) -> Iterator[Hit]:
+@check(
+    "N203",
+    "residual-markup",
+    _W,
+    hint="The scraper kept markup: strip it, or add a normalizer rule.",
+)
+def markup(text: str) -> Iterator[Hit]:
+    """HTML tags or entities survive normalization."""
     if "<" not in text and "&" not in text:
         return
     for m in HTML_MARKUP.finditer(text):
-        yield "N203", f"markup `{codes.shorten(m.group())}`", m.group()
+        yield Hit(f"markup `{shorten(m.group())}`", evidence=m.group())
 
 
-def _mojibake(text: str) -> Iterator[Hit]:
+@check(
+    "N204",
+    "mojibake",
+    _W,
+    hint="Re-scrape or re-decode the source with the right encoding.",
+)
+def mojibake(text: str) -> Iterator[Hit]:
+    """The text looks double-encoded (mojibake) or holds U+FFFD."""
     if "\ufffd" not in text and "â" not in text and "Ã" not in text:
         return
     m = MOJIBAKE.search(text)
     if m:
-        yield (
-            "N204",
-            f"mojibake `{codes.shorten(m.group())}` (text decoded with the wrong charset?)",
-            m.group(),
-        )
+        message = f"mojibake `{shorten(m.group())}` (text decoded with the wrong charset?)"
+        yield Hit(message, evidence=m.group())
 
 
-CHECKS: list[Callable[[str], Iterator[Hit]]] = [_markdown_links, _prompts, _markup, _mojibake]
+CHECKS: tuple[Check, ...] = (markdown_links, prompts, markup, mojibake)  # in report order
 MAX_HITS_PER_CODE = 5  # a document full of links gets five findings, not five hundred
 
 
@@ -91,10 +116,10 @@ def check_residue(
     line: every hit is on it); `None` means look the evidence up in `raw`.
     """
     findings: list[Finding] = []
-    for check in CHECKS:
-        for n, (code, message, evidence) in enumerate(check(text)):
+    for residue in CHECKS:
+        for n, hit in enumerate(residue(text)):
             if n >= MAX_HITS_PER_CODE:
                 break
-            line = first_line if first_line is not None else line_of(raw, evidence)
-            findings.append(codes.make(code, message, path=path, line=line, doc_id=doc_id))
+            line = first_line if first_line is not None else line_of(raw, hit.evidence or "")
+            findings.append(residue.finding(hit, path=path, line=line, doc_id=doc_id))
     return findings

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from corpus_tool.codes import CODES, FAMILIES
-from corpus_tool.normalize import RULES
+from corpus_tool.registry import FAMILIES, FIX_HINT, RULES, checks, family_key, load_all
 
 
 def rule_table() -> list[dict[str, str]]:
     """Every code, sorted: findings with their default severity, normalizer rules as `fix`."""
+    load_all()
     rows = [
         {
             "code": c.code,
@@ -17,7 +17,7 @@ def rule_table() -> list[dict[str, str]]:
             "summary": c.summary,
             "hint": c.hint,
         }
-        for c in CODES.values()
+        for c in checks()
     ]
     rows += [
         {
@@ -26,11 +26,11 @@ def rule_table() -> list[dict[str, str]]:
             "family": FAMILIES["N"],
             "severity": "fix",
             "summary": r.summary,
-            "hint": "Applied by normalization; disable with `ignore` in [tool.corpus-tool].",
+            "hint": FIX_HINT,
         }
         for r in RULES.values()
     ]
-    return sorted(rows, key=lambda r: ("EMND".index(r["code"][0]), r["code"]))
+    return sorted(rows, key=lambda r: family_key(r["code"]))
 
 
 def render_rules(fmt: str = "text") -> str:
