@@ -26,7 +26,7 @@ import orjson
 
 from corpus_tool import codes
 from corpus_tool.config import Config
-from corpus_tool.extract import Extracted, extract
+from corpus_tool.extract import Extracted, extract, read_page
 from corpus_tool.findings import (
     MAX_PER_FILE_CODE,
     Finding,
@@ -43,6 +43,7 @@ from corpus_tool.models import (
     json_line,
 )
 from corpus_tool.normalize import RULES, Normalized, normalize, split_rules
+from corpus_tool.parse.page import Page
 from corpus_tool.sources import Item, read_items
 from corpus_tool.validate.dedup import DedupIndex, DedupResult, canonical_url, signatures
 from corpus_tool.validate.metadata import (
@@ -339,15 +340,16 @@ def process_document(item: Item, config: Config) -> Processed:
         return _bounded(out)
     text, doc_id = parsed.text, parsed.doc_id
     where: dict[str, Any] = {"path": item.path, "line": item.line, "doc_id": doc_id}
-    # Extraction reads the text once characters and markdown are clean and just
-    # before the header rule (N110) removes what it reports: both share one parse.
+    # Extraction reads the Page of the text just before the header rule (N110)
+    # removes what it reports: the rule and extraction share that one parse.
     early = normalize(text, enabled=config.enabled, rules=_EARLY_RULES)
-    late = normalize(early.text, enabled=config.enabled, rules=_LATE_RULES)
+    page = Page(early.text)
+    late = normalize(early.text, enabled=config.enabled, rules=_LATE_RULES, page=page)
     # The late part may re-run an early rule: each code once, in registry order.
     fired = {*early.applied, *late.applied}
     normalized = Normalized(late.text, [code for code in RULES if code in fired])
-    cleaned = config.enabled("N101") and config.enabled("N102")
-    merged, conflicts = merge_metadata(parsed.meta, extract(early.text, clean=not cleaned), where)
+    found = read_page(page) if config.enabled("N101") and config.enabled("N102") else None
+    merged, conflicts = merge_metadata(parsed.meta, found or extract(early.text), where)
     findings.extend(conflicts)
     if not normalized.text.strip():
         findings.append(
