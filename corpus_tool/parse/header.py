@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from corpus_tool.parse.dates import UPDATED_LABEL, parse_date_line
 from corpus_tool.parse.lines import MAX_META_LEN, MAX_NAME_LEN, SENTENCE_END, last_char, unlink
 from corpus_tool.parse.names import is_bare_name, parse_byline
-from corpus_tool.registry import transparent_lines
+from corpus_tool.registry import LinePredicate, transparent_lines
 
 MAX_GAP = 2  # content lines in a row allowed inside the header (003: deck, caption)
 MAX_ITEMS = 30  # non-blank lines examined at most
@@ -166,6 +166,24 @@ def _plain_content(line: str, first: str | None) -> bool:
     )
 
 
+_BLANKED, _DROPPED = "blanked", "dropped"
+
+
+def _artifact(
+    line: str, drops: tuple[LinePredicate, ...], blanks: tuple[LinePredicate, ...]
+) -> str | None:
+    """_BLANKED or _DROPPED if a rule before the page rules empties or deletes `line`."""
+    if len(line) > MAX_ARTIFACT_LEN:
+        return None
+    for is_artifact in blanks:  # plain loops: no generator per line
+        if is_artifact(line):
+            return _BLANKED
+    for is_artifact in drops:
+        if is_artifact(line):
+            return _DROPPED
+    return None
+
+
 def _items(lines: Sequence[str]) -> tuple[list[_Item], int | None]:
     """The first non-blank lines, with repeats and other rules' artifacts marked,
     and how many of `lines` were read if the scan stopped early (None: all).
@@ -186,11 +204,11 @@ def _items(lines: Sequence[str]) -> tuple[list[_Item], int | None]:
             continue
         if prev is not None and s == prev.text:
             items.append(_Item(i, s, glued, Kind.SKIP, dup_of=prev))
-        elif len(s) <= MAX_ARTIFACT_LEN and any(p(s) for p in blanks):
+        elif (artifact := _artifact(s, drops, blanks)) is _BLANKED:
             items.append(_Item(i, s, False, Kind.SKIP))  # its rule empties it: counts as blank
             glued = False
             continue
-        elif len(s) <= MAX_ARTIFACT_LEN and any(p(s) for p in drops):
+        elif artifact is _DROPPED:
             items.append(_Item(i, s, glued, Kind.SKIP))  # dropped by its rule
         else:
             prev = _Item(i, s, glued)
