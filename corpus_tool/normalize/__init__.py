@@ -22,6 +22,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from corpus_tool.parse.page import Page
 from corpus_tool.registry import RULES, Edit, PageFunc, Reads, Rule, add_rule, normalizer
@@ -125,20 +126,13 @@ def _common(a: str, b: str, way: int) -> int:
     return lo
 
 
-def page_normalizer(
-    code: str,
-    slug: str,
-    *,
-    edits: Edit = Edit.ANY,
-    sees: Edit = Edit.ANY,
-    reads: Reads | None = None,
-    trusts: tuple[str, ...] = (),
-) -> Callable[[PageFunc], PageFunc]:
+def page_normalizer(code: str, slug: str, **how: Any) -> Callable[[PageFunc], PageFunc]:
     """Register a rule that reads the document's parsed `Page` instead of its text.
 
     The runner hands it the Page of the current text, parsed once and shared by
     every page rule (and by extraction) while the text does not change. Its
-    `Rule.func` still takes a text: it parses a Page of its own.
+    `Rule.func` still takes a text: it parses a Page of its own. `how` takes
+    the runner's options of `normalizer` (`edits`, `sees`, `reads`, `trusts`).
     """
 
     def register(func: PageFunc) -> PageFunc:
@@ -146,7 +140,7 @@ def page_normalizer(
         def on_text(text: str) -> str:
             return func(Page(text))
 
-        add_rule(Rule(code, slug, on_text, edits, sees, reads, trusts=trusts, on_page=func))
+        add_rule(Rule(code, slug, on_text, on_page=func, **how))
         return func
 
     return register
