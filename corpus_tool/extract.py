@@ -1,9 +1,9 @@
-"""Metadata extraction: title, authors, dates and URL from a document's raw text.
+"""Metadata extraction: title, authors, dates and URL from a document's parsed Page.
 
-Extraction reads the header and footer with the same parsers the N110 and
-N112 rules use (`corpus_tool.normalize.header`, `corpus_tool.normalize.footer`),
-so a line is either removed from the text and reported here, or kept as
-content and not reported: the two cannot disagree.
+Extraction reads the very `Page` the N110 and N112 rules read (header and
+footer parsed once, `corpus_tool.parse`), so a line is either removed from the
+text and reported here, or kept as content and not reported: the two cannot
+disagree.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from typing import Any
 from corpus_tool.findings import Finding, Severity, shown
 from corpus_tool.models import METADATA_FIELDS, canonical_url
 from corpus_tool.normalize.chars import line_endings, unicode_cleanup
-from corpus_tool.normalize.footer import TAIL_LINES, parse_footer
-from corpus_tool.normalize.header import HEAD_LINES, parse_header
 from corpus_tool.normalize.markdown import dead_link, escaped_markdown
+from corpus_tool.parse.page import Page
 from corpus_tool.registry import Hit, check
 
 
@@ -33,27 +32,14 @@ class Extracted:
     url: str | None = None
 
 
-def _clean(part: str) -> str:
-    return line_endings(unicode_cleanup(part))
+def read_page(page: Page) -> Extracted:
+    """Title, authors, published/updated dates and URL that `page`'s parsers found.
 
-
-def _as_is(part: str) -> str:
-    return part
-
-
-def extract(text: str, *, clean: bool = True) -> Extracted:
-    """Read title, authors, published/updated dates and URL from raw decoded text.
-
-    `clean=False` says the text has been through the unicode and line-ending
-    rules (N101, N102) already, as in the pipeline. Never raises: a date that
-    names no real day (`2/30/2023`) gives None.
+    The page's text must be through the unicode and line-ending rules (N101,
+    N102), as in the pipeline. Never raises: a date that names no real day
+    (`2/30/2023`) gives None.
     """
-    # Only the first and last lines matter: clean those, not the whole text.
-    tidy = _clean if clean else _as_is
-    head = tidy("\n".join(text.split("\n", HEAD_LINES)[:HEAD_LINES])).split("\n")[:HEAD_LINES]
-    header = parse_header(head)
-    tail = tidy("\n".join(text.rsplit("\n", TAIL_LINES)[-TAIL_LINES:])).split("\n")
-    footer = parse_footer(tail[-TAIL_LINES:])
+    header = page.header
     title = header.title
     if title is not None:
         title = dead_link(escaped_markdown(title)).strip() or None
@@ -62,8 +48,13 @@ def extract(text: str, *, clean: bool = True) -> Extracted:
         authors=list(header.authors),
         published=header.published,
         updated=header.updated,
-        url=footer.url,
+        url=page.footer.url,
     )
+
+
+def extract(text: str) -> Extracted:
+    """`read_page` for a raw decoded text: its characters and line endings cleaned first."""
+    return read_page(Page(line_endings(unicode_cleanup(text))))
 
 
 # -------------------------------------------------------------------- the sidecar merge

@@ -24,7 +24,7 @@ import numpy as np
 import orjson
 
 from corpus_tool.config import Config
-from corpus_tool.extract import extract, merge_metadata
+from corpus_tool.extract import extract, merge_metadata, read_page
 from corpus_tool.findings import (
     MAX_PER_FILE_CODE,
     Finding,
@@ -35,6 +35,7 @@ from corpus_tool.findings import (
 )
 from corpus_tool.models import DOCUMENT_FIELDS, json_line
 from corpus_tool.normalize import RULES, Normalized, normalize, split_rules
+from corpus_tool.parse.page import Page
 from corpus_tool.registry import At
 from corpus_tool.sources import Item, read_items
 from corpus_tool.validate.dedup import DedupIndex, DedupResult, signatures
@@ -84,14 +85,15 @@ def process_document(item: Item, config: Config) -> Processed:
     text, doc_id = parsed.text, parsed.doc_id
     where = At(path=item.path, line=item.line, doc_id=doc_id)
     # -- normalize and extract ------------------------------------------------------
-    # Extraction reads the text once characters and markdown are clean and just
-    # before the header rule (N110) removes what it reports: both share one parse.
+    # Extraction reads the Page of the text just before the header rule (N110)
+    # removes what it reports: the rule and extraction share that one parse.
     early = normalize(text, enabled=config.enabled, rules=_EARLY_RULES)
-    late = normalize(early.text, enabled=config.enabled, rules=_LATE_RULES)
+    page = Page(early.text)
+    late = normalize(early.text, enabled=config.enabled, rules=_LATE_RULES, page=page)
     fired = {*early.applied, *late.applied}  # the late part may re-run an early rule
     normalized = Normalized(late.text, [code for code in RULES if code in fired])
     cleaned = config.enabled("N101") and config.enabled("N102")
-    extracted = extract(early.text, clean=not cleaned)
+    extracted = read_page(page) if cleaned else extract(early.text)
     # -------------------------------------------------------------------------------
     merged, conflicts = merge_metadata(parsed.meta, extracted, **where)
     findings += conflicts

@@ -23,10 +23,13 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from corpus_tool.findings import Finding, Severity
 
-if TYPE_CHECKING:  # the runner's view of an edit; only its type is named here
+if TYPE_CHECKING:  # the runner's view of an edit and the parsed page; only types named here
     from corpus_tool.normalize import Change
+    from corpus_tool.parse.page import Page
 
 RuleFunc = Callable[[str], str]
+PageFunc = Callable[["Page"], str]
+LinePredicate = Callable[[str], bool]  # called with a line stripped of spaces and tabs
 
 # N101-N102 characters, N103-N104 markdown residue, N105-N108 page furniture in the
 # body, N109-N112 page structure (header, repeats, footer), N114-N115 more furniture
@@ -60,6 +63,9 @@ class Rule:
     reads: Reads | None = None  # does a change touch the part of the text it reads?
     local: bool = False  # judges each line alone: asked about the changed lines only
     trusts: tuple[str, ...] = ()  # rules whose edits its own reading already accounts for
+    drops: LinePredicate | None = None  # the lines it deletes whole, judged alone
+    blanks: LinePredicate | None = None  # the lines it empties (a blank line is left)
+    on_page: PageFunc | None = None  # reads the parsed Page; `func` parses one itself
 
     @property
     def doc(self) -> str:
@@ -82,26 +88,60 @@ def normalizer(
     reads: Reads | None = None,
     local: bool = False,
     trusts: tuple[str, ...] = (),
+    drops: LinePredicate | None = None,
+    blanks: LinePredicate | None = None,
 ) -> Callable[[RuleFunc], RuleFunc]:
     """Register `func` as the rule `code` / `slug`; codes and slugs are unique.
 
     `edits`, `sees`, `reads`, `local` and `trusts` tell the fixed-point runner
     when the rule must look at the text again (see `normalize`); the defaults
     are the safe ones: any edit by another rule makes it due.
+
+    A rule that deletes (`drops`) or empties (`blanks`) lines judged one by one
+    declares its line predicate: the page parser reads through such lines (see
+    `transparent_lines`), so it need not know the rule.
     """
 
     def register(func: RuleFunc) -> RuleFunc:
-        if code in RULES or any(r.slug == slug for r in RULES.values()):
-            raise ValueError(f"normalizer {code} {slug} registered twice")
-        if code not in NORMALIZER_ORDER:
-            raise ValueError(f"normalizer {code} has no place in NORMALIZER_ORDER")
-        RULES[code] = Rule(code, slug, func, edits, sees, reads, local, trusts)
-        ordered = sorted(RULES.values(), key=lambda r: NORMALIZER_ORDER.index(r.code))
-        RULES.clear()
-        RULES.update((r.code, r) for r in ordered)
+        add_rule(Rule(code, slug, func, edits, sees, reads, local, trusts, drops, blanks))
         return func
 
     return register
+
+
+def add_rule(rule: Rule) -> None:
+    """Register `rule`; codes and slugs are unique, and every code has its place in the order."""
+    if rule.code in RULES or any(r.slug == rule.slug for r in RULES.values()):
+        raise ValueError(f"normalizer {rule.code} {rule.slug} registered twice")
+    if rule.code not in NORMALIZER_ORDER:
+        raise ValueError(f"normalizer {rule.code} has no place in NORMALIZER_ORDER")
+    RULES[rule.code] = rule
+    ordered = sorted(RULES.values(), key=lambda r: NORMALIZER_ORDER.index(r.code))
+    RULES.clear()
+    RULES.update((r.code, r) for r in ordered)
+    _transparent.clear()
+
+
+_transparent: list[tuple[tuple[LinePredicate, ...], tuple[LinePredicate, ...]]] = []
+
+
+def transparent_lines() -> tuple[tuple[LinePredicate, ...], tuple[LinePredicate, ...]]:
+    """(drops, blanks): the line predicates of the registered rules that run before the
+    first page rule. The page parser reads through those lines, so its reading is the
+    same whether or not their rules ran first; a rule after the page rules gives them
+    new work through the runner instead. Registered rules, enabled or not: a config
+    that turns a rule off does not change how the header is read.
+    """
+    if not _transparent:
+        first = next((i for i, r in enumerate(RULES.values()) if r.on_page), len(RULES))
+        before = list(RULES.values())[:first]
+        _transparent.append(
+            (
+                tuple(r.drops for r in before if r.drops is not None),
+                tuple(r.blanks for r in before if r.blanks is not None),
+            )
+        )
+    return _transparent[0]
 
 
 # -------------------------------------------------------------------- checks

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from corpus_tool.extract import Extracted, extract
 from corpus_tool.normalize import normalize
-from corpus_tool.normalize.header import parse_header, split_glued
+from corpus_tool.parse.header import parse_header
+from corpus_tool.parse.names import split_glued
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

@@ -22,10 +22,21 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from corpus_tool.registry import RULES, Edit, Reads, Rule, normalizer
+from corpus_tool.parse.page import Page
+from corpus_tool.registry import RULES, Edit, PageFunc, Reads, Rule, add_rule, normalizer
 
-__all__ = ["RULES", "Change", "Edit", "Normalized", "Rule", "normalize", "normalizer"]
+__all__ = [
+    "RULES",
+    "Change",
+    "Edit",
+    "Normalized",
+    "Rule",
+    "normalize",
+    "normalizer",
+    "page_normalizer",
+]
 MAX_SWEEPS = 8  # sweeps over the due rules; real pages settle in one or two
 
 
@@ -115,6 +126,26 @@ def _common(a: str, b: str, way: int) -> int:
     return lo
 
 
+def page_normalizer(code: str, slug: str, **how: Any) -> Callable[[PageFunc], PageFunc]:
+    """Register a rule that reads the document's parsed `Page` instead of its text.
+
+    The runner hands it the Page of the current text, parsed once and shared by
+    every page rule (and by extraction) while the text does not change. Its
+    `Rule.func` still takes a text: it parses a Page of its own. `how` takes
+    the runner's options of `normalizer` (`edits`, `sees`, `reads`, `trusts`).
+    """
+
+    def register(func: PageFunc) -> PageFunc:
+        @functools.wraps(func)
+        def on_text(text: str) -> str:
+            return func(Page(text))
+
+        add_rule(Rule(code, slug, on_text, on_page=func, **how))
+        return func
+
+    return register
+
+
 @dataclass(slots=True)
 class Normalized:
     text: str
@@ -158,6 +189,7 @@ def normalize(
     text: str,
     enabled: Callable[[str], bool] | None = None,
     rules: Iterable[Rule] | None = None,
+    page: Page | None = None,
 ) -> Normalized:
     """Run every enabled rule in order, then again where needed, to a fixed point.
 
@@ -171,6 +203,10 @@ def normalize(
     line joins a list near the top into a related-headlines list): such a rule
     runs again, so that running the parts one after the other settles like
     running the whole registry at once. Rules after the part never run.
+
+    `page`, the parsed `Page` of `text` if the caller has one, is handed to the
+    page rules; after an edit they get the Page of the new text, parsed once
+    for all of them.
     """
     asked = tuple(r.code for r in (RULES.values() if rules is None else rules))
     others = None
@@ -188,7 +224,12 @@ def normalize(
             if not due[i]:
                 continue
             due[i] = False
-            new = rule.func(text)
+            if rule.on_page is None:
+                new = rule.func(text)
+            else:
+                if page is None or page.text is not text:
+                    page = Page(text)
+                new = rule.on_page(page)
             if new is text or new == text:
                 continue
             changed[i] = True

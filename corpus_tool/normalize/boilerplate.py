@@ -1,7 +1,9 @@
 """Page furniture inside the body: newsletter prompts, promo lines, media credits, timestamps.
 
-Each rule has a line predicate (`is_*`) that the header parser reuses, so a
-prompt or a timestamp inside the header is skipped the same way here and there.
+Each rule declares the line predicate (`is_*`) of the lines it removes
+(`drops=`, or `blanks=` for a line it empties), and the page parser reads
+through those lines: a prompt or a timestamp inside the header is skipped the
+same way here and there, without the parser knowing these rules.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import re
 
 from corpus_tool.normalize import Edit, normalizer
-from corpus_tool.normalize.common import QUOTES, drop_if, keep_nfc, rewrite_lines
+from corpus_tool.normalize.common import drop_if, keep_nfc, rewrite_lines
+from corpus_tool.parse.agencies import CREDIT as _AGENCIES
+from corpus_tool.parse.lines import QUOTES
 
 # ---------------------------------------------------------------- newsletter
 MAX_PROMPT_WORDS = 20  # "Sign up for our Morning Brief newsletter to get ... inbox" is 16
@@ -52,7 +56,14 @@ _drop_prompt = drop_if(is_newsletter_prompt)
 
 # The line rules judge each line alone: only a line's new text (a credit cut out
 # of `0:00 (Photo: AP)`) can give them new work, never another line's removal.
-@normalizer("N105", "newsletter-prompt", edits=Edit.LINES, sees=Edit.CHARS, local=True)
+@normalizer(
+    "N105",
+    "newsletter-prompt",
+    edits=Edit.LINES,
+    sees=Edit.CHARS,
+    local=True,
+    drops=is_newsletter_prompt,
+)
 def newsletter_prompt(text: str) -> str:
     """Remove whole-line newsletter prompts: `Get the Mirror in your inbox:`.
 
@@ -104,7 +115,9 @@ def is_promo_line(line: str) -> bool:
 _drop_promo = drop_if(is_promo_line)
 
 
-@normalizer("N106", "promo-line", edits=Edit.LINES, sees=Edit.CHARS, local=True)
+@normalizer(
+    "N106", "promo-line", edits=Edit.LINES, sees=Edit.CHARS, local=True, drops=is_promo_line
+)
 def promo_line(text: str) -> str:
     """Remove whole-line teasers for other articles: `**Related article:** [Title](#)`.
 
@@ -127,11 +140,6 @@ _LABEL = (
 _LABELED = re.compile(_LABEL + r"\s*(?::|\bby\b|\bcourtesy\b|\bvia\b)\s*\S.*", re.IGNORECASE)
 _SLASH = re.compile(r"[A-Z][^/()]{0,60}/\s?[A-Z][^()]{0,60}")
 _VIA = re.compile(r"[A-Z][^()]{0,80}\svia\s+[A-Z][\w.&'’ -]{0,40}")
-_AGENCIES = frozenset({
-    "AP", "AFP", "Reuters", "TASS", "EPA", "EPA-EFE", "Xinhua", "Sputnik", "Anadolu", "ANP",
-    "DPA", "UPI", "Bloomberg", "Shutterstock", "Getty", "Getty Images", "AP Photo",
-    "Associated Press", "Agence France-Presse",
-})  # fmt: skip
 
 
 def is_credit(inner: str) -> bool:
@@ -217,7 +225,9 @@ def is_credit_line(line: str) -> bool:
     return line[:1] in "(*" and strip_credits(line).strip() == ""
 
 
-@normalizer("N107", "media-credit", edits=Edit.CHARS, sees=Edit.CHARS, local=True)
+@normalizer(
+    "N107", "media-credit", edits=Edit.CHARS, sees=Edit.CHARS, local=True, blanks=is_credit_line
+)
 def media_credit(text: str) -> str:
     """Remove photo and video credits, keep the caption: `... September. (Video: Reuters)`.
 
@@ -250,7 +260,9 @@ def is_timestamp(line: str) -> bool:
 _drop_timestamp = drop_if(is_timestamp)
 
 
-@normalizer("N108", "video-timestamp", edits=Edit.LINES, sees=Edit.CHARS, local=True)
+@normalizer(
+    "N108", "video-timestamp", edits=Edit.LINES, sees=Edit.CHARS, local=True, drops=is_timestamp
+)
 def video_timestamp(text: str) -> str:
     """Remove lines that are only a video player's time: `0:00`, `0:00 / 3:45`.
 

@@ -1,6 +1,5 @@
-"""Small helpers shared by the normalizer rules, the header/footer parsers and extraction.
-
-They work on single lines or on whole texts and never raise for any `str`.
+"""Small helpers shared by the normalizer rules (line helpers the parsers share too are in
+`corpus_tool.parse.lines`). They never raise for any `str`.
 """
 
 from __future__ import annotations
@@ -10,36 +9,6 @@ import unicodedata
 from collections.abc import Callable
 
 from corpus_tool.normalize import Change, Edit
-
-# Characters that close a sentence or a quotation, stripped before looking at
-# the last "real" character of a line (`...said.”` ends with a period).
-CLOSERS = "\"'”’»)]*_"
-SENTENCE_END = ".!?…"
-QUOTES = '"“”«»„'
-
-# `[text](target)` with any target: for reading names and titles out of markup.
-MD_LINK = re.compile(r"\[([^\[\]\n]*)\]\([^()\s]*\)")
-
-
-def strip_closers(line: str) -> str:
-    """`He said “no.”` -> `He said “no.`: the line without trailing quotes and brackets."""
-    return line.rstrip(CLOSERS + " \t")
-
-
-def last_char(line: str) -> str:
-    """The last character that is not a closing quote or bracket, or ``""``."""
-    core = strip_closers(line)
-    return core[-1] if core else ""
-
-
-def is_sentence(line: str, min_words: int = 5) -> bool:
-    """A line of at least `min_words` words ending with `.`, `!`, `?` or `…`."""
-    return last_char(line) in SENTENCE_END and len(line.split()) >= min_words
-
-
-def unlink(line: str) -> str:
-    """`By [Jane Doe](#)` -> `By Jane Doe`: markdown links reduced to their text."""
-    return MD_LINK.sub(r"\1", line) if "](" in line else line
 
 
 def keep_nfc(text: str) -> str:

@@ -35,7 +35,9 @@ def is_furniture(line: str) -> bool:
 _drop_furniture = drop_if(is_furniture)
 
 
-@normalizer("N114", "page-furniture", edits=Edit.LINES, sees=Edit.CHARS, local=True)
+@normalizer(
+    "N114", "page-furniture", edits=Edit.LINES, sees=Edit.CHARS, local=True, drops=is_furniture
+)
 def page_furniture(text: str) -> str:
     """Remove whole lines of page furniture: `Advertisement`, `Follow us on Twitter`.
 

@@ -5,17 +5,11 @@ from __future__ import annotations
 import itertools
 import re
 
-from corpus_tool.normalize import Change, Edit, normalizer
+from corpus_tool.normalize import Change, Edit, normalizer, page_normalizer
 from corpus_tool.normalize.common import touches_last_lines
-from corpus_tool.normalize.footer import TAIL_LINES, might_have_footer, parse_footer
-from corpus_tool.normalize.header import (
-    HEAD_LINES,
-    MIN_RELATED_RUN,
-    Header,
-    Kind,
-    parse_header,
-    stops_within,
-)
+from corpus_tool.parse.footer import TAIL_LINES, might_have_footer
+from corpus_tool.parse.header import HEAD_LINES, MIN_RELATED_RUN, Kind, stops_within
+from corpus_tool.parse.page import Page
 
 # Guard: a list needs three bullet lines near the top; most documents have none.
 _HEAD_CHARS = 6000
@@ -27,13 +21,14 @@ def _has_bullet_run(text: str) -> bool:
     return sum(1 for _ in itertools.islice(bullets, MIN_RELATED_RUN)) >= MIN_RELATED_RUN
 
 
-def _drop_header_lines(text: str, *kinds: Kind) -> str:
+def _drop_header_lines(page: Page, *kinds: Kind) -> str:
     """Remove the header lines of the given kinds (all metadata when none given)."""
-    lines = text.split("\n", HEAD_LINES)
-    header: Header = parse_header(lines[:HEAD_LINES])
+    text = page.text
+    header = page.header
     drop = header.lines_of(*kinds) if kinds else header.metadata_lines
     if not drop:
         return text
+    lines = page.head
     k = max(drop) + 1  # rebuild only the lines up to the last one dropped
     kept = [line for i, line in enumerate(lines[:k]) if i not in drop]
     if k >= len(lines):
@@ -62,7 +57,7 @@ _PAGE = Edit.CHARS | Edit.LINES
 
 # N109 reads the header with N110's parse, which already reads through the lines
 # N110 removes: N110's edit cannot give it new work.
-@normalizer(
+@page_normalizer(
     "N109",
     "related-headlines",
     edits=Edit.LINES,
@@ -70,7 +65,7 @@ _PAGE = Edit.CHARS | Edit.LINES
     reads=_touches_header,
     trusts=("N110",),
 )
-def related_headlines(text: str) -> str:
+def related_headlines(page: Page) -> str:
     """Remove a list of links to other articles near the top: `- Baku has won, ...`.
 
     Why: seed 004 opens with a block of bullet lines, each the headline of
@@ -79,18 +74,18 @@ def related_headlines(text: str) -> str:
     the header rule may remove, such as a date, do not break the row), each
     headline-like (4-20 words, starting with a capital, a digit or a quote, not
     ending with a period), starting inside the header zone (the lines before
-    more than two content lines in a row; see `corpus_tool.normalize.header`),
+    more than two content lines in a row; see `corpus_tool.parse.header`),
     and not introduced by a line ending with `:`. Kept: bulleted lists of
     sentences, short items, lists introduced by `...:` and any list further
     down the body.
     """
-    if not _has_bullet_run(text):
-        return text
-    return _drop_header_lines(text, Kind.RELATED)
+    if not _has_bullet_run(page.text):
+        return page.text
+    return _drop_header_lines(page, Kind.RELATED)
 
 
-@normalizer("N110", "header-metadata", edits=Edit.LINES, sees=_PAGE, reads=_touches_header)
-def header_metadata(text: str) -> str:
+@page_normalizer("N110", "header-metadata", edits=Edit.LINES, sees=_PAGE, reads=_touches_header)
+def header_metadata(page: Page) -> str:
     """Remove the header lines that are page metadata: title, byline, date, `Updated:`, logo.
 
     Why: the title, authors and dates belong in the record's fields (extraction
@@ -104,7 +99,7 @@ def header_metadata(text: str) -> str:
     Kept: deck/standfirst lines and photo captions, which are content, and
     anything after the header zone, even if it looks like a date.
     """
-    return _drop_header_lines(text)
+    return _drop_header_lines(page)
 
 
 # A removal or a rewrite can only make equal neighbours where it happened.
@@ -136,8 +131,8 @@ def duplicate_line(text: str) -> str:
 
 # It counts blank lines among its last lines: collapsing them (layout) can bring a
 # label into reach, so it sees layout edits too.
-@normalizer("N112", "footer-url", edits=Edit.LINES, sees=Edit.ANY, reads=_touches_footer)
-def footer_url(text: str) -> str:
+@page_normalizer("N112", "footer-url", edits=Edit.LINES, sees=Edit.ANY, reads=_touches_footer)
+def footer_url(page: Page) -> str:
     """Remove the trailing `Original url:` + `<https://...>` block; its URL is the record's `url`.
 
     Why: the scraper appended the page address after the article; extraction
@@ -147,13 +142,12 @@ def footer_url(text: str) -> str:
     end of the text; repeated blocks go together. Kept: a URL without a label
     and any URL inside the body.
     """
+    text = page.text
     if not might_have_footer(text):
         return text
-    parts = text.rsplit("\n", TAIL_LINES)
-    footer = parse_footer(parts[1:] if len(parts) > TAIL_LINES else parts)
+    footer = page.footer
+    parts = page.tail
     offset = 1 if len(parts) > TAIL_LINES else 0
-    tail = parts[offset:]
-    if footer.start == len(tail):
+    if footer.start == len(parts) - offset:
         return text
-    kept = parts[:offset] + tail[: footer.start]
-    return "\n".join(kept)
+    return "\n".join(parts[: offset + footer.start])

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from corpus_tool.normalize import Edit, normalizer
+
+# A line break with the blank lines and the indentation after it: a pattern that
+# starts with a line feed, so the regex engine jumps from one to the next.
+_BREAK = re.compile(r"\n[ \t\n]*+")
 
 
 # Layout last: re-run after any other edit (a removed line leaves blank lines behind).
@@ -17,5 +23,8 @@ def whitespace(text: str) -> str:
     paragraph. Kept: spaces and tabs inside a line. Runs last: the rules
     before it only remove text, and this one leaves nothing for them to match.
     """
-    out = "\n\n".join(s for s in (line.strip(" \t") for line in text.split("\n")) if s)
+    out = text.strip(" \t\n")
+    if " \n" in out or "\t\n" in out:  # spaces or tabs at line ends: rare after scraping
+        out = "\n".join([line.rstrip(" \t") for line in out.split("\n")])
+    out = _BREAK.sub("\n\n", out)
     return text if out == text else out

@@ -18,10 +18,12 @@ same result, so the two never disagree.
 
 Where the header ends: scanning stops after more than `MAX_GAP` content lines
 in a row; lines after that are body even if they look like a date. Lines other
-rules remove anyway (newsletter prompts, promo lines, timestamps, credit-only
-lines, a related-headlines list, a line repeating the previous one) are
-transparent: they neither end the header nor count as content, so the result
-is the same whether or not those rules ran first.
+rules remove anyway are transparent: the lines the rules before the page rules
+declare they delete or empty (`drops`, `blanks` in `corpus_tool.registry`:
+newsletter prompts, promo lines, timestamps, credit-only lines), a
+related-headlines list and a line repeating the previous one: they neither
+end the header nor count as content, so the result is the same whether or not
+those rules ran first.
 
 The title is a `# ` heading with only bylines and dates before it, or a plain
 first line that looks like one (at most 30 words, not ending with `.`, `,`,
@@ -45,25 +47,19 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import functools
 import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from corpus_tool.normalize.boilerplate import (
-    is_credit_line,
-    is_newsletter_prompt,
-    is_promo_line,
-    is_timestamp,
-)
-from corpus_tool.normalize.common import SENTENCE_END, last_char, unlink
+from corpus_tool.parse.dates import UPDATED_LABEL, parse_date_line
+from corpus_tool.parse.lines import MAX_META_LEN, MAX_NAME_LEN, SENTENCE_END, last_char, unlink
+from corpus_tool.parse.names import is_bare_name, parse_byline
+from corpus_tool.registry import LinePredicate, transparent_lines
 
 MAX_GAP = 2  # content lines in a row allowed inside the header (003: deck, caption)
 MAX_ITEMS = 30  # non-blank lines examined at most
 HEAD_LINES = 80  # raw lines handed to the parser at most (blank lines included)
-MAX_META_LEN = 200  # metadata lines are short; longer lines are content
-MAX_NAME_LEN = 80  # bare names, dates, logos and `Updated:` lines are shorter
 MAX_ARTIFACT_LEN = 300  # prompts, promo lines, credit-only lines, timestamps are shorter
 MAX_TITLE_WORDS = 30
 MIN_RELATED_RUN = 3  # bullet headlines in a row that make a related-headlines list
@@ -109,156 +105,6 @@ class Header:
     @property
     def metadata_lines(self) -> set[int]:
         return {i for i, k in self.kinds.items() if k in METADATA}
-
-
-# ---------------------------------------------------------------- dates
-_MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9,
-    "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11,
-    "dec": 12, "december": 12,
-}  # fmt: skip
-_MONTH = r"(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_WEEKDAY = (
-    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-    r"|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)\.?,?"
-)
-_TIME = r"\d{1,2}[:.]\d\d(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,5})?"
-_DATE_CORE = (
-    rf"(?:(?P<mon>{_MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})"
-    rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon2>{_MONTH}),?\s+(?P<year2>\d{{4}})"
-    r"|(?P<n1>\d{1,2})/(?P<n2>\d{1,2})/(?P<ny>\d{4})"
-    r"|(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
-    r"|(?P<dd>\d{1,2})\.(?P<dm>\d{1,2})\.(?P<dy>\d{4}))"
-)
-_DATE_LINE = re.compile(
-    r"(?:(?P<label>published|posted|updated|last\s+updated|modified|date)(?:\s+on)?\s*:?\s*)?"
-    rf"(?:{_TIME}\s*[,|·–—-]?\s*)?(?:{_WEEKDAY}\s+)?{_DATE_CORE}"
-    rf"(?:\s*(?:,|at|\||·|–|—|-)?\s*{_TIME})?",
-    re.IGNORECASE,
-)
-_UPDATED_LABEL = re.compile(r"(?:updated|last\s+updated|modified)(?:\s+on)?\s*:?", re.IGNORECASE)
-
-
-_DIGIT = re.compile(r"\d")
-
-
-def _safe_date(year: int, month: int, day: int) -> dt.date | None:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-
-def parse_date_line(line: str) -> tuple[bool, str | None, dt.date | None] | None:
-    """`Sept. 28, 2023` -> (True, label, date); None if the line is not a date line.
-
-    The date is None when the line has the shape of a date but names no real
-    day (`2/30/2023`). `9/26/2023` is month/day/year (US) unless the first
-    number cannot be a month (`26/9/2023`); `12.10.2023` is day.month.year.
-    """
-    if len(line) > MAX_NAME_LEN or _DIGIT.search(line) is None:
-        return None
-    m = _DATE_LINE.fullmatch(line)
-    if m is None:
-        return None
-    label = m["label"].lower() if m["label"] else None
-    if m["mon"]:
-        value = _safe_date(int(m["year"]), _MONTHS[m["mon"].rstrip(".").lower()], int(m["day"]))
-    elif m["mon2"]:
-        value = _safe_date(int(m["year2"]), _MONTHS[m["mon2"].rstrip(".").lower()], int(m["day2"]))
-    elif m["ny"]:
-        a, b = int(m["n1"]), int(m["n2"])
-        month, day = (b, a) if a > 12 >= b else (a, b)
-        value = _safe_date(int(m["ny"]), month, day)
-    elif m["dy"]:
-        value = _safe_date(int(m["dy"]), int(m["dm"]), int(m["dd"]))
-    else:
-        value = _safe_date(int(m["iy"]), int(m["im"]), int(m["id"]))
-    return True, label, value
-
-
-# ---------------------------------------------------------------- names
-_BYLINE = re.compile(r"(?:by|written\s+by|words\s+by)\s+(?P<names>\S.*)", re.IGNORECASE)
-_NAME_SEP = re.compile(r"\s*(?:,\s*and\s+|,|\s+and\s+|&|\||;)\s*")
-_PARTICLES = frozenset({
-    "de", "da", "del", "der", "den", "di", "du", "dos", "la", "le", "van", "von", "al", "bin",
-    "ibn", "ben", "y",
-})  # fmt: skip
-_NAME_CHARS = frozenset("'’.-")
-AGENCIES = frozenset({
-    "AFP", "AP", "Reuters", "TASS", "Interfax", "Xinhua", "UPI", "DPA", "EFE", "ANSA",
-    "Bloomberg", "RIA", "Sputnik", "Anadolu", "Associated Press", "Agence France-Presse",
-    "Staff", "Staff Reporter", "Staff Writer",
-})  # fmt: skip
-_WORD_THEN_CAPITAL = re.compile(r"(\S+)\s+(\S)")
-
-
-def _is_name(part: str, max_tokens: int) -> bool:
-    """`Robyn Dixon`, `Anna McDonald`, `Moscow Times Reporter`, `AFP`: a person or agency."""
-    if part in AGENCIES:
-        return True
-    tokens = part.split()
-    if not 1 <= len(tokens) <= max_tokens:
-        return False
-    for i, tok in enumerate(tokens):
-        if not all(c.isalpha() or c in _NAME_CHARS for c in tok):
-            return False
-        if not tok[0].isupper() and not (0 < i < len(tokens) - 1 and tok.lower() in _PARTICLES):
-            return False
-    return True
-
-
-def _capitalized_pair_at(names: str, i: int) -> bool:
-    """Does `names[i:]` start with a Capitalized word followed by another capitalized one?"""
-    m = _WORD_THEN_CAPITAL.match(names, i)
-    if m is None or not m[2].isupper():
-        return False
-    word = m[1]
-    return word[0].isupper() and all(c.islower() or c in "'’-" for c in word[1:])
-
-
-def split_glued(names: str) -> list[str]:
-    """`Robyn DixonFrancesca Ebel` -> two names; `Anna McDonald` stays one.
-
-    A new name starts where a lowercase letter is directly followed by a
-    Capitalized word (one capital, then lowercase) and another capitalized
-    word: `...nFrancesca Ebel`, but not `...cDonald` (no word after it) nor
-    `...cDonaldJohn` (not Capitalized).
-    """
-    out, start = [], 0
-    for i in range(1, len(names)):
-        if names[i].isupper() and names[i - 1].islower() and _capitalized_pair_at(names, i):
-            out.append(names[start:i].strip())
-            start = i
-    out.append(names[start:].strip())
-    return [n for n in out if n]
-
-
-def parse_byline(line: str) -> list[str] | None:
-    """`By [A](#), B and C` -> [A, B, C]; None if the line is not a byline."""
-    if len(line) > MAX_META_LEN:
-        return None
-    m = _BYLINE.fullmatch(line)
-    if m is None:
-        return None
-    names: list[str] = []
-    for part in _NAME_SEP.split(unlink(m["names"]).strip(" *_")):
-        part = part.strip(" *_")
-        if not part:
-            continue
-        if not _is_name(part, 6):
-            return None
-        names.extend(split_glued(part))
-    return names or None
-
-
-def is_bare_name(line: str) -> bool:
-    """`Adam Morrow`: 2-4 capitalized words (or a known agency) alone on a line."""
-    if len(line) > MAX_NAME_LEN:
-        return False
-    line = unlink(line).strip(" *_")
-    return line in AGENCIES or (len(line.split()) >= 2 and _is_name(line, 4))
 
 
 # ---------------------------------------------------------------- titles and lists
@@ -320,6 +166,24 @@ def _plain_content(line: str, first: str | None) -> bool:
     )
 
 
+_BLANKED, _DROPPED = "blanked", "dropped"
+
+
+def _artifact(
+    line: str, drops: tuple[LinePredicate, ...], blanks: tuple[LinePredicate, ...]
+) -> str | None:
+    """_BLANKED or _DROPPED if a rule before the page rules empties or deletes `line`."""
+    if len(line) > MAX_ARTIFACT_LEN:
+        return None
+    for is_artifact in blanks:  # plain loops: no generator per line
+        if is_artifact(line):
+            return _BLANKED
+    for is_artifact in drops:
+        if is_artifact(line):
+            return _DROPPED
+    return None
+
+
 def _items(lines: Sequence[str]) -> tuple[list[_Item], int | None]:
     """The first non-blank lines, with repeats and other rules' artifacts marked,
     and how many of `lines` were read if the scan stopped early (None: all).
@@ -327,6 +191,7 @@ def _items(lines: Sequence[str]) -> tuple[list[_Item], int | None]:
     Stops after MAX_GAP + 1 lines in a row that can only be content: the scan
     in `_zone` would stop there anyway, and the rest of the text is not read.
     """
+    drops, blanks = transparent_lines()
     items: list[_Item] = []
     prev: _Item | None = None
     first: str | None = None
@@ -339,13 +204,11 @@ def _items(lines: Sequence[str]) -> tuple[list[_Item], int | None]:
             continue
         if prev is not None and s == prev.text:
             items.append(_Item(i, s, glued, Kind.SKIP, dup_of=prev))
-        elif len(s) <= MAX_ARTIFACT_LEN and is_credit_line(s):
-            items.append(_Item(i, s, False, Kind.SKIP))  # N107 empties it: counts as blank
+        elif (artifact := _artifact(s, drops, blanks)) is _BLANKED:
+            items.append(_Item(i, s, False, Kind.SKIP))  # its rule empties it: counts as blank
             glued = False
             continue
-        elif len(s) <= MAX_ARTIFACT_LEN and (
-            is_timestamp(s) or is_newsletter_prompt(s) or is_promo_line(s)
-        ):
+        elif artifact is _DROPPED:
             items.append(_Item(i, s, glued, Kind.SKIP))  # dropped by its rule
         else:
             prev = _Item(i, s, glued)
@@ -385,9 +248,9 @@ def _classify(item: _Item) -> None:
     date = parse_date_line(s)
     if date is not None:
         _, label, item.date = date
-        updated = label is not None and _UPDATED_LABEL.fullmatch(label) is not None
+        updated = label is not None and UPDATED_LABEL.fullmatch(label) is not None
         item.kind = Kind.UPDATED if updated else Kind.DATE
-    elif _UPDATED_LABEL.fullmatch(s):
+    elif UPDATED_LABEL.fullmatch(s):
         item.kind, item.bare_updated = Kind.UPDATED, True
 
 
@@ -550,14 +413,9 @@ def parse_header(lines: Sequence[str]) -> Header:
     each time as the next run would see it (every line separated by a blank
     line), so that normalizing twice removes nothing the first run kept.
 
-    The result is shared between callers that pass the same lines (extraction
-    and the N110 rule read the same header): treat it as read-only.
+    A document's header is parsed once, by its `Page`, and shared by the
+    page rules and extraction: treat the result as read-only.
     """
-    return _parse_header(tuple(lines))
-
-
-@functools.lru_cache(maxsize=16)
-def _parse_header(lines: tuple[str, ...]) -> Header:
     items, _ = _items(lines)
     solid = [it for it in items if it.kind is not Kind.SKIP]
     for it in solid:

@@ -1,0 +1,56 @@
+"""A document's text read once: its lines, and what the header and footer parsers found.
+
+The page rules (N109, N110, N112) and extraction read one `Page` instead of each
+splitting and parsing the text again. Each part is parsed on first use and kept:
+a Page is read-only and stands for one text; a rule that changes the text makes
+the runner parse a new Page for the next reader.
+"""
+
+from __future__ import annotations
+
+from corpus_tool.parse.footer import TAIL_LINES, Footer, parse_footer
+from corpus_tool.parse.header import HEAD_LINES, Header, parse_header
+
+
+class Page:
+    __slots__ = ("_footer", "_head", "_header", "_tail", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._head: list[str] | None = None
+        self._header: Header | None = None
+        self._tail: list[str] | None = None
+        self._footer: Footer | None = None
+
+    @property
+    def head(self) -> list[str]:
+        """The first HEAD_LINES lines, then (if there is more) the rest of the text as one."""
+        if self._head is None:
+            self._head = self.text.split("\n", HEAD_LINES)
+        return self._head
+
+    @property
+    def header(self) -> Header:
+        """The header parse of the first HEAD_LINES lines (indices into `head`)."""
+        if self._header is None:
+            self._header = parse_header(self.head[:HEAD_LINES])
+        return self._header
+
+    @property
+    def tail(self) -> list[str]:
+        """The last TAIL_LINES lines, after (if there is more) the rest of the text as one."""
+        if self._tail is None:
+            self._tail = self.text.rsplit("\n", TAIL_LINES)
+        return self._tail
+
+    @property
+    def footer(self) -> Footer:
+        """The footer parse of the last TAIL_LINES lines (`start` indexes `tail_lines`)."""
+        if self._footer is None:
+            self._footer = parse_footer(self.tail_lines)
+        return self._footer
+
+    @property
+    def tail_lines(self) -> list[str]:
+        tail = self.tail
+        return tail[1:] if len(tail) > TAIL_LINES else tail
