@@ -10,8 +10,9 @@ import orjson
 
 from corpus_tool import codes
 from corpus_tool.config import Config
+from corpus_tool.engines import run
 from corpus_tool.findings import MAX_PER_FILE_CODE, FindingCollector, Report
-from corpus_tool.pipeline import process_document, run
+from corpus_tool.pipeline import process_document
 from corpus_tool.sources import Item
 from corpus_tool.validate.metadata import KeyLocator, check_metadata, parse_json
 from tests.conftest import Corpus, article, invoke
