@@ -24,7 +24,7 @@ import numpy as np
 import orjson
 
 from corpus_tool import codes
-from corpus_tool.config import Config, DedupConfig
+from corpus_tool.config import Config
 from corpus_tool.extract import Extracted, extract
 from corpus_tool.findings import (
     MAX_PER_FILE_CODE,
@@ -489,104 +489,73 @@ class Job:
 
 
 class CorpusIndex(Protocol):
-    """The corpus-wide state behind M009 and deduplication, fed in corpus order.
+    """Who finds repeated ids (M009) and duplicates: the driver, as the records stream
+    past (`StreamIndex`), or the engine beforehand (`FoundIndex`). Either way the
+    driver's `members`, a `DedupIndex`, holds what the findings name.
 
     `key` is the engine's number for a document (increasing in corpus order)."""
 
-    def prior(self, key: int, doc_id: str) -> tuple[str, int] | None:
+    def prior(self, key: int, doc_id: str, members: DedupIndex) -> tuple[str, int] | None:
         """Where an earlier record used the valid id `doc_id` (M009), or None."""
         ...
 
-    def add(
-        self,
-        key: int,
-        doc_id: str,
-        path: str,
-        line: int,
-        text_sha256: str,
-        url: str | None,
-        signature: np.ndarray | None,
-    ) -> None:
-        """A record that takes part in deduplication (not a repeated id)."""
+    def joins(self, key: int) -> bool:
+        """A record joins deduplication (it is no repeated id): add it to `members`?"""
         ...
 
-    def resolve(self) -> DedupResult:
-        """The duplicates, once the stream ends; `keep` has one flag per `add`."""
+    def resolve(self, members: DedupIndex) -> DedupResult:
+        """The duplicates, once the stream ends; `keep` has a flag per joined record."""
         ...
 
 
 class StreamIndex:
-    """The driver learns the whole corpus as it streams past (the local engine):
-    ids seen, and the compact dedup index that clusters at the end."""
+    """The driver learns the whole corpus as it streams past (the local engine): the
+    ids seen, and every record in `members`, which clusters them at the end."""
 
-    def __init__(self, cfg: DedupConfig) -> None:
-        self.dedup = DedupIndex(cfg)
-        self.seen: dict[str, int] = {}  # id -> its document's number in the dedup index
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}  # id -> its record's number in `members`
 
-    def prior(self, key: int, doc_id: str) -> tuple[str, int] | None:
+    def prior(self, key: int, doc_id: str, members: DedupIndex) -> tuple[str, int] | None:
         number = self.seen.get(doc_id)
         if number is not None:
-            return self.dedup.location(number)
-        self.seen[doc_id] = len(self.dedup)
+            return members.location(number)
+        self.seen[doc_id] = len(members)
         return None
 
-    def add(
-        self,
-        key: int,
-        doc_id: str,
-        path: str,
-        line: int,
-        text_sha256: str,
-        url: str | None,
-        signature: np.ndarray | None,
-    ) -> None:
-        self.dedup.add(doc_id, path, line, text_sha256, url, signature)
+    def joins(self, key: int) -> bool:
+        return True
 
-    def resolve(self) -> DedupResult:
-        return self.dedup.resolve()
+    def resolve(self, members: DedupIndex) -> DedupResult:
+        return members.resolve()
 
 
 class FoundIndex:
-    """What an engine found before the ordered pass (the Ray engine, with group-bys
-    on its cluster): the repeated ids and the duplicate clusters, keyed by its
-    document numbers. The driver keeps only the members of clusters, in a dedup
-    index of their own, and builds the findings from it as `StreamIndex` does."""
+    """What an engine found before the ordered pass (the Ray engine, with group-bys on
+    its cluster): the repeated ids and the duplicate clusters, keyed by its document
+    numbers. Only the records the findings name go into `members`."""
 
     def __init__(
-        self,
-        cfg: DedupConfig,
-        repeats: dict[int, tuple[str, int]],
-        roots: dict[int, int],
-        members: set[int],
+        self, repeats: dict[int, tuple[str, int]], roots: dict[int, int], named: set[int]
     ) -> None:
         self.repeats = repeats  # key of a repeated id -> where its first use is
         self.roots = roots  # key of a dropped duplicate -> key of the one kept
-        self.wanted = members  # keys the findings name
-        self.members = DedupIndex(cfg)
+        self.named = named  # keys of the records the findings name
         self.number: dict[int, int] = {}  # key -> its number in `members`
-        self.keys = array("q")  # every key added, in order
+        self.keys = array("q")  # every record that joined, in order
 
-    def prior(self, key: int, doc_id: str) -> tuple[str, int] | None:
+    def prior(self, key: int, doc_id: str, members: DedupIndex) -> tuple[str, int] | None:
         return self.repeats.get(key)
 
-    def add(
-        self,
-        key: int,
-        doc_id: str,
-        path: str,
-        line: int,
-        text_sha256: str,
-        url: str | None,
-        signature: np.ndarray | None,
-    ) -> None:
+    def joins(self, key: int) -> bool:
         self.keys.append(key)
-        if key in self.wanted:
-            self.number[key] = len(self.members)
-            self.members.add(doc_id, path, line, text_sha256, url, signature)
+        if key not in self.named:
+            return False
+        self.number[key] = len(self.number)
+        return True
 
-    def resolve(self) -> DedupResult:
+    def resolve(self, members: DedupIndex) -> DedupResult:
         number = self.number
-        result = self.members.settle({number[a]: number[b] for a, b in self.roots.items()})
+        result = members.settle({number[a]: number[b] for a, b in self.roots.items()})
         dropped = np.fromiter(self.roots, dtype=np.int64, count=len(self.roots))
         result.keep = ~np.isin(np.frombuffer(self.keys, dtype=np.int64), dropped)
         return result
@@ -599,7 +568,7 @@ class Driver:
     document (`add` a batch result, or `document` one by one); `finish` gives
     the result. The driver applies the configuration to findings and bounds
     them, counts documents, finds repeated ids (M009) and duplicates through its
-    `CorpusIndex`, and passes release records to the sink or spill.
+    `CorpusIndex` and `members`, and passes release records to the sink or spill.
     """
 
     def __init__(self, job: Job, index: CorpusIndex | None = None) -> None:
@@ -607,7 +576,8 @@ class Driver:
         self.sink = job.sink
         self.spill = job.spill
         self.progress = job.progress
-        self.index: CorpusIndex = index or StreamIndex(job.config.dedup)
+        self.index: CorpusIndex = index or StreamIndex()
+        self.members = DedupIndex(job.config.dedup)
         self.report = Report()
         self.valid: list[bool] = []  # per record added to the index: a release record?
         self._collected = FindingCollector()
@@ -656,13 +626,15 @@ class Driver:
             return
         doc_id = record["id"]
         if valid_id(doc_id):  # not a shown name: M009 even without a language
-            prior = self.index.prior(key, doc_id)
+            prior = self.index.prior(key, doc_id, self.members)
             if prior is not None:
                 self.collect([duplicate_id(doc_id, path, line, prior)])
                 return
         # Documents with errors take part in deduplication; records are the valid ones.
         self.valid.append(valid)
-        self.index.add(key, doc_id, path, line, record["text_sha256"], record["url"], signature)
+        if self.index.joins(key):
+            sha, url = record["text_sha256"], record["url"]
+            self.members.add(doc_id, path, line, sha, url, signature)
         if not valid:
             return
         if self.sink is not None:
@@ -675,7 +647,7 @@ class Driver:
             self.progress(documents)
 
     def finish(self) -> RunResult:
-        dedup = self.index.resolve()
+        dedup = self.index.resolve(self.members)
         self.collect(dedup.findings)
         dedup.keep = dedup.keep[np.array(self.valid, dtype=bool)]
         report = self.report

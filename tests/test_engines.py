@@ -92,7 +92,7 @@ def found() -> tuple[RunResult, list[dict[str, Any]]]:
     repeats = {key(4): ("s.jsonl", 1)}
     roots = {key(2): key(1), key(3): key(1), key(5): key(1), key(7): key(6)}
     named = {*roots, *roots.values()}
-    index = FoundIndex(Config().dedup, repeats, roots, named)
+    index = FoundIndex(repeats, roots, named)
     driver = Driver(Job([], Config(), sink=records.append), index)
     result = copy.deepcopy(batch())
     assert result.signatures is not None

@@ -143,7 +143,7 @@ class RayEngine(Engine):
             linked = [p for kind, p in pairs.items() if kind != "url" or config.dedup.url]
             roots = cluster(linked)
             named = set(roots) | set(roots.values()) | set(pairs["url"].ravel().tolist())
-            driver = Driver(job, FoundIndex(config.dedup, id_dups, roots, named))
+            driver = Driver(job, FoundIndex(id_dups, roots, named))
             for finding in loose:
                 driver.loose(finding)
             _feed(docs.iter_batches(batch_size=1024, batch_format="pyarrow"), driver)
