@@ -579,7 +579,7 @@ class Driver:
         self.index: CorpusIndex = index or StreamIndex()
         self.members = DedupIndex(job.config.dedup)
         self.report = Report()
-        self.valid: list[bool] = []  # per record added to the index: a release record?
+        self.valid: list[bool] = []  # per record that joins deduplication: a release record?
         self._collected = FindingCollector()
 
     def collect(self, found: list[Finding]) -> None:
