@@ -18,7 +18,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from corpus_tool import __version__
+from corpus_tool import __version__, engines
 
 app = typer.Typer(
     name="corpus-tool",
@@ -38,9 +38,9 @@ class Format(enum.StrEnum):
     github = "github"
 
 
-class Engine(enum.StrEnum):
-    local = "local"
-    ray = "ray"
+# The choices of --engine: the engines listed in `corpus_tool.engines.ENGINES`.
+Engine = enum.StrEnum("Engine", [(name, name) for name in engines.NAMES])  # type: ignore[misc]
+DEFAULT_ENGINE = Engine(engines.DEFAULT)
 
 
 class DiffFormat(enum.StrEnum):
@@ -121,12 +121,7 @@ JobsOpt = Annotated[
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress bar or summary on stderr.")
 ]
-EngineOpt = Annotated[
-    Engine,
-    typer.Option(
-        "--engine", help="local: processes on this machine; ray: a Ray cluster (corpus-tool[ray])."
-    ),
-]
+EngineOpt = Annotated[Engine, typer.Option("--engine", help=engines.HELP)]
 RayAddressOpt = Annotated[
     str | None,
     typer.Option(
@@ -213,7 +208,7 @@ def check(
     config: ConfigOpt = None,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
-    engine: EngineOpt = Engine.local,
+    engine: EngineOpt = DEFAULT_ENGINE,
     ray_address: RayAddressOpt = None,
 ) -> None:
     """Check the corpus: run the whole pipeline except writing, report every problem.
@@ -363,7 +358,7 @@ def build(
     config: ConfigOpt = None,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
-    engine: EngineOpt = Engine.local,
+    engine: EngineOpt = DEFAULT_ENGINE,
     ray_address: RayAddressOpt = None,
 ) -> None:
     """Check the corpus and write a versioned release to OUT/<name>-<version>/.

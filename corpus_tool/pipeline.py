@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import signal
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from array import array
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import numpy as np
 import orjson
@@ -37,7 +36,7 @@ from corpus_tool.models import DOCUMENT_FIELDS, json_line
 from corpus_tool.normalize import RULES, Normalized, normalize, split_rules
 from corpus_tool.parse.page import Page
 from corpus_tool.registry import At
-from corpus_tool.sources import Item, read_items
+from corpus_tool.sources import Item
 from corpus_tool.validate.dedup import DedupIndex, DedupResult, signatures
 from corpus_tool.validate.metadata import (
     check_item,
@@ -51,10 +50,6 @@ from corpus_tool.validate.residue import check_residue
 Record = dict[str, Any]
 RecordSink = Callable[[Record], None]
 
-BATCH_DOCS = 64  # documents per task sent to a worker...
-BATCH_BYTES = 64 << 10  # ...unless they hold less than this: then up to
-BATCH_MAX = 4096  # this many, so a million tiny bad lines are not a million tasks' worth
-INLINE_BELOW = 256  # corpora smaller than this run in-process: no pool start-up cost
 _EARLY_RULES, _LATE_RULES = split_rules("N110")
 
 
@@ -151,35 +146,20 @@ KEEP_TEXT = "records"  # whole records (a sink in this process wants them)
 DROP_TEXT = "none"  # of each record only INDEXED_FIELDS (check: no texts)
 SPILL_LINES = "lines"  # each record encoded by the worker as its release JSON line
 INDEXED_FIELDS = ("id", "text_sha256", "url")  # what the corpus-wide checks read
-_WORKER_CONFIG: Config | None = None
-_WORKER_OUTPUT = KEEP_TEXT
-
-
-def _init_worker(config: Config, output: str) -> None:
-    """A worker ignores Ctrl-C: the terminal sends SIGINT to the whole process group,
-    and the main process alone handles it (it stops the pool and exits 130)."""
-    global _WORKER_CONFIG, _WORKER_OUTPUT
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER_CONFIG = config
-    _WORKER_OUTPUT = output
 
 
 @dataclass(slots=True)
 class BatchResult:
     docs: list[Processed]
-    signatures: np.ndarray | None
+    signatures: np.ndarray | None  # one row per document with a record, in order
     lines: list[bytes] | None = None  # with SPILL_LINES: one per valid record, in order
 
 
-def process_batch(
-    items: list[Item], config: Config | None = None, output: str | None = None
-) -> BatchResult:
-    """Process a batch. Unless `output` is KEEP_TEXT, texts stay in the worker: the
-    main process gets only what corpus-wide checks need (and, with SPILL_LINES, the
-    records already encoded, so writing them costs it a copy, not a serialization)."""
-    config = config or _WORKER_CONFIG
-    output = output or _WORKER_OUTPUT
-    assert config is not None
+def process_batch(items: list[Item], config: Config, output: str = KEEP_TEXT) -> BatchResult:
+    """Process a batch: the per-document work every engine runs. Unless `output` is
+    KEEP_TEXT, texts stay where the batch ran: the driver gets only what corpus-wide
+    checks need (and, with SPILL_LINES, the records already encoded, so writing them
+    costs it a copy, not a serialization)."""
     docs = [process_document(item, config) for item in items]
     # At most MAX_PER_FILE_CODE findings of each (file, code) leave a batch, the rest
     # as counting notes: a batch of a million bad lines sends back a few hundred.
@@ -196,39 +176,9 @@ def process_batch(
     return BatchResult(docs, sigs, lines)
 
 
-def _batches(
-    stream: Iterable[Item | Finding], loose: Callable[[Finding], None]
-) -> Iterator[list[Item]]:
-    batch: list[Item] = []
-    size = 0
-    for entry in stream:
-        if isinstance(entry, Finding):
-            loose(entry)
-            continue
-        batch.append(entry)
-        size += _size(entry)
-        if len(batch) >= BATCH_MAX or (len(batch) >= BATCH_DOCS and size >= BATCH_BYTES):
-            yield batch
-            batch, size = [], 0
-    if batch:
-        yield batch
-
-
-def _size(item: Item) -> int:
-    """About how many bytes an item carries (a Parquet row: its text's length)."""
-    if isinstance(item.data, bytes | bytearray):
-        return len(item.data)
-    text = item.data.get("text") if isinstance(item.data, dict) else None
-    return len(text) if isinstance(text, str) else BATCH_BYTES // BATCH_DOCS
-
-
 def duplicate_id(doc_id: str, path: str, line: int, prior: tuple[str, int]) -> Finding:
     """M009 for a later use of an id; the first use in corpus order keeps it."""
     return reused_id.run(doc_id, prior, path=path, line=line, doc_id=doc_id)[0]
-
-
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 # -------------------------------------------------------------------- the corpus
@@ -240,111 +190,201 @@ class RunResult:
     dedup: DedupResult | None
 
 
-def run(
-    paths: list[Path],
-    config: Config,
-    *,
-    jobs: int | None = None,
-    sink: RecordSink | None = None,
-    spill: IO[bytes] | None = None,
-    progress: Callable[[int], None] | None = None,
-    cwd: Path | None = None,
-    exclude: Sequence[Path] = (),
-) -> RunResult:
-    """Check the corpus at `paths`; hand every record to `sink` in corpus order.
+@dataclass
+class Job:
+    """One run of the pipeline, whichever engine does the work.
 
-    Folders in `exclude` (the release output of a build) are never read.
-
-    Or, with `spill`, write every record to it as a `json_line` (the
-    workers encode them). `progress(documents)` is called after each batch. The
-    records passed to `sink` or `spill` line up one to one with `result.dedup.keep`.
+    `paths`: the corpus; folders in `exclude` (the release output of a build)
+    are never read. Every record goes to `sink` in corpus order, or, with
+    `spill`, is written to it as a `json_line` (encoded where the batch ran).
+    `progress(documents)` is called after each batch. The records passed to
+    `sink` or `spill` line up one to one with `result.dedup.keep`.
     """
-    if sink is not None and spill is not None:
-        raise ValueError("give a sink or a spill, not both")
-    output = SPILL_LINES if spill is not None else KEEP_TEXT if sink is not None else DROP_TEXT
-    jobs = jobs or default_jobs()
-    collected = FindingCollector()
 
-    def collect(found: list[Finding]) -> None:
-        collected.extend(config.apply(found))
+    paths: list[Path]
+    config: Config
+    sink: RecordSink | None = None
+    spill: IO[bytes] | None = None
+    progress: Callable[[int], None] | None = None
+    cwd: Path | None = None
+    exclude: Sequence[Path] = ()
 
-    stream = read_items(paths, config.max_file_bytes, cwd=cwd, exclude=exclude)
-    first = _peek(stream, INLINE_BELOW)
-    batches = _batches(first, lambda f: collect([f]))
-    index = DedupIndex(config.dedup)
-    valid: list[bool] = []  # per document of the index: a release record?
-    seen_ids: dict[str, int] = {}  # id -> its document's number in the dedup index
-    report = Report()
+    def __post_init__(self) -> None:
+        if self.sink is not None and self.spill is not None:
+            raise ValueError("give a sink or a spill, not both")
 
-    small = len(first.head) < INLINE_BELOW
-    results: Iterator[BatchResult]
-    pool = None
-    if jobs <= 1 or small:
-        results = (process_batch(b, config, output) for b in batches)
-    else:
-        import multiprocessing as mp
-
-        ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
-        pool = ctx.Pool(jobs, initializer=_init_worker, initargs=(config, output))
-        results = pool.imap(process_batch, batches, chunksize=1)
-    try:
-        for batch in results:
-            sig_row = 0
-            lines = iter(batch.lines or ())
-            for doc in batch.docs:
-                report.documents += 1
-                collect(doc.findings)
-                record = doc.record
-                if record is None:
-                    continue
-                sig = None
-                if batch.signatures is not None:
-                    sig = batch.signatures[sig_row]
-                    sig_row += 1
-                line = next(lines, b"") if doc.valid else b""
-                if valid_id(record["id"]):  # not a shown name: M009 even without a language
-                    prior = seen_ids.get(record["id"])
-                    if prior is not None:
-                        used = index.location(prior)
-                        collect([duplicate_id(record["id"], doc.path, doc.line, used)])
-                        continue
-                    seen_ids[record["id"]] = len(index)
-                valid.append(doc.valid)
-                index.add(
-                    record["id"], doc.path, doc.line, record["text_sha256"], record["url"], sig
-                )
-                if not doc.valid:
-                    continue
-                if sink is not None:
-                    sink(record)
-                elif spill is not None:
-                    spill.write(line)
-            if progress is not None:
-                progress(len(batch.docs))
-    finally:
-        if pool is not None:
-            pool.terminate()
-    dedup = index.resolve()
-    collect(dedup.findings)
-    # Documents with errors took part in deduplication; records are the valid ones.
-    dedup.keep = dedup.keep[np.array(valid, dtype=bool)]
-    report.findings = collected.finish()
-    report.kept = int(dedup.keep.sum())
-    report.dropped_duplicates = len(dedup.dropped)
-    return RunResult(report, dedup)
+    @property
+    def output(self) -> str:
+        """What a batch sends back besides findings: see KEEP_TEXT."""
+        if self.spill is not None:
+            return SPILL_LINES
+        return KEEP_TEXT if self.sink is not None else DROP_TEXT
 
 
-class _peek:
-    """An iterator that has already read its first `n` entries (to size the run)."""
+class CorpusIndex(Protocol):
+    """Who finds repeated ids (M009) and duplicates: the driver, as the records stream
+    past (`StreamIndex`), or the engine beforehand (`FoundIndex`). Either way the
+    driver's `members`, a `DedupIndex`, holds what the findings name.
 
-    def __init__(self, stream: Iterator[Item | Finding], n: int) -> None:
-        self.head: list[Item | Finding] = []
-        for entry in stream:
-            self.head.append(entry)
-            if len(self.head) >= n:
-                break
-        self.rest = stream
+    `key` is the engine's number for a document (increasing in corpus order)."""
 
-    def __iter__(self) -> Iterator[Item | Finding]:
-        yield from self.head
-        yield from self.rest
+    def prior(self, key: int, doc_id: str, members: DedupIndex) -> tuple[str, int] | None:
+        """Where an earlier record used the valid id `doc_id` (M009), or None."""
+        ...
+
+    def joins(self, key: int) -> bool:
+        """A record joins deduplication (it is no repeated id): add it to `members`?"""
+        ...
+
+    def resolve(self, members: DedupIndex) -> DedupResult:
+        """The duplicates, once the stream ends; `keep` has a flag per joined record."""
+        ...
+
+
+class StreamIndex:
+    """The driver learns the whole corpus as it streams past (the local engine): the
+    ids seen, and every record in `members`, which clusters them at the end."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}  # id -> its record's number in `members`
+
+    def prior(self, key: int, doc_id: str, members: DedupIndex) -> tuple[str, int] | None:
+        number = self.seen.get(doc_id)
+        if number is not None:
+            return members.location(number)
+        self.seen[doc_id] = len(members)
+        return None
+
+    def joins(self, key: int) -> bool:
+        return True
+
+    def resolve(self, members: DedupIndex) -> DedupResult:
+        return members.resolve()
+
+
+class FoundIndex:
+    """What an engine found before the ordered pass (the Ray engine, with group-bys on
+    its cluster): the repeated ids and the duplicate clusters, keyed by its document
+    numbers. Only the records the findings name go into `members`."""
+
+    def __init__(
+        self, repeats: dict[int, tuple[str, int]], roots: dict[int, int], named: set[int]
+    ) -> None:
+        self.repeats = repeats  # key of a repeated id -> where its first use is
+        self.roots = roots  # key of a dropped duplicate -> key of the one kept
+        self.named = named  # keys of the records the findings name
+        self.number: dict[int, int] = {}  # key -> its number in `members`
+        self.keys = array("q")  # every record that joined, in order
+
+    def prior(self, key: int, doc_id: str, members: DedupIndex) -> tuple[str, int] | None:
+        return self.repeats.get(key)
+
+    def joins(self, key: int) -> bool:
+        self.keys.append(key)
+        if key not in self.named:
+            return False
+        self.number[key] = len(self.number)
+        return True
+
+    def resolve(self, members: DedupIndex) -> DedupResult:
+        number = self.number
+        result = members.settle({number[a]: number[b] for a, b in self.roots.items()})
+        dropped = np.fromiter(self.roots, dtype=np.int64, count=len(self.roots))
+        result.keep = ~np.isin(np.frombuffer(self.keys, dtype=np.int64), dropped)
+        return result
+
+
+class Driver:
+    """The corpus-wide bookkeeping of a run, the same whichever engine runs it.
+
+    An engine hands it, in corpus order, every read finding (`loose`) and every
+    document (`add` a batch result, or `document` one by one); `finish` gives
+    the result. The driver applies the configuration to findings and bounds
+    them, counts documents, finds repeated ids (M009) and duplicates through its
+    `CorpusIndex` and `members`, and passes release records to the sink or spill.
+    """
+
+    def __init__(self, job: Job, index: CorpusIndex | None = None) -> None:
+        self.config = job.config
+        self.sink = job.sink
+        self.spill = job.spill
+        self.progress = job.progress
+        self.index: CorpusIndex = index or StreamIndex()
+        self.members = DedupIndex(job.config.dedup)
+        self.report = Report()
+        self.valid: list[bool] = []  # per record that joins deduplication: a release record?
+        self._collected = FindingCollector()
+
+    def collect(self, found: list[Finding]) -> None:
+        self._collected.extend(self.config.apply(found))
+
+    def loose(self, finding: Finding) -> None:
+        """A finding that belongs to no document (reading, listing)."""
+        self.collect([finding])
+
+    def add(self, batch: BatchResult) -> None:
+        """A batch's documents, then progress."""
+        sigs, row = batch.signatures, 0
+        lines = iter(batch.lines or ())
+        for doc in batch.docs:
+            record, sig, line = doc.record, None, b""
+            if record is not None:
+                if sigs is not None:
+                    sig = sigs[row]
+                    row += 1
+                if doc.valid:
+                    line = next(lines, b"")
+            self.document(doc.path, doc.line, doc.findings, record, doc.valid, sig, line)
+        self.advance(len(batch.docs))
+
+    def document(
+        self,
+        path: str,
+        line: int,
+        findings: list[Finding],
+        record: Record | None,
+        valid: bool,
+        signature: np.ndarray | None = None,
+        encoded: bytes = b"",
+        key: int | None = None,
+    ) -> None:
+        """One document: its findings; and its record (whole, or INDEXED_FIELDS),
+        MinHash `signature` and release line (`encoded`, with a spill) if it has one.
+        `key`: the engine's number for it (default: its place among the documents)."""
+        if key is None:
+            key = self.report.documents
+        self.report.documents += 1
+        self.collect(findings)
+        if record is None:
+            return
+        doc_id = record["id"]
+        if valid_id(doc_id):  # not a shown name: M009 even without a language
+            prior = self.index.prior(key, doc_id, self.members)
+            if prior is not None:
+                self.collect([duplicate_id(doc_id, path, line, prior)])
+                return
+        # Documents with errors take part in deduplication; records are the valid ones.
+        self.valid.append(valid)
+        if self.index.joins(key):
+            sha, url = record["text_sha256"], record["url"]
+            self.members.add(doc_id, path, line, sha, url, signature)
+        if not valid:
+            return
+        if self.sink is not None:
+            self.sink(record)
+        elif self.spill is not None:
+            self.spill.write(encoded)
+
+    def advance(self, documents: int) -> None:
+        if self.progress is not None:
+            self.progress(documents)
+
+    def finish(self) -> RunResult:
+        dedup = self.index.resolve(self.members)
+        self.collect(dedup.findings)
+        dedup.keep = dedup.keep[np.array(self.valid, dtype=bool)]
+        report = self.report
+        report.findings = self._collected.finish()
+        report.kept = int(dedup.keep.sum())
+        report.dropped_duplicates = len(dedup.dropped)
+        return RunResult(report, dedup)

@@ -314,7 +314,7 @@ def test_text_format_groups_by_file(corpus: Corpus) -> None:
 
 def test_json_report_equals_the_library_report(corpus: Corpus) -> None:
     from corpus_tool.config import load_config
-    from corpus_tool.pipeline import run
+    from corpus_tool.engines import run
 
     corpus.write("a.txt", article(1))
     corpus.write("b.txt", b"\xff")

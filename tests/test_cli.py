@@ -99,12 +99,12 @@ def test_config_option_points_elsewhere(corpus: Corpus, tmp_path: Path) -> None:
 
 
 def test_unexpected_errors_are_one_line_without_debug(corpus: Corpus, monkeypatch) -> None:
-    import corpus_tool.pipeline as pipeline
+    from corpus_tool.engines.local import LocalEngine
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(pipeline, "run", boom)
+    monkeypatch.setattr(LocalEngine, "run", boom)
     result = invoke("check")
     assert result.exit_code == 2
     assert result.stderr.strip() == (

@@ -24,9 +24,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from corpus_tool.config import Config
+from corpus_tool.engines import run
 from corpus_tool.findings import Finding, Severity
 from corpus_tool.normalize import normalize
-from corpus_tool.pipeline import process_document, run
+from corpus_tool.pipeline import process_document
 from corpus_tool.sources import Item
 from tests.conftest import SEEDS, article, invoke
 from tests.debris import ALL_ARTIFACTS

@@ -18,9 +18,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus_tool.config import Config, ConfigError, parse_config
+from corpus_tool.engines import run
 from corpus_tool.models import ID_PATTERN, LANGUAGE_PATTERN, URL_PATTERN, json_line
 from corpus_tool.package.version import parse_version
-from corpus_tool.pipeline import SPILL_LINES, process_batch, process_document, run
+from corpus_tool.pipeline import SPILL_LINES, process_batch, process_document
 from corpus_tool.sources import Item
 from corpus_tool.sources.decode import KeyLocator, parse_json
 from corpus_tool.sources.files import printable

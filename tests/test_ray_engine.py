@@ -17,6 +17,8 @@ from typing import Any
 
 import pytest
 
+from corpus_tool import engines
+from corpus_tool.config import load_config
 from tests.conftest import PYPROJECT, ROOT, invoke
 
 ray = pytest.importorskip("ray")
@@ -65,6 +67,15 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 built = invoke("build", "--version", "1.0.0", "--out", f"dist-{engine}", *options)
                 assert built.exit_code == 0, built.stderr
                 out[f"release-{engine}"] = root / f"dist-{engine}" / "demo-1.0.0"
+                records: list[dict[str, Any]] = []  # a sink (as `stats`): whole records
+                result = engines.run(
+                    [Path("corpus")], load_config(), engine=engine, sink=records.append
+                )
+                out[f"sink-{engine}"] = (
+                    result.report.to_dict(),
+                    records,
+                    result.dedup.keep.tolist(),
+                )
         finally:
             ray.shutdown()
     yield out
@@ -97,6 +108,12 @@ def test_check_reports_are_identical(runs: dict[str, Any]) -> None:
     assert local.json()["summary"]["dropped_duplicates"] > 0
     assert distributed.json() == local.json()
     assert distributed.stdout == local.stdout
+
+
+def test_a_sink_gets_the_same_records(runs: dict[str, Any]) -> None:
+    local, distributed = runs["sink-local"], runs["sink-ray"]
+    assert len(local[1]) > 1500
+    assert distributed == local
 
 
 def test_engine_ray_without_ray_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,8 +9,9 @@ import time
 import orjson
 
 from corpus_tool.config import Config
+from corpus_tool.engines import run
 from corpus_tool.findings import MAX_PER_FILE_CODE, FindingCollector, Report
-from corpus_tool.pipeline import process_document, run
+from corpus_tool.pipeline import process_document
 from corpus_tool.sources import Item
 from corpus_tool.sources.decode import KeyLocator, invalid_utf8, parse_json
 from corpus_tool.validate.metadata import check_metadata, missing_recommended

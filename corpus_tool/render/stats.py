@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus_tool.config import Config
-from corpus_tool.pipeline import Record, run
+from corpus_tool.engines import run
+from corpus_tool.pipeline import Record
 
 
 @dataclass

@@ -264,9 +264,13 @@ class DedupIndex:
             pairs.append(near_pairs(self._sigs, self.cfg))
         if self.cfg.url:
             pairs.append(key_pairs(np.frombuffer(self._urls, dtype=_U64), skip=_U64(0)))
-        roots = cluster(pairs)
+        return self.settle(cluster(pairs))
+
+    def settle(self, roots: dict[int, int]) -> DedupResult:
+        """The findings and the kept flags of the clusters `roots` (see `cluster`),
+        however they were found: here by `resolve`, or by an engine elsewhere."""
         findings, dropped = report(roots, self._member, self.cfg)
-        keep = np.ones(n, dtype=bool)
+        keep = np.ones(len(self.ids), dtype=bool)
         keep[list(roots)] = False
         return DedupResult(findings, dropped, keep)
 

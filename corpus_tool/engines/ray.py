@@ -6,7 +6,7 @@
     documents ──groupby(key bucket)──▶ pairs: same text hash, same url, same LSH band
                                        (band pairs verified on the signatures)
     driver: cluster the pairs (validate.dedup.cluster, as the local engine)
-    documents ──iter_batches──▶ driver: findings, sink, keep, in corpus order
+    documents ──iter_batches──▶ the Driver, in corpus order: findings, records
 
 Every entry of the corpus (a document or a read finding) carries `seq`, its
 position in corpus order: file number << 32 | place in the file's stream. It
@@ -20,11 +20,13 @@ Grouping is by a hash bucket of the key, not the key itself: equal keys still
 meet in one group, and each call pairs a whole bucket at once with the local
 engine's vectorized `key_pairs` instead of one call per (mostly single) key.
 
-The result is the local engine's, finding for finding and record for record.
-What stays on the driver: listing the files, clustering the pairs (there are
-as many as duplicates), and the ordered pass that feeds `sink` (the release
-writer writes on the driver, shard after shard, so its bytes cannot depend on
-the cluster). Corpus paths must be readable at the same path on every node.
+The result is the local engine's, finding for finding and record for record:
+the ordered pass feeds the one `Driver` both engines share, with the repeated
+ids and the clusters found here as its `FoundIndex`. What stays on the driver:
+listing the files, clustering the pairs (there are as many as duplicates),
+and the ordered pass that feeds the sink or spill (the release writer writes
+on the driver, shard after shard, so its bytes cannot depend on the cluster).
+Corpus paths must be readable at the same path on every node.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -45,32 +47,30 @@ import xxhash
 
 from corpus_tool.config import Config, ConfigError, DedupConfig
 from corpus_tool.engines import RAY_MISSING
-from corpus_tool.findings import Finding, FindingCollector, Report
+from corpus_tool.engines.base import BATCH_DOCS, Engine, default_jobs
+from corpus_tool.engines.local import LocalEngine
+from corpus_tool.findings import Finding
 from corpus_tool.pipeline import (
-    DROP_TEXT,
     INDEXED_FIELDS,
     KEEP_TEXT,
-    RecordSink,
+    SPILL_LINES,
+    Driver,
+    FoundIndex,
+    Job,
     RunResult,
-    default_jobs,
-    duplicate_id,
     process_batch,
     valid_id,
 )
 from corpus_tool.sources import Item, expand, read_items
 from corpus_tool.validate.dedup import (
-    DedupResult,
-    Member,
     band_keys,
     cluster,
     hash_keys,
     key_pairs,
-    report,
     similar,
     url_key,
 )
 
-BATCH_DOCS = 64  # documents per process_batch call, as the local engine
 BUCKET_ROWS = 500_000  # key rows per group at most (about 40 MB with signatures)
 
 DOCS = pa.schema(
@@ -78,7 +78,7 @@ DOCS = pa.schema(
         ("seq", pa.int64()),
         ("document", pa.bool_()),  # False: a read finding, not a document
         ("findings", pa.binary()),  # pickled list[Finding]
-        ("record", pa.binary()),  # pickled record, for a sink only; else null
+        ("payload", pa.binary()),  # a valid record for a sink (pickled) or spill (its line)
         ("id", pa.string()),  # null without a record; for an invalid one its shown name
         ("valid", pa.bool_()),  # a release record (errors still take part in dedup)
         ("path", pa.string()),
@@ -105,53 +105,49 @@ EXACT, URL, BAND = 0, 1, 2
 # ------------------------------------------------------------------------------ the run
 
 
-def run_ray(
-    paths: list[Path],
-    config: Config,
-    *,
-    address: str | None = None,
-    jobs: int | None = None,
-    sink: RecordSink | None = None,
-    progress: Callable[[int], None] | None = None,
-    cwd: Path | None = None,
-    exclude: Sequence[Path] = (),
-) -> RunResult:
-    """`corpus_tool.pipeline.run` on Ray: the same result, records to `sink` in order.
+class RayEngine(Engine):
+    """The local engine's result from a Ray cluster: records to the sink in order.
 
     `address`: None starts a local Ray instance with `jobs` CPUs (and stops it
     at the end); `auto` or `ray://host:port` joins a running cluster. When Ray
     is already initialized in this process, that instance is used as it is.
     """
-    try:
-        import ray.data
-    except ImportError:
-        raise ConfigError(RAY_MISSING) from None
-    cwd = cwd or Path.cwd()
-    files, loose = expand(paths, exclude=exclude)
-    if not files:  # nothing to distribute: only the findings about the paths
-        from corpus_tool.pipeline import run
 
-        return run(paths, config, jobs=1, sink=sink, progress=progress, cwd=cwd)
-    with _ray_session(address, jobs), _data_context(ray.data.DataContext, progress is not None):
-        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        table = [{"file": i, "path": str(f)} for i, f in enumerate(files)]
-        read = partial(_read_file, limit=config.max_file_bytes, cwd=cwd, folder=Path.cwd())
-        process = partial(_process, config=config, keep_text=sink is not None)
-        docs = (
-            ray.data.from_items(table)
-            .flat_map(read)
-            .map_batches(process, batch_size=BATCH_DOCS, batch_format="pyarrow")
-            .materialize()
-        )
-        count = docs.count()
-        id_dups = _duplicate_ids(docs, max(2 * cpus, count // BUCKET_ROWS))
-        key_rows = count * (config.dedup.bands + 2)  # at most: text hash, url, bands
-        pairs = _pairs(docs, config.dedup, set(id_dups), max(2 * cpus, key_rows // BUCKET_ROWS))
-        linked = [p for kind, p in pairs.items() if kind != "url" or config.dedup.url]
-        roots = cluster(linked)
-        needed = set(roots) | set(roots.values()) | set(pairs["url"].ravel().tolist())
-        ordered = docs.iter_batches(batch_size=1024, batch_format="pyarrow")
-        return _collect(ordered, config, loose, id_dups, roots, needed, sink, progress)
+    def run(self, job: Job) -> RunResult:
+        try:
+            import ray.data
+        except ImportError:
+            raise ConfigError(RAY_MISSING) from None
+        config = job.config
+        cwd = job.cwd or Path.cwd()
+        files, loose = expand(job.paths, exclude=job.exclude)
+        if not files:  # nothing to distribute: only the findings about the paths
+            return LocalEngine(jobs=1).run(job)
+        bars = job.progress is not None
+        with _ray_session(self.address, self.jobs), _data_context(ray.data.DataContext, bars):
+            cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+            table = [{"file": i, "path": str(f)} for i, f in enumerate(files)]
+            read = partial(_read_file, limit=config.max_file_bytes, cwd=cwd, folder=Path.cwd())
+            process = partial(_process, config=config, output=job.output)
+            docs = (
+                ray.data.from_items(table)
+                .flat_map(read)
+                .map_batches(process, batch_size=BATCH_DOCS, batch_format="pyarrow")
+                .materialize()
+            )
+            count = docs.count()
+            id_dups = _duplicate_ids(docs, max(2 * cpus, count // BUCKET_ROWS))
+            key_rows = count * (config.dedup.bands + 2)  # at most: text hash, url, bands
+            buckets = max(2 * cpus, key_rows // BUCKET_ROWS)
+            pairs = _pairs(docs, config.dedup, set(id_dups), buckets)
+            linked = [p for kind, p in pairs.items() if kind != "url" or config.dedup.url]
+            roots = cluster(linked)
+            named = set(roots) | set(roots.values()) | set(pairs["url"].ravel().tolist())
+            driver = Driver(job, FoundIndex(id_dups, roots, named))
+            for finding in loose:
+                driver.loose(finding)
+            _feed(docs.iter_batches(batch_size=1024, batch_format="pyarrow"), driver)
+            return driver.finish()
 
 
 @contextmanager
@@ -222,13 +218,13 @@ def _read_file(
         os.chdir(here)
 
 
-def _process(batch: pa.Table, *, config: Config, keep_text: bool) -> pa.Table:
+def _process(batch: pa.Table, *, config: Config, output: str) -> pa.Table:
     """`process_batch` over the items of a batch; read findings pass through."""
     entries = [pickle.loads(b) for b in batch.column("entry").to_pylist()]
-    output = KEEP_TEXT if keep_text else DROP_TEXT  # `check`: only the indexed fields
     result = process_batch([e for e in entries if isinstance(e, Item)], config, output)
     docs = iter(result.docs)
     sigs = iter(result.signatures if result.signatures is not None else ())
+    lines = iter(result.lines or ())
     rows: dict[str, list[Any]] = {name: [] for name in DOCS.names}
     for seq, entry in zip(batch.column("seq").to_pylist(), entries, strict=True):
         record, signature, valid = None, None, False
@@ -254,8 +250,13 @@ def _process(batch: pa.Table, *, config: Config, keep_text: bool) -> pa.Table:
         rows["valid"].append(valid)
         for name in INDEXED_FIELDS:
             rows[name].append(None if record is None else record[name])
-        keep = record is not None and valid and keep_text
-        rows["record"].append(pickle.dumps(record) if keep else None)
+        payload = None
+        if record is not None and valid:
+            if output == KEEP_TEXT:
+                payload = pickle.dumps(record)
+            elif output == SPILL_LINES:
+                payload = next(lines)
+        rows["payload"].append(payload)
     return pa.Table.from_pydict(rows, schema=DOCS)
 
 
@@ -370,75 +371,30 @@ def _bucket_pairs(group: pa.Table, *, cfg: DedupConfig) -> pa.Table:
 # ------------------------------------------------------------------------------ the driver
 
 
-def _collect(
-    ordered: Any,
-    config: Config,
-    loose: list[Finding],
-    id_dups: dict[int, tuple[str, int]],
-    roots: dict[int, int],
-    needed: set[int],
-    sink: RecordSink | None,
-    progress: Callable[[int], None] | None,
-) -> RunResult:
-    """The local engine's bookkeeping over the entries in corpus order."""
-    collected = FindingCollector()
-
-    def collect(found: list[Finding]) -> None:
-        collected.extend(config.apply(found))
-
-    collect(loose)
-    keep: list[bool] = []
-    members: dict[int, Member] = {}
-    url_text: dict[int, str] = {}
+def _feed(ordered: Any, driver: Driver) -> None:
+    """The documents and read findings, in corpus order, to the driver."""
+    whole = driver.sink is not None  # a valid record's payload is the record itself
     last = -1
-    out = Report()
     for batch in ordered:
         rows = batch.to_pylist()
         for row in rows:
-            if row["seq"] <= last:
+            seq = row["seq"]
+            if seq <= last:
                 raise RuntimeError("Ray Data returned the corpus out of order")
-            last = row["seq"]
+            last = seq
             found = pickle.loads(row["findings"])
-            collect(found)
             if not row["document"]:
+                driver.collect(found)
                 continue
-            out.documents += 1
-            if row["id"] is None:  # no record
-                continue
-            seq, doc_id = row["seq"], row["id"]
-            if seq in id_dups:
-                prior = id_dups[seq]
-                collect([duplicate_id(doc_id, row["path"], row["line"], prior)])
-                continue
-            if seq in needed:
-                members[seq] = _member(row, url_text, config.dedup)
-            if not row["valid"]:  # took part in dedup; never a release record
-                continue
-            keep.append(seq not in roots)
-            if sink is not None:
-                sink(pickle.loads(row["record"]))
-        if progress is not None:
-            progress(sum(row["document"] for row in rows))
-    dedup_findings, dropped = report(roots, members.__getitem__, config.dedup)
-    dedup = DedupResult(dedup_findings, dropped, np.array(keep, dtype=bool))
-    collect(dedup_findings)
-    out.findings = collected.finish()
-    out.kept = int(dedup.keep.sum())
-    out.dropped_duplicates = len(dropped)
-    return RunResult(out, dedup)
-
-
-def _member(row: dict[str, Any], url_text: dict[int, str], cfg: DedupConfig) -> Member:
-    key = url_key(row["url"])
-    if row["url"]:
-        url_text.setdefault(key, row["url"])  # members come in corpus order: first wins
-    sig = row["signature"]
-    return Member(
-        row["id"],
-        row["path"],
-        row["line"],
-        bytes.fromhex(row["text_sha256"]),
-        key,
-        url_text.get(key, ""),
-        None if sig is None else np.frombuffer(sig, dtype=np.uint32),
-    )
+            record, payload, sig = None, row["payload"], row["signature"]
+            if row["id"] is not None:
+                if whole and payload is not None:
+                    record = pickle.loads(payload)
+                else:
+                    record = {name: row[name] for name in INDEXED_FIELDS}
+            signature = None if sig is None else np.frombuffer(sig, dtype=np.uint32)
+            encoded = payload if payload is not None and not whole else b""
+            driver.document(
+                row["path"], row["line"], found, record, row["valid"], signature, encoded, seq
+            )
+        driver.advance(sum(row["document"] for row in rows))
