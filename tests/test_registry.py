@@ -12,7 +12,6 @@ from corpus_tool.findings import Severity
 from corpus_tool.registry import Hit
 from corpus_tool.render.rules import render_rules
 from corpus_tool.sources.read import UNSUPPORTED_FILE
-from corpus_tool.validate.metadata import DuplicateIds
 from corpus_tool.validate.residue import check_residue
 from tests.conftest import ROOT
 
@@ -91,14 +90,3 @@ def test_n203_markup_and_n204_mojibake_are_found_on_their_raw_lines() -> None:
     found = check_residue(text, text, path="a.txt", doc_id="a", first_line=None)
     assert [(f.code, f.line) for f in found] == [("N203", 2), ("N203", 2), ("N204", 3)]
     assert found[-1].message.startswith("mojibake `Ã©`")
-
-
-def test_m009_keeps_the_first_use_of_an_id_in_corpus_order() -> None:
-    places = [("a.jsonl", 1), ("a.jsonl", 2), ("b.txt", 1)]
-    ids = DuplicateIds(lambda number: places[number])
-    assert ids.check("x", 0, "a.jsonl", 1) == []
-    assert ids.check("y", 1, "a.jsonl", 2) == []
-    found = ids.check("x", 2, "b.txt", 1)
-    assert [(f.code, f.path, f.line, f.doc_id) for f in found] == [("M009", "b.txt", 1, "x")]
-    assert found[0].message == "id `x` is also used at a.jsonl:1"
-    assert ids.end() == []

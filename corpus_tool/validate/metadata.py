@@ -20,7 +20,7 @@ import datetime as dt
 import functools
 import math
 import re
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,29 +154,6 @@ def missing_recommended(values: Mapping[str, Any], said: Collection[str] = ()) -
 def reused_id(doc_id: str, prior: tuple[str, int]) -> Iterator[Hit]:
     """Two documents have the same id."""
     yield Hit(f"id `{doc_id}` is also used at {prior[0]}:{prior[1]}")
-
-
-class DuplicateIds:
-    """M009 over a corpus, as a corpus-wide check: made at the start of a run,
-    `check` each document in corpus order, `end` once the stream ends.
-
-    The first use of an id keeps it; every later use is a finding that names it.
-    Only a document's number is kept per id; `locate(number)` gives its (path, line).
-    """
-
-    def __init__(self, locate: Callable[[int], tuple[str, int]]) -> None:
-        self.locate = locate
-        self._first: dict[str, int] = {}
-
-    def check(self, doc_id: str, number: int, path: str, line: int) -> list[Finding]:
-        """[] for a first use (remembered as `number`), else the M009 finding."""
-        prior = self._first.setdefault(doc_id, number)
-        if prior == number:
-            return []
-        return reused_id.run(doc_id, self.locate(prior), path=path, line=line, doc_id=doc_id)
-
-    def end(self) -> list[Finding]:
-        return []  # every finding was made as its document came
 
 
 # -------------------------------------------------------------------- JSON schema
