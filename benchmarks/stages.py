@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         def signatures_sub() -> None:
             from corpus_tool.config import DedupConfig
             from corpus_tool.normalize import normalize
-            from corpus_tool.validate.dedup import signatures
+            from corpus_tool.validate.dedup.hashing import signatures
 
             normed = [normalize(t).text for t in sub]  # not timed separately: see normalize
             t0 = time.perf_counter()

@@ -7,15 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus_tool.config import DedupConfig
-from corpus_tool.validate.dedup import (
-    cluster,
-    distinct,
-    shingle_hashes,
-    signatures,
-    similar,
-    stable_argsort,
-    word_hashes,
-)
+from corpus_tool.validate.dedup.clusters import cluster
+from corpus_tool.validate.dedup.hashing import shingle_hashes, signatures, word_hashes
+from corpus_tool.validate.dedup.pairs import distinct, similar, stable_argsort
 
 CFG = DedupConfig()
 words = st.sampled_from(["Baku", "peace", "ΟΔΟΣ", "café", "naïve", "a", "the", "Zu\u0308rich"])

@@ -19,13 +19,13 @@ import pytest
 
 from corpus_tool.config import Config, ConfigError, parse_config
 from corpus_tool.engines import run
-from corpus_tool.models import ID_PATTERN, LANGUAGE_PATTERN, URL_PATTERN, json_line
+from corpus_tool.models import ID_PATTERN, LANGUAGE_PATTERN, URL_PATTERN, canonical_url, json_line
 from corpus_tool.package.version import parse_version
 from corpus_tool.pipeline import SPILL_LINES, process_batch, process_document
 from corpus_tool.sources import Item
 from corpus_tool.sources.decode import KeyLocator, parse_json
 from corpus_tool.sources.files import printable
-from corpus_tool.validate.dedup import canonical_url, url_key
+from corpus_tool.validate.dedup.pairs import url_key
 from corpus_tool.validate.metadata import validator
 from tests.conftest import Corpus, article, check, invoke
 

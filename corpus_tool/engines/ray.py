@@ -62,14 +62,8 @@ from corpus_tool.pipeline import (
     valid_id,
 )
 from corpus_tool.sources import Item, expand, read_items
-from corpus_tool.validate.dedup import (
-    band_keys,
-    cluster,
-    hash_keys,
-    key_pairs,
-    similar,
-    url_key,
-)
+from corpus_tool.validate.dedup.clusters import cluster
+from corpus_tool.validate.dedup.pairs import band_keys, hash_keys, key_pairs, similar, url_key
 
 BUCKET_ROWS = 500_000  # key rows per group at most (about 40 MB with signatures)
 
