@@ -3,10 +3,11 @@
     read -> normalize -> extract metadata -> validate -> deduplicate [-> package]
 
 `process_document` is the per-document part (pure: an Item in, a record and
-findings out); it runs in worker processes over batches. The main process
-reads, keeps the corpus-wide state (ids seen, the compact dedup index) and
-hands records to a sink in corpus order. Output does not depend on the number
-of workers.
+findings out): a short composition of the stages, run by an engine over
+batches (`process_batch`). The `Driver` is the corpus-wide part, the same for
+every engine: it keeps the findings, the ids seen and the compact dedup index,
+and hands records to a sink in corpus order. Output does not depend on the
+engine or the number of workers.
 """
 
 from __future__ import annotations
