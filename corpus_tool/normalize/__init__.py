@@ -46,10 +46,13 @@ _NON_BLANK = re.compile(r"[^ \t\n]")
 class Change:
     """One rule's edit, `old` -> `new`, with what the runner asks about it (computed once)."""
 
-    __slots__ = ("_answers", "_lines", "_prefix", "_suffix", "edits", "new", "old")
+    __slots__ = ("_answers", "_lines", "_prefix", "_suffix", "edits", "new", "old", "page")
 
-    def __init__(self, old: str, new: str, edits: Edit = Edit.ANY) -> None:
+    def __init__(
+        self, old: str, new: str, edits: Edit = Edit.ANY, page: Page | None = None
+    ) -> None:
         self.old, self.new, self.edits = old, new, edits  # edits: what the rule may do
+        self.page = page  # the parsed Page of `old`, if the runner has one
         self._prefix: int | None = None
         self._suffix: int | None = None
         self._lines: str | None = None
@@ -98,28 +101,28 @@ class Change:
 
 
 def _common(a: str, b: str, way: int) -> int:
-    """Length of the common prefix (`way` 1) or suffix (-1) of `a` and `b`: slices
-    compared in doubling steps, then halving, so the work is linear in the answer."""
+    """Length of the common prefix (`way` 1) or suffix (-1) of `a` and `b`: spans
+    compared in place in doubling steps, then halving, so the work is linear in
+    the answer (one slice of `a` per step, none of `b`)."""
     n = min(len(a), len(b))
-
-    def same(i: int, j: int) -> bool:
-        return (
-            a[i:j] == b[i:j]
-            if way > 0
-            else a[len(a) - j : len(a) - i] == b[len(b) - j : len(b) - i]
-        )
-
+    la, lb = len(a), len(b)
     lo, step = 0, 64
     while lo < n:
         hi = min(lo + step, n)
-        if not same(lo, hi):
+        if not (
+            b.startswith(a[lo:hi], lo) if way > 0 else b.endswith(a[la - hi : la - lo], 0, lb - lo)
+        ):
             break
         lo, step = hi, step * 2
     else:
         return n
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if same(lo, mid):
+        if (
+            b.startswith(a[lo:mid], lo)
+            if way > 0
+            else b.endswith(a[la - mid : la - lo], 0, lb - lo)
+        ):
             lo = mid
         else:
             hi = mid
@@ -234,7 +237,9 @@ def normalize(
                 continue
             changed[i] = True
             if wakes[i]:
-                change = Change(text, new, rule.edits)
+                change = Change(
+                    text, new, rule.edits, page if page is not None and page.text is text else None
+                )
                 for j in wakes[i]:
                     if not due[j] and _wakes(order[j], change):
                         due[j] = True

@@ -8,7 +8,7 @@ import re
 from corpus_tool.normalize import Change, Edit, normalizer, page_normalizer
 from corpus_tool.normalize.common import touches_last_lines
 from corpus_tool.parse.footer import TAIL_LINES, might_have_footer
-from corpus_tool.parse.header import HEAD_LINES, MIN_RELATED_RUN, Kind, stops_within
+from corpus_tool.parse.header import HEAD_LINES, MIN_RELATED_RUN, Kind
 from corpus_tool.parse.page import Page
 
 # Guard: a list needs three bullet lines near the top; most documents have none.
@@ -39,10 +39,13 @@ def _drop_header_lines(page: Page, *kinds: Kind) -> str:
 
 def _touches_header(change: Change) -> bool:
     """Does the change reach the lines the header parse reads (N109, N110)?"""
-    first = change.old.count("\n", 0, change.prefix)  # the first line it changed
-    if first >= HEAD_LINES:
-        return False
-    return not stops_within(change.old.split("\n", first)[:first])
+    old, page = change.old, change.page
+    if page is None or not page.header_parsed:  # then only the lines before the edit are read
+        if old.count("\n", 0, change.prefix) >= HEAD_LINES:
+            return False
+        page = page or Page(old)
+    reach = page.header_reach
+    return reach > len(old) or not change.new.startswith(old[:reach])
 
 
 def _touches_footer(change: Change) -> bool:

@@ -98,6 +98,7 @@ class Header:
     authors: list[str] = field(default_factory=list)
     published: dt.date | None = None
     updated: dt.date | None = None
+    read: int | None = None  # lines read before the scan stopped (None: all it was given)
 
     def lines_of(self, *kinds: Kind) -> set[int]:
         return {i for i, k in self.kinds.items() if k in kinds}
@@ -227,13 +228,14 @@ def _items(lines: Sequence[str]) -> tuple[list[_Item], int | None]:
     return items, None
 
 
-def stops_within(lines: Sequence[str]) -> bool:
-    """Does a header parse of any text starting with `lines` stop reading within them?
+def lines_read(lines: Sequence[str]) -> int | None:
+    """How many of `lines` a header parse reads before it stops (None: all of them).
 
-    Then the header of such a text depends on these lines only, whatever follows.
+    The scan goes from the first line on and stops on what it has read: the
+    header of any text that starts with those lines depends on them only.
     """
     _, stop = _items(lines)
-    return stop is not None
+    return stop
 
 
 def _classify(item: _Item) -> None:
@@ -416,7 +418,7 @@ def parse_header(lines: Sequence[str]) -> Header:
     A document's header is parsed once, by its `Page`, and shared by the
     page rules and extraction: treat the result as read-only.
     """
-    items, _ = _items(lines)
+    items, read = _items(lines)
     solid = [it for it in items if it.kind is not Kind.SKIP]
     for it in solid:
         _classify(it)
@@ -440,11 +442,11 @@ def parse_header(lines: Sequence[str]) -> Header:
         title = title or more_title
         for it in removed:
             it.removed = True
-    return _collect(items, stop, title)
+    return _collect(items, stop, title, read)
 
 
-def _collect(items: list[_Item], stop: int, title: str | None) -> Header:
-    header = Header(title=title or None)
+def _collect(items: list[_Item], stop: int, title: str | None, read: int | None) -> Header:
+    header = Header(title=title or None, read=read)
     for it in items:
         origin = it.dup_of if it.dup_of is not None else it
         if origin.kind is Kind.RELATED and it.index < stop:

@@ -9,11 +9,11 @@ the runner parse a new Page for the next reader.
 from __future__ import annotations
 
 from corpus_tool.parse.footer import TAIL_LINES, Footer, parse_footer
-from corpus_tool.parse.header import HEAD_LINES, Header, parse_header
+from corpus_tool.parse.header import HEAD_LINES, Header, lines_read, parse_header
 
 
 class Page:
-    __slots__ = ("_footer", "_head", "_header", "_tail", "text")
+    __slots__ = ("_footer", "_head", "_header", "_reach", "_tail", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -21,6 +21,7 @@ class Page:
         self._header: Header | None = None
         self._tail: list[str] | None = None
         self._footer: Footer | None = None
+        self._reach: int | None = None
 
     @property
     def head(self) -> list[str]:
@@ -35,6 +36,23 @@ class Page:
         if self._header is None:
             self._header = parse_header(self.head[:HEAD_LINES])
         return self._header
+
+    @property
+    def header_parsed(self) -> bool:
+        return self._header is not None
+
+    @property
+    def header_reach(self) -> int:
+        """How many characters at the start of the text the header parse depends on:
+        an edit that leaves them as they are cannot change the header. Past the end
+        (`len(text) + 1`) when it depends on the whole text. Does not parse the header."""
+        if self._reach is None:
+            head = self.head
+            read = self._header.read if self._header is not None else lines_read(head[:HEAD_LINES])
+            k = HEAD_LINES if read is None else read
+            # the offset of line k, or past the end if there is no line k
+            self._reach = len(self.text) + 1 if k >= len(head) else sum(map(len, head[:k])) + k
+        return self._reach
 
     @property
     def tail(self) -> list[str]:
