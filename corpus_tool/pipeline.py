@@ -24,7 +24,7 @@ import numpy as np
 import orjson
 
 from corpus_tool.config import Config
-from corpus_tool.extract import extract, merge_metadata, read_page
+from corpus_tool.extract import Extracted, extract, merge_metadata, read_page
 from corpus_tool.findings import (
     MAX_PER_FILE_CODE,
     Finding,
@@ -80,17 +80,7 @@ def process_document(item: Item, config: Config) -> Processed:
         return _bounded(out)
     text, doc_id = parsed.text, parsed.doc_id
     where = At(path=item.path, line=item.line, doc_id=doc_id)
-    # -- normalize and extract ------------------------------------------------------
-    # Extraction reads the Page of the text just before the header rule (N110)
-    # removes what it reports: the rule and extraction share that one parse.
-    early = normalize(text, enabled=config.enabled, rules=_EARLY_RULES)
-    page = Page(early.text)
-    late = normalize(early.text, enabled=config.enabled, rules=_LATE_RULES, page=page)
-    fired = {*early.applied, *late.applied}  # the late part may re-run an early rule
-    normalized = Normalized(late.text, [code for code in RULES if code in fired])
-    cleaned = config.enabled("N101") and config.enabled("N102")
-    extracted = read_page(page) if cleaned else extract(early.text)
-    # -------------------------------------------------------------------------------
+    normalized, extracted = normalize_and_extract(text, config)
     merged, conflicts = merge_metadata(parsed.meta, extracted, **where)
     findings += conflicts
     if not normalized.text.strip():
@@ -122,6 +112,19 @@ def _record(doc_id: str, normalized: Normalized, merged: dict[str, Any], raw: by
         "normalization": normalized.applied,
     }
     return {name: values[name] for name in DOCUMENT_FIELDS}
+
+
+def normalize_and_extract(text: str, config: Config) -> tuple[Normalized, Extracted]:
+    """The normalized text, and the metadata the text states. Extraction reads the Page
+    of the text just before the header rule (N110) removes what it reports: the rule
+    and extraction share that one parse, so they cannot disagree."""
+    early = normalize(text, enabled=config.enabled, rules=_EARLY_RULES)
+    page = Page(early.text)
+    late = normalize(early.text, enabled=config.enabled, rules=_LATE_RULES, page=page)
+    fired = {*early.applied, *late.applied}  # the late part may re-run an early rule
+    normalized = Normalized(late.text, [code for code in RULES if code in fired])
+    cleaned = config.enabled("N101") and config.enabled("N102")
+    return normalized, read_page(page) if cleaned else extract(early.text)
 
 
 def _bounded(out: Processed) -> Processed:
