@@ -169,25 +169,28 @@ class _Item:
     removed: bool = False  # metadata inside the header zone: the N110 rule removes it
 
 
+_NOT_PLAIN_START = "-*•#"  # list items and headings
+_NOT_PLAIN_HEAD = ("by ", "wri", "wor")  # bylines
+
+
 def _plain_content(line: str, first: str | None) -> bool:
     """True if `line` can only be content: cheap test that lets the scan stop early."""
     return (
         len(line) > MAX_NAME_LEN
         and line != first
-        and line[:1] not in "-*•#"
-        and line[:3].lower() not in ("by ", "wri", "wor")
+        and line[0] not in _NOT_PLAIN_START
+        and line[:3].lower() not in _NOT_PLAIN_HEAD
     )
 
 
-_BLANKED, _DROPPED = "blanked", "dropped"
+_BLANKED, _DROPPED, _UNKNOWN = "blanked", "dropped", "unknown"
 
 
 def _artifact(
     line: str, drops: tuple[LinePredicate, ...], blanks: tuple[LinePredicate, ...]
 ) -> str | None:
-    """_BLANKED or _DROPPED if a rule before the page rules empties or deletes `line`."""
-    if len(line) > MAX_ARTIFACT_LEN:
-        return None
+    """_BLANKED or _DROPPED if a rule before the page rules empties or deletes `line`
+    (at most MAX_ARTIFACT_LEN long: longer lines are none of those)."""
     for is_artifact in blanks:  # plain loops: no generator per line
         if is_artifact(line):
             return _BLANKED
@@ -197,6 +200,14 @@ def _artifact(
     return None
 
 
+# `_artifact` per line, for the current transparent predicates: a site repeats its
+# header lines across documents, and the runner parses a new Page of a document after
+# each edit. Emptied when full or when the predicates change.
+_memo: dict[str, str | None] = {}
+_memo_for: list[object] = [None]
+MAX_MEMO = 50_000
+
+
 def _items(lines: Sequence[str]) -> tuple[list[_Item], int | None]:
     """The first non-blank lines, with repeats and other rules' artifacts marked,
     and how many of `lines` were read if the scan stopped early (None: all).
@@ -204,9 +215,16 @@ def _items(lines: Sequence[str]) -> tuple[list[_Item], int | None]:
     Stops after MAX_GAP + 1 lines in a row that can only be content: the scan
     in `_zone` would stop there anyway, and the rest of the text is not read.
     """
-    drops, blanks = transparent_lines()
+    predicates = transparent_lines()
+    memo = _memo
+    if _memo_for[0] is not predicates or len(memo) > MAX_MEMO:
+        memo.clear()
+        _memo_for[0] = predicates
+    drops, blanks = predicates
     items: list[_Item] = []
+    append = items.append
     prev: _Item | None = None
+    prev_text: str | None = None
     first: str | None = None
     glued = False
     plain = 0
@@ -215,17 +233,25 @@ def _items(lines: Sequence[str]) -> tuple[list[_Item], int | None]:
         if not s:
             glued = False
             continue
-        if prev is not None and s == prev.text:
-            items.append(_Item(i, s, glued, _SKIP, dup_of=prev))
-        elif (artifact := _artifact(s, drops, blanks)) is _BLANKED:
-            items.append(_Item(i, s, False, _SKIP))  # its rule empties it: counts as blank
+        if s == prev_text:
+            append(_Item(i, s, glued, _SKIP, dup_of=prev))
+            glued = True
+            if len(items) >= MAX_ITEMS:
+                return items, i + 1
+            continue
+        if len(s) > MAX_ARTIFACT_LEN:
+            artifact = None
+        elif (artifact := memo.get(s, _UNKNOWN)) is _UNKNOWN:
+            artifact = memo[s] = _artifact(s, drops, blanks)
+        if artifact is _BLANKED:
+            append(_Item(i, s, False, _SKIP))  # its rule empties it: counts as blank
             glued = False
             continue
-        elif artifact is _DROPPED:
-            items.append(_Item(i, s, glued, _SKIP))  # dropped by its rule
+        if artifact is _DROPPED:
+            append(_Item(i, s, glued, _SKIP))  # dropped by its rule
         else:
-            prev = _Item(i, s, glued)
-            items.append(prev)
+            prev, prev_text = _Item(i, s, glued), s
+            append(prev)
             if first is None:
                 first = s
             elif _plain_content(s, first):
@@ -333,25 +359,20 @@ def _title_of(solid: list[_Item]) -> tuple[int, str | None, bool]:
     (`BBC`, `MT`) come before it (strong); a plain line only when nothing but
     logo lines comes before it (to be confirmed).
     """
-    h = next(
-        (
-            k
-            for k, it in enumerate(solid)
-            if it.kind is _CONTENT and not _LOGO_LINE.fullmatch(it.text)
-        ),
-        -1,
-    )
-    if h < 0:
-        return h, None, False
-    head = solid[h]
+    h = 0
+    for head in solid:
+        if head.kind is _CONTENT and not _LOGO_LINE.fullmatch(head.text):
+            break
+        h += 1
+    else:
+        return -1, None, False
     m = _MD_TITLE.fullmatch(head.text)
     title = m["title"].rstrip(" \t#") if m is not None else ""
     if title:
         head.kind = _TITLE
         return h, clean_title(title), True
-    only_logos_before = all(
-        it.kind is _CONTENT and _LOGO_LINE.fullmatch(it.text) for it in solid[:h]
-    )
+    # the content lines before `h` are logo lines (see the loop above)
+    only_logos_before = all(it.kind is _CONTENT for it in solid[:h])
     if only_logos_before and is_title_like(head.text):
         head.kind = _TITLE
         return h, clean_title(head.text), False
@@ -361,11 +382,11 @@ def _title_of(solid: list[_Item]) -> tuple[int, str | None, bool]:
 def _mark_contextual(solid: list[_Item], title: str | None, h: int) -> None:
     """Repeated titles, bare names above a date (or under the title at `h`), logos."""
     longest = max(MAX_NAME_LEN, len(title) + 8 if title is not None else 0)
+    last = len(solid) - 1
     for pos, it in enumerate(solid):
         if it.kind is not _CONTENT or len(it.text) > longest:
             continue
-        nxt = solid[pos + 1] if pos + 1 < len(solid) else None
-        above_date = nxt is not None and nxt.kind in (_DATE, _UPDATED)
+        above_date = pos < last and solid[pos + 1].kind in (_DATE, _UPDATED)
         if title is not None and clean_title(it.text.lstrip("# ")) == title:
             it.kind = _TITLE_REPEAT
         elif (above_date or (pos == h + 1 and title is not None)) and is_bare_name(it.text):
@@ -429,6 +450,22 @@ def _round(solid: list[_Item]) -> tuple[str | None, list[_Item], int]:
     return title, [it for it in zone if it.kind in METADATA], stop
 
 
+def _settled(solid: list[_Item]) -> bool:
+    """True if a new reading of `solid` would find nothing: its first MAX_GAP + 1
+    lines stay content (no title, repeat, logo, or name above a date among them),
+    so the header zone ends before them. A cheap test that spares most documents
+    the second reading; False only means "read again"."""
+    head = solid[: MAX_GAP + 1]
+    for it in head:
+        if it.kind is not _CONTENT or _LOGO_LINE.fullmatch(it.text):
+            return False
+    if head and (_MD_TITLE.fullmatch(head[0].text) or is_title_like(head[0].text)):
+        return False  # the title: without one, nothing is a repeat or a name under it
+    if len(solid) > MAX_GAP + 1 and solid[MAX_GAP + 1].kind in (_DATE, _UPDATED):
+        return not is_bare_name(solid[MAX_GAP].text)  # a name above a date
+    return True
+
+
 def parse_header(lines: Sequence[str]) -> Header:
     """Classify the header lines of a document given as its lines (see the module doc).
 
@@ -459,6 +496,8 @@ def parse_header(lines: Sequence[str]) -> Header:
             it.glued = False
             if it.kind in _CONTEXTUAL:
                 it.kind, it.names, it.under_title = _CONTENT, [], False
+        if _settled(solid):
+            break
         more_title, removed, _ = _round(solid)
         title = title or more_title
         for it in removed:
@@ -476,7 +515,8 @@ def _collect(items: list[_Item], stop: int, title: str | None, read: int | None)
             header.kinds[it.index] = origin.kind
             if it.dup_of is not None:
                 continue
-            header.authors.extend(n for n in it.names if n not in header.authors)
+            if it.names:
+                header.authors.extend(n for n in it.names if n not in header.authors)
             if it.kind is _DATE and header.published is None:
                 header.published = it.date
             elif it.kind is _UPDATED and header.updated is None:
