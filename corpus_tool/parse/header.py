@@ -82,11 +82,23 @@ class Kind(enum.Enum):
     CONTENT = "content"
 
 
+# `Kind.X` is a slow lookup on Python 3.11 (a descriptor call, ~0.2 µs): the parser
+# reads its kinds from these module constants.
+_TITLE = Kind.TITLE
+_TITLE_REPEAT = Kind.TITLE_REPEAT
+_BYLINE = Kind.BYLINE
+_NAME = Kind.NAME
+_DATE = Kind.DATE
+_UPDATED = Kind.UPDATED
+_LOGO = Kind.LOGO
+_RELATED = Kind.RELATED
+_SKIP = Kind.SKIP
+_CONTENT = Kind.CONTENT
+
+
 # Tuples, not sets: membership by identity, without Enum's Python-level __hash__.
-_CONTEXTUAL = (Kind.TITLE, Kind.TITLE_REPEAT, Kind.NAME, Kind.LOGO)  # depend on neighbours
-METADATA = (
-    Kind.TITLE, Kind.TITLE_REPEAT, Kind.BYLINE, Kind.NAME, Kind.DATE, Kind.UPDATED, Kind.LOGO
-)  # fmt: skip
+_CONTEXTUAL = (_TITLE, _TITLE_REPEAT, _NAME, _LOGO)  # depend on neighbours
+METADATA = (_TITLE, _TITLE_REPEAT, _BYLINE, _NAME, _DATE, _UPDATED, _LOGO)
 
 
 @dataclass(slots=True)
@@ -112,7 +124,7 @@ class Header:
 # Level 1 only: `## x` is a section. The closing `#`s are stripped in code
 # (`_md_title`): a lazy title before them would rescan the line at every step.
 _MD_TITLE = re.compile(r"#[ \t]+(?P<title>.*)")
-_LOGO = re.compile(r"[A-Z]{1,5}")
+_LOGO_LINE = re.compile(r"[A-Z]{1,5}")
 _BULLET = re.compile(r"[-*•][ \t]+(?P<item>\S.*)")
 
 
@@ -148,7 +160,7 @@ class _Item:
     index: int  # line index in the input
     text: str  # stripped line
     glued: bool  # no blank line between this line and the previous kept line
-    kind: Kind = Kind.CONTENT
+    kind: Kind = _CONTENT
     dup_of: _Item | None = None  # the previous line repeated (N111 keeps one)
     names: list[str] = field(default_factory=list)
     date: dt.date | None = None
@@ -157,25 +169,28 @@ class _Item:
     removed: bool = False  # metadata inside the header zone: the N110 rule removes it
 
 
+_NOT_PLAIN_START = "-*•#"  # list items and headings
+_NOT_PLAIN_HEAD = ("by ", "wri", "wor")  # bylines
+
+
 def _plain_content(line: str, first: str | None) -> bool:
     """True if `line` can only be content: cheap test that lets the scan stop early."""
     return (
         len(line) > MAX_NAME_LEN
         and line != first
-        and line[:1] not in "-*•#"
-        and line[:3].lower() not in ("by ", "wri", "wor")
+        and line[0] not in _NOT_PLAIN_START
+        and line[:3].lower() not in _NOT_PLAIN_HEAD
     )
 
 
-_BLANKED, _DROPPED = "blanked", "dropped"
+_BLANKED, _DROPPED, _UNKNOWN = "blanked", "dropped", "unknown"
 
 
 def _artifact(
     line: str, drops: tuple[LinePredicate, ...], blanks: tuple[LinePredicate, ...]
 ) -> str | None:
-    """_BLANKED or _DROPPED if a rule before the page rules empties or deletes `line`."""
-    if len(line) > MAX_ARTIFACT_LEN:
-        return None
+    """_BLANKED or _DROPPED if a rule before the page rules empties or deletes `line`
+    (at most MAX_ARTIFACT_LEN long: longer lines are none of those)."""
     for is_artifact in blanks:  # plain loops: no generator per line
         if is_artifact(line):
             return _BLANKED
@@ -185,6 +200,14 @@ def _artifact(
     return None
 
 
+# `_artifact` per line, for the current transparent predicates: a site repeats its
+# header lines across documents, and the runner parses a new Page of a document after
+# each edit. Emptied when full or when the predicates change.
+_memo: dict[str, str | None] = {}
+_memo_for: list[object] = [None]
+MAX_MEMO = 50_000
+
+
 def _items(lines: Sequence[str]) -> tuple[list[_Item], int | None]:
     """The first non-blank lines, with repeats and other rules' artifacts marked,
     and how many of `lines` were read if the scan stopped early (None: all).
@@ -192,9 +215,16 @@ def _items(lines: Sequence[str]) -> tuple[list[_Item], int | None]:
     Stops after MAX_GAP + 1 lines in a row that can only be content: the scan
     in `_zone` would stop there anyway, and the rest of the text is not read.
     """
-    drops, blanks = transparent_lines()
+    predicates = transparent_lines()
+    memo = _memo
+    if _memo_for[0] is not predicates or len(memo) > MAX_MEMO:
+        memo.clear()
+        _memo_for[0] = predicates
+    drops, blanks = predicates
     items: list[_Item] = []
+    append = items.append
     prev: _Item | None = None
+    prev_text: str | None = None
     first: str | None = None
     glued = False
     plain = 0
@@ -203,17 +233,25 @@ def _items(lines: Sequence[str]) -> tuple[list[_Item], int | None]:
         if not s:
             glued = False
             continue
-        if prev is not None and s == prev.text:
-            items.append(_Item(i, s, glued, Kind.SKIP, dup_of=prev))
-        elif (artifact := _artifact(s, drops, blanks)) is _BLANKED:
-            items.append(_Item(i, s, False, Kind.SKIP))  # its rule empties it: counts as blank
+        if s == prev_text:
+            append(_Item(i, s, glued, _SKIP, dup_of=prev))
+            glued = True
+            if len(items) >= MAX_ITEMS:
+                return items, i + 1
+            continue
+        if len(s) > MAX_ARTIFACT_LEN:
+            artifact = None
+        elif (artifact := memo.get(s, _UNKNOWN)) is _UNKNOWN:
+            artifact = memo[s] = _artifact(s, drops, blanks)
+        if artifact is _BLANKED:
+            append(_Item(i, s, False, _SKIP))  # its rule empties it: counts as blank
             glued = False
             continue
-        elif artifact is _DROPPED:
-            items.append(_Item(i, s, glued, Kind.SKIP))  # dropped by its rule
+        if artifact is _DROPPED:
+            append(_Item(i, s, glued, _SKIP))  # dropped by its rule
         else:
-            prev = _Item(i, s, glued)
-            items.append(prev)
+            prev, prev_text = _Item(i, s, glued), s
+            append(prev)
             if first is None:
                 first = s
             elif _plain_content(s, first):
@@ -238,22 +276,32 @@ def lines_read(lines: Sequence[str]) -> int | None:
     return stop
 
 
+# What each kind can start with: `By`/`Written by`/`Words by` bylines, `Updated`,
+# `Last updated`, `Modified` labels (their patterns ignore case; no other
+# character folds to these letters), so most lines skip their regexes.
+_BYLINE_START = "bBwW"
+_UPDATED_START = "uUlLmM"
+
+
 def _classify(item: _Item) -> None:
     """Self-evident kinds: bylines, dates, `Updated:`."""
     s = item.text
-    if len(s) > MAX_META_LEN:
+    n = len(s)
+    if n > MAX_META_LEN:
         return
-    names = parse_byline(s)
-    if names:
-        item.kind, item.names = Kind.BYLINE, names
-        return
-    date = parse_date_line(s)
+    start = s[0]
+    if start in _BYLINE_START:
+        names = parse_byline(s)
+        if names:
+            item.kind, item.names = _BYLINE, names
+            return
+    date = parse_date_line(s) if n <= MAX_NAME_LEN else None  # longer lines are no dates
     if date is not None:
         _, label, item.date = date
         updated = label is not None and UPDATED_LABEL.fullmatch(label) is not None
-        item.kind = Kind.UPDATED if updated else Kind.DATE
-    elif UPDATED_LABEL.fullmatch(s):
-        item.kind, item.bare_updated = Kind.UPDATED, True
+        item.kind = _UPDATED if updated else _DATE
+    elif start in _UPDATED_START and UPDATED_LABEL.fullmatch(s):
+        item.kind, item.bare_updated = _UPDATED, True
 
 
 def _maybe_metadata(it: _Item, title_key: str | None) -> bool:
@@ -261,10 +309,10 @@ def _maybe_metadata(it: _Item, title_key: str | None) -> bool:
     header rule the bullets around it are neighbours, and N109 must have seen
     them as one list already."""
     return (
-        it.kind in (Kind.BYLINE, Kind.DATE, Kind.UPDATED)
+        it.kind in (_BYLINE, _DATE, _UPDATED)
         or it.bare_updated
         or is_bare_name(it.text)
-        or _LOGO.fullmatch(it.text) is not None
+        or _LOGO_LINE.fullmatch(it.text) is not None
         or _MD_TITLE.fullmatch(it.text) is not None
         or (title_key is not None and clean_title(it.text.lstrip("# ")) == title_key)
     )
@@ -278,29 +326,29 @@ def _mark_related(items: list[_Item]) -> None:
     """
     if sum(1 for it in items if it.text[:1] in "-*•") < MIN_RELATED_RUN:
         return
-    first = next((it for it in items if it.kind is not Kind.SKIP), None)
+    first = next((it for it in items if it.kind is not _SKIP), None)
     title_key = clean_title(first.text.lstrip("# ")) if first is not None else None
     see_through = [
-        it.kind is Kind.SKIP or (it.kind is not Kind.RELATED and _maybe_metadata(it, title_key))
+        it.kind is _SKIP or (it.kind is not _RELATED and _maybe_metadata(it, title_key))
         for it in items
     ]
     i, n = 0, len(items)
     while i < n:
-        if items[i].kind is not Kind.CONTENT or not is_headline_item(items[i].text):
+        if items[i].kind is not _CONTENT or not is_headline_item(items[i].text):
             i += 1
             continue
         run, j = [i], i + 1
         while j < n and (
-            (items[j].kind is Kind.CONTENT and is_headline_item(items[j].text)) or see_through[j]
+            (items[j].kind is _CONTENT and is_headline_item(items[j].text)) or see_through[j]
         ):
-            if items[j].kind is Kind.CONTENT and is_headline_item(items[j].text):
+            if items[j].kind is _CONTENT and is_headline_item(items[j].text):
                 run.append(j)
             j += 1
         intro = next((items[k] for k in range(i - 1, -1, -1) if not see_through[k]), None)
-        introduced = intro is not None and intro.kind is Kind.CONTENT and intro.text.endswith(":")
+        introduced = intro is not None and intro.kind is _CONTENT and intro.text.endswith(":")
         if len(run) >= MIN_RELATED_RUN and not introduced:
             for k in run:
-                items[k].kind = Kind.RELATED
+                items[k].kind = _RELATED
         i = j
 
 
@@ -311,27 +359,22 @@ def _title_of(solid: list[_Item]) -> tuple[int, str | None, bool]:
     (`BBC`, `MT`) come before it (strong); a plain line only when nothing but
     logo lines comes before it (to be confirmed).
     """
-    h = next(
-        (
-            k
-            for k, it in enumerate(solid)
-            if it.kind is Kind.CONTENT and not _LOGO.fullmatch(it.text)
-        ),
-        -1,
-    )
-    if h < 0:
-        return h, None, False
-    head = solid[h]
+    h = 0
+    for head in solid:
+        if head.kind is _CONTENT and not _LOGO_LINE.fullmatch(head.text):
+            break
+        h += 1
+    else:
+        return -1, None, False
     m = _MD_TITLE.fullmatch(head.text)
     title = m["title"].rstrip(" \t#") if m is not None else ""
     if title:
-        head.kind = Kind.TITLE
+        head.kind = _TITLE
         return h, clean_title(title), True
-    only_logos_before = all(
-        it.kind is Kind.CONTENT and _LOGO.fullmatch(it.text) for it in solid[:h]
-    )
+    # the content lines before `h` are logo lines (see the loop above)
+    only_logos_before = all(it.kind is _CONTENT for it in solid[:h])
     if only_logos_before and is_title_like(head.text):
-        head.kind = Kind.TITLE
+        head.kind = _TITLE
         return h, clean_title(head.text), False
     return h, None, False
 
@@ -339,18 +382,18 @@ def _title_of(solid: list[_Item]) -> tuple[int, str | None, bool]:
 def _mark_contextual(solid: list[_Item], title: str | None, h: int) -> None:
     """Repeated titles, bare names above a date (or under the title at `h`), logos."""
     longest = max(MAX_NAME_LEN, len(title) + 8 if title is not None else 0)
+    last = len(solid) - 1
     for pos, it in enumerate(solid):
-        if it.kind is not Kind.CONTENT or len(it.text) > longest:
+        if it.kind is not _CONTENT or len(it.text) > longest:
             continue
-        nxt = solid[pos + 1] if pos + 1 < len(solid) else None
-        above_date = nxt is not None and nxt.kind in (Kind.DATE, Kind.UPDATED)
+        above_date = pos < last and solid[pos + 1].kind in (_DATE, _UPDATED)
         if title is not None and clean_title(it.text.lstrip("# ")) == title:
-            it.kind = Kind.TITLE_REPEAT
+            it.kind = _TITLE_REPEAT
         elif (above_date or (pos == h + 1 and title is not None)) and is_bare_name(it.text):
-            it.kind, it.names = Kind.NAME, [unlink(it.text).strip(" *_")]
+            it.kind, it.names = _NAME, [unlink(it.text).strip(" *_")]
             it.under_title = not above_date
-        elif _LOGO.fullmatch(it.text):
-            it.kind = Kind.LOGO
+        elif _LOGO_LINE.fullmatch(it.text):
+            it.kind = _LOGO
 
 
 def _zone(solid: list[_Item]) -> tuple[list[_Item], int]:
@@ -358,7 +401,7 @@ def _zone(solid: list[_Item]) -> tuple[list[_Item], int]:
     zone: list[_Item] = []
     gap = 0
     for it in solid:
-        if it.kind is Kind.CONTENT:
+        if it.kind is _CONTENT:
             gap += 1
             if gap > MAX_GAP:
                 return zone, it.index
@@ -373,7 +416,7 @@ def _standfirst(item: _Item | None) -> bool:
     return (
         item is not None
         and item.glued
-        and item.kind is Kind.CONTENT
+        and item.kind is _CONTENT
         and last_char(item.text) in SENTENCE_END
         and len(item.text.split()) >= MIN_STANDFIRST_WORDS
     )
@@ -382,8 +425,7 @@ def _standfirst(item: _Item | None) -> bool:
 def _confirm_title(solid: list[_Item], zone: list[_Item]) -> bool:
     """A plain first line is a title only with evidence (see the module doc)."""
     if any(
-        it.kind in (Kind.BYLINE, Kind.DATE, Kind.UPDATED, Kind.LOGO)
-        or (it.kind is Kind.NAME and not it.under_title)
+        it.kind in (_BYLINE, _DATE, _UPDATED, _LOGO) or (it.kind is _NAME and not it.under_title)
         for it in zone
     ):
         return True
@@ -402,10 +444,26 @@ def _round(solid: list[_Item]) -> tuple[str | None, list[_Item], int]:
     if title is not None and not strong and not _confirm_title(solid, zone):
         title = None
         for it in solid:
-            if it.kind is Kind.TITLE or it.kind is Kind.TITLE_REPEAT or it.under_title:
-                it.kind, it.names, it.under_title = Kind.CONTENT, [], False
+            if it.kind is _TITLE or it.kind is _TITLE_REPEAT or it.under_title:
+                it.kind, it.names, it.under_title = _CONTENT, [], False
         zone, stop = _zone(solid)
     return title, [it for it in zone if it.kind in METADATA], stop
+
+
+def _settled(solid: list[_Item]) -> bool:
+    """True if a new reading of `solid` would find nothing: its first MAX_GAP + 1
+    lines stay content (no title, repeat, logo, or name above a date among them),
+    so the header zone ends before them. A cheap test that spares most documents
+    the second reading; False only means "read again"."""
+    head = solid[: MAX_GAP + 1]
+    for it in head:
+        if it.kind is not _CONTENT or _LOGO_LINE.fullmatch(it.text):
+            return False
+    if head and (_MD_TITLE.fullmatch(head[0].text) or is_title_like(head[0].text)):
+        return False  # the title: without one, nothing is a repeat or a name under it
+    if len(solid) > MAX_GAP + 1 and solid[MAX_GAP + 1].kind in (_DATE, _UPDATED):
+        return not is_bare_name(solid[MAX_GAP].text)  # a name above a date
+    return True
 
 
 def parse_header(lines: Sequence[str]) -> Header:
@@ -419,14 +477,14 @@ def parse_header(lines: Sequence[str]) -> Header:
     page rules and extraction: treat the result as read-only.
     """
     items, read = _items(lines)
-    solid = [it for it in items if it.kind is not Kind.SKIP]
+    solid = [it for it in items if it.kind is not _SKIP]
     for it in solid:
         _classify(it)
     for a, b in itertools.pairwise(solid):
-        if a.bare_updated and b.kind is Kind.DATE:
-            b.kind = Kind.UPDATED  # `Updated:` alone: the next line holds the date
+        if a.bare_updated and b.kind is _DATE:
+            b.kind = _UPDATED  # `Updated:` alone: the next line holds the date
     _mark_related(items)
-    solid = [it for it in solid if it.kind is not Kind.RELATED]
+    solid = [it for it in solid if it.kind is not _RELATED]
     title, removed, stop = _round(solid)
     for it in removed:
         it.removed = True
@@ -437,7 +495,9 @@ def parse_header(lines: Sequence[str]) -> Header:
         for it in solid:
             it.glued = False
             if it.kind in _CONTEXTUAL:
-                it.kind, it.names, it.under_title = Kind.CONTENT, [], False
+                it.kind, it.names, it.under_title = _CONTENT, [], False
+        if _settled(solid):
+            break
         more_title, removed, _ = _round(solid)
         title = title or more_title
         for it in removed:
@@ -449,15 +509,16 @@ def _collect(items: list[_Item], stop: int, title: str | None, read: int | None)
     header = Header(title=title or None, read=read)
     for it in items:
         origin = it.dup_of if it.dup_of is not None else it
-        if origin.kind is Kind.RELATED and it.index < stop:
-            header.kinds[it.index] = Kind.RELATED
+        if origin.kind is _RELATED and it.index < stop:
+            header.kinds[it.index] = _RELATED
         elif origin.removed:
             header.kinds[it.index] = origin.kind
             if it.dup_of is not None:
                 continue
-            header.authors.extend(n for n in it.names if n not in header.authors)
-            if it.kind is Kind.DATE and header.published is None:
+            if it.names:
+                header.authors.extend(n for n in it.names if n not in header.authors)
+            if it.kind is _DATE and header.published is None:
                 header.published = it.date
-            elif it.kind is Kind.UPDATED and header.updated is None:
+            elif it.kind is _UPDATED and header.updated is None:
                 header.updated = it.date
     return header
