@@ -168,6 +168,42 @@ _TRAILING = re.compile(
     r"(?:^|(?<=[.!?…\"'”’]))(?P<credits>(?:[ \t]*(?:\([^()\n]{1,100}\)|\*\*[^*\n]{1,100}\*\*))++)"
     r"[ \t]*$"
 )
+_LABELED_START = re.compile(_LABEL_START, re.IGNORECASE)
+
+
+def _credits_start(line: str) -> int:
+    """Where a `_TRAILING` match in `line` can start at the earliest; -1 if nowhere.
+
+    Walks back over the parentheses and bold runs ending the line (each found
+    from its closing end: a parenthesis holds no `(` or `)`, a bold run no `*`),
+    so the regex scans the tail of a long paragraph, not every position of it.
+    """
+    if "\n" in line:
+        return 0  # not a single line: let the regex decide
+    end = len(line.rstrip(" \t"))
+    start = -1
+    while end:
+        if line[end - 1] == ")":
+            first = line.rfind("(", 0, end - 1)
+            if first < 0 or line.find(")", first + 1, end - 1) >= 0:
+                break
+            size = end - 2 - first
+        elif line.endswith("**", 0, end):
+            first = line.rfind("*", 0, end - 2) - 1
+            if first < 0 or line[first] != "*":
+                break
+            size = end - 4 - first
+        else:
+            break
+        if not 0 < size <= 100:
+            break
+        end = first
+        while end and line[end - 1] in " \t":
+            end -= 1
+        start = end
+    return start
+
+
 _CREDIT_PART = re.compile(r"\(([^()\n]{1,100})\)|\*\*([^*\n]{1,100})\*\*")
 # Candidate lines: ending with `)` or `**`, or holding a labelled parenthesis.
 # A line that is only a short labelled credit: `Photo: Reuters`, `Image credit: Getty Images`.
@@ -205,10 +241,13 @@ def _strip_credits_once(line: str) -> str:
     alone = _CREDIT_LINE.fullmatch(line.strip(" \t*_"))
     if alone is not None and len(alone["who"].split()) <= MAX_CREDIT_LINE_WORDS:
         return ""
-    if "(" in line:
+    if "(" in line and _LABELED_START.search(line) is not None:
         cut = _LABELED_PAREN.sub("", line)
         line = line if cut == line else keep_nfc(cut)  # text after it meets text before it
-    m = _TRAILING.search(line)
+    start = _credits_start(line)
+    if start < 0:
+        return line
+    m = _TRAILING.search(line, start)
     if m is None:
         return line
     parts = list(_CREDIT_PART.finditer(m["credits"]))

@@ -24,6 +24,12 @@ _SPACE = re.compile("[" + re.escape(ODD_SPACES) + "]")
 _DROP = re.compile("[" + re.escape(INVISIBLE + CONTROLS) + "]+")
 
 
+def _has_suspects(text: str) -> bool:
+    # Every suspect is a control, format or space separator character, all of which
+    # `str.isprintable` rejects: one fast pass rules out most texts, line feeds aside.
+    return not text.replace("\n", " ").isprintable() and _SUSPECT.search(text) is not None
+
+
 def _clean_chars(text: str) -> str:
     return _DROP.sub("", _SPACE.sub(" ", text))
 
@@ -45,8 +51,8 @@ def unicode_cleanup(text: str) -> str:
     leave a decomposed pair behind.
     """
     if text.isascii():
-        return _clean_chars(text) if _SUSPECT.search(text) else text
-    if _SUSPECT.search(text):
+        return _clean_chars(text) if _has_suspects(text) else text
+    if _has_suspects(text):
         text = _clean_chars(text)
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
