@@ -407,9 +407,10 @@ def build(
 @app.command()
 def verify(release: Annotated[Path, typer.Argument(help="A release folder.")]) -> None:
     """Recompute every checksum and count of a release against its manifest."""
+    from corpus_tool.package.build import is_release
     from corpus_tool.package.verify import verify_release
 
-    if not (release / "manifest.json").is_file():
+    if not is_release(release):
         fail(f"{release}: not a release folder (no manifest.json)")
     with errors_as_exit():
         problems = verify_release(release)

@@ -28,13 +28,15 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Listed:
     """One engine: its `--engine` name, where its `Engine` class is, one line of help,
-    and the package it needs that a plain install lacks (with what to say then)."""
+    the package it needs that a plain install lacks (with what to say then), and
+    whether it runs on a cluster at an address (`--ray-address`)."""
 
     name: str
     target: str  # "module:Class"
     summary: str
     needs: str | None = None
     missing: str = ""
+    takes_address: bool = False
 
     def load(self) -> type[Engine]:
         module, _, name = self.target.partition(":")
@@ -52,6 +54,7 @@ ENGINES = (
         "a Ray cluster (corpus-tool[ray])",
         needs="ray",
         missing=RAY_MISSING,
+        takes_address=True,
     ),
 )
 NAMES = tuple(e.name for e in ENGINES)
@@ -76,7 +79,7 @@ def require(engine: str, address: str | None = None) -> None:
     from corpus_tool.config import ConfigError
 
     entry = listed(engine)
-    if address is not None and engine != "ray":  # the option is `--ray-address`
+    if address is not None and not entry.takes_address:
         raise ConfigError("--ray-address needs --engine ray")
     if entry.needs is not None and importlib.util.find_spec(entry.needs) is None:
         raise ConfigError(entry.missing)

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Literal, cast
 
 from corpus_tool.config import Config
-from corpus_tool.engines import run
+from corpus_tool.engines import DEFAULT, run
 from corpus_tool.findings import Report
+from corpus_tool.package.files import MANIFEST
 from corpus_tool.pipeline import RunResult, decode_record
 
 
@@ -38,7 +39,7 @@ def spilled_run(
     *,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
-    engine: str = "local",
+    engine: str = DEFAULT,
     address: str | None = None,
 ) -> Iterator[tuple[RunResult, Callable[[], Iterator[bytes]]]]:
     """Run the pipeline; yield its result and a reader of the records it keeps
@@ -81,7 +82,7 @@ def build_release(
     *,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
-    engine: str = "local",
+    engine: str = DEFAULT,
     address: str | None = None,
 ) -> BuildOutcome:
     from corpus_tool.package import tempfiles
@@ -126,7 +127,7 @@ def build_release(
 
 
 def is_release(path: Path) -> bool:
-    return (path / "manifest.json").is_file()
+    return (path / MANIFEST).is_file()
 
 
 def diff_against(

@@ -492,7 +492,7 @@ def _sidecar(item: Item, findings: list[Finding]) -> tuple[dict[str, Any], bool]
 
 def _valid_fields(meta: dict[str, Any], findings: list[Finding]) -> dict[str, Any]:
     """Metadata without the fields that failed the schema (so they fall back)."""
-    bad = {f.field for f in findings if f.field}
+    bad = _fields(findings)
     return {k: v for k, v in meta.items() if k not in bad}
 
 
