@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from corpus_tool.findings import Finding, Severity
 from corpus_tool.models import LANGUAGE_PATTERN
-from corpus_tool.registry import all_codes, selected
+from corpus_tool.registry import all_codes, enabled_codes, selected
 
 
 class ConfigError(Exception):
@@ -71,6 +71,10 @@ class Config(BaseModel):
     def enabled(self, code: str) -> bool:
         """ruff's selection: the longest matching selector wins; ignore wins ties."""
         return selected(code, tuple(self.select), tuple(self.ignore))
+
+    def enabled_codes(self) -> frozenset[str]:
+        """Every code this configuration leaves on (computed once per selection)."""
+        return enabled_codes(tuple(self.select), tuple(self.ignore))
 
     def apply(self, findings: list[Finding]) -> list[Finding]:
         """Drop findings of disabled codes and apply severity overrides."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from corpus_tool.findings import Finding, Severity, shown
-from corpus_tool.models import METADATA_FIELDS, canonical_url
+from corpus_tool.models import METADATA_FIELDS, canonical_url, iso
 from corpus_tool.normalize.chars import line_endings, unicode_cleanup
 from corpus_tool.normalize.markdown import dead_link, escaped_markdown
 from corpus_tool.parse.page import Page
@@ -74,10 +74,6 @@ def _same(field_name: str, a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
 @check(
     "M010", "metadata-conflict", Severity.WARNING, hint="The sidecar wins; fix whichever is wrong."
 )
@@ -88,8 +84,8 @@ def metadata_conflict(meta: Mapping[str, Any], found: Extracted) -> Iterator[Hit
         given = meta.get(name)
         if given is not None and extracted and not _same(name, given, extracted):
             msg = (
-                f"{name}: metadata says `{shown(_iso(given))}`, "
-                f"the text says `{shown(_iso(extracted))}`"
+                f"{name}: metadata says `{shown(iso(given))}`, "
+                f"the text says `{shown(iso(extracted))}`"
             )
             yield Hit(msg, field=name)
 

@@ -62,6 +62,11 @@ class Document(BaseModel):
 DOCUMENT_FIELDS: tuple[str, ...] = tuple(Document.model_fields)
 
 
+def iso(value: Any) -> Any:
+    """A date as its ISO text (as a record's JSON has it); any other value as it is."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
 def json_line(record: dict[str, Any]) -> bytes:
     """A Document dict as one JSONL line: keys in schema order, dates as ISO
     strings, UTF-8, no spaces. The release's JSONL shards hold exactly these

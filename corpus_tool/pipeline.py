@@ -118,12 +118,13 @@ def normalize_and_extract(text: str, config: Config) -> tuple[Normalized, Extrac
     """The normalized text, and the metadata the text states. Extraction reads the Page
     of the text just before the header rule (N110) removes what it reports: the rule
     and extraction share that one parse, so they cannot disagree."""
-    early = normalize(text, enabled=config.enabled, rules=_EARLY_RULES)
+    enabled = config.enabled_codes()
+    early = normalize(text, enabled=enabled, rules=_EARLY_RULES)
     page = Page(early.text)
-    late = normalize(early.text, enabled=config.enabled, rules=_LATE_RULES, page=page)
+    late = normalize(early.text, enabled=enabled, rules=_LATE_RULES, page=page)
     fired = {*early.applied, *late.applied}  # the late part may re-run an early rule
     normalized = Normalized(late.text, [code for code in RULES if code in fired])
-    cleaned = config.enabled("N101") and config.enabled("N102")
+    cleaned = "N101" in enabled and "N102" in enabled
     return normalized, read_page(page) if cleaned else extract(early.text)
 
 

@@ -73,7 +73,13 @@ class Rule:
 
     @property
     def summary(self) -> str:
-        return self.doc.splitlines()[0] if self.doc else ""
+        return summary_of(self.func)
+
+
+def summary_of(func: Callable[..., object]) -> str:
+    """The first line of a unit's docstring: its one-line description."""
+    doc = (func.__doc__ or "").strip()
+    return doc.splitlines()[0] if doc else ""
 
 
 RULES: dict[str, Rule] = {}  # in NORMALIZER_ORDER, whatever the import order
@@ -273,8 +279,7 @@ def check(
     code's summary. The function yields `Hit`s; `Check.run` stamps them."""
 
     def register(func: CheckFunc) -> Check:
-        summary = (func.__doc__ or "").strip().splitlines()[0]
-        return _register(Check(code, slug, severity, summary, hint, func, removed))
+        return _register(Check(code, slug, severity, summary_of(func), hint, func, removed))
 
     return register
 
@@ -307,6 +312,12 @@ def all_codes() -> frozenset[str]:
     """Every code a selector can name: the checks' and the normalizer rules'."""
     load_all()
     return frozenset(CHECKS) | frozenset(RULES)
+
+
+@functools.lru_cache(maxsize=64)
+def enabled_codes(select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
+    """Every code that `select` and `ignore` leave on (asked once per selection)."""
+    return frozenset(c for c in all_codes() if selected(c, select, ignore))
 
 
 @functools.lru_cache(maxsize=4096)

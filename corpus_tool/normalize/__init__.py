@@ -181,6 +181,14 @@ def _plan(asked: tuple[str, ...], others: tuple[str, ...] | None) -> _Plan:
     return _Plan(order, tuple(c in asked for c in codes), wakes)
 
 
+@functools.lru_cache(maxsize=64)
+def _chosen(
+    asked: tuple[str, ...], enabled: frozenset[str]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The codes of `asked` that are enabled, and the registry's enabled codes."""
+    return tuple(c for c in asked if c in enabled), tuple(c for c in RULES if c in enabled)
+
+
 def _wakes(rule: Rule, change: Change) -> bool:
     if rule.local:
         lines = change.lines
@@ -190,13 +198,16 @@ def _wakes(rule: Rule, change: Change) -> bool:
 
 def normalize(
     text: str,
-    enabled: Callable[[str], bool] | None = None,
+    enabled: Callable[[str], bool] | frozenset[str] | None = None,
     rules: Iterable[Rule] | None = None,
     page: Page | None = None,
 ) -> Normalized:
     """Run every enabled rule in order, then again where needed, to a fixed point.
 
-    `applied` lists, in registry order, the codes that changed the text. The
+    `enabled` says which rules are on: a predicate on codes, or the set of enabled
+    codes (a configuration's `enabled_codes()`: then the choice is made once per
+    set, not per call). `applied` lists, in registry order, the codes that changed
+    the text. The
     result is a text on which every enabled rule up to the last one run is a
     no-op (unless MAX_SWEEPS ran out), so normalize(normalize(x)) == normalize(x).
 
@@ -213,7 +224,9 @@ def normalize(
     """
     asked = tuple(r.code for r in (RULES.values() if rules is None else rules))
     others = None
-    if enabled is not None:
+    if isinstance(enabled, frozenset):  # the enabled codes: the choice is cached
+        asked, others = _chosen(asked, enabled)
+    elif enabled is not None:
         asked = tuple(c for c in asked if enabled(c))
         others = tuple(c for c in RULES if enabled(c))
     if not asked:

@@ -41,6 +41,7 @@ from corpus_tool.models import (
     METADATA_FIELDS,
     RECOMMENDED_FIELDS,
     Sidecar,
+    iso,
     json_schema,
     sidecar_properties,
 )
@@ -403,7 +404,7 @@ def check_item(item: Item) -> Parsed:
     else:
         obj = item.data
         if isinstance(obj, dict):  # a Parquet date column is a date; other types are not
-            obj = {k: _iso(v) if k in _DATE_FIELDS else v for k, v in obj.items()}
+            obj = {k: iso(v) if k in _DATE_FIELDS else v for k, v in obj.items()}
         what = "row"
     if not isinstance(obj, dict):
         msg = f"the {what} is a JSON {type(obj).__name__}, not an object"
@@ -499,10 +500,6 @@ def _valid_fields(meta: dict[str, Any], findings: list[Finding]) -> dict[str, An
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_FIELDS = ("published", "updated")
 _KNOWN_FIELDS = {"id", *METADATA_FIELDS}
-
-
-def _iso(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _typed(
