@@ -133,6 +133,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     survivors: list[str] = []
     content: list[str] = []
     stale = unsure = variants = 0
+    seen: set[tuple[str, str]] = set()
     seconds = 0.0
     for doc in composed:
         article = Article(doc.article)
@@ -142,14 +143,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if lab is None or line.role in ("header", "footer"):
                 continue
             key = line_hash(doc.page, line.text)
+            first = (doc.page, key) not in seen
+            seen.add((doc.page, key))
             rows.append((doc.page, key, lab))
             old = committed.get((doc.page, key))
-            if old is not None and not args.write_labels:
-                if (old.label, old.cls) != (lab.label, lab.cls):
-                    stale += 1
-                labels[i] = old
-            elif committed and not args.write_labels:
+            if args.write_labels or not committed:
+                continue
+            if old is None or (first and (old.label, old.cls) != (lab.label, lab.cls)):
                 stale += 1
+            if old is not None:
+                labels[i] = old
         unsure += sum(1 for lab in labels if lab is not None and lab.label == UNSURE)
         page_fig = Figures()
         docs = [(doc.page, doc.lines, False)]

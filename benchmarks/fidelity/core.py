@@ -141,7 +141,8 @@ _COMMENTS_HEAD = re.compile(
 _LIST_HEAD = re.compile(
     r"^(?:related|more from|more on|more in|recommended|read more|read next|see also|"
     r"topics?|tags?|you may also like|you might also like|popular|most read|trending|"
-    r"further reading|more stories|latest|categories|filed under|share this)\b"
+    r"further reading|more stories|latest|categories|filed under|share this|other|"
+    r"featured|recent|today on)\b"
 )
 _PROMPT = re.compile(
     r"\b(?:subscribe|sign up|newsletter|download|follow us|follow|get the app|app store|"
@@ -172,10 +173,12 @@ def classify(
 ) -> list[str]:
     """A class for each BOILERPLATE line ("" for the others), by simple heuristics.
 
-    In order: the page's comment tail or lines after a comments heading; lines after
-    the last CONTENT line (the bottom block) that name a copyright, an author's bio or a
-    citation; short lines that are mostly links, or that follow a related/tags heading;
-    calls to act; short controls; bylines and dates; the rest of the bottom block.
+    In order: the page's comment tail or lines after a comments heading below the
+    article; lines after the last CONTENT line (the bottom block) that name a copyright,
+    an author's bio or a citation; bylines and dates above the article; short controls
+    (and a comment counter above the article); short lines that are mostly links, follow
+    a related/tags heading or a link-list line; calls to act; the rest of the bottom
+    block as trailer.
     """
     out = [""] * len(lines)
     content_idx = [i for i, lab in enumerate(labels) if lab is not None and lab.label == CONTENT]
@@ -184,6 +187,7 @@ def classify(
     byline_form = loose(byline)
     in_comments = False
     in_list = False
+    previous = ""  # the class of the last BOILERPLATE line
     for i, (line, lab) in enumerate(zip(lines, labels, strict=True)):
         form = loose(line.text)
         words = form.split()
@@ -191,34 +195,36 @@ def classify(
         if lab is not None and lab.label == CONTENT:
             in_list = False
             continue
-        if line.role == "comments" or (short and _COMMENTS_HEAD.match(form)):
+        comments_head = short and _COMMENTS_HEAD.match(form)
+        if line.role == "comments" or (comments_head and i > last_content):
             in_comments = True
         if short and _LIST_HEAD.match(form):
             in_list = True
         if lab is None or lab.label != BOILERPLATE:
             continue
         mostly_links = link_share(line.text) >= 0.5
+        after_list = previous == "link-list" and len(words) <= 6
         if in_comments:
             cls = "comments"
         elif i > last_content and _TRAILER.search(form):
             cls = "trailer"
-        elif in_list or (mostly_links and len(words) <= 14):
-            cls = "link-list"
-        elif _PROMPT.search(form) and len(words) <= 20:
-            cls = "prompt"
-        elif len(words) <= 4 and _CONTROLS.match(form):
-            cls = "controls"
         elif (byline_form and byline_form in form and short) or (
             i < first_content and short and _BYLINE.search(form)
         ):
             cls = "byline"
+        elif (len(words) <= 4 and _CONTROLS.match(form)) or comments_head:
+            cls = "controls"
+        elif in_list or after_list or (mostly_links and len(words) <= 14):
+            cls = "link-list"
+        elif _PROMPT.search(form) and len(words) <= 20:
+            cls = "prompt"
         elif _TRAILER.search(form) or i > last_content:
             cls = "trailer"
         elif len(words) <= 3:
             cls = "controls"
         else:
             cls = "other"
-        out[i] = cls
+        out[i] = previous = cls
     return out
 
 
@@ -233,7 +239,7 @@ def label_document(
     """A label for each non-blank line (None for blank lines and lines with no words).
 
     The page's own title line (its loose form is the title's, or it is a `# ` heading
-    that opens the body, which the header rule reads as the title) and a short line naming
+    above the article, which the header rule reads as the title) and a short line naming
     the byline that the article holds too are UNSURE: whether the article starts with
     them depends on the extractor, and the header rule may rightly take them.
     """
@@ -257,6 +263,12 @@ def label_document(
             if lab.label == CONTENT and (form == title_form or named or first_h1):
                 lab = Label(UNSURE)
             labels.append(lab)
+    first_content = next(
+        (i for i, lab in enumerate(labels) if lab is not None and lab.label == CONTENT), 0
+    )
+    for i in range(first_content):  # a page's own `# ` title above its article
+        if labels[i] is not None and lines[i].role == "body" and lines[i].text.startswith("# "):
+            labels[i] = Label(UNSURE)
     for i, cls in enumerate(classify(lines, labels, byline)):
         lab = labels[i]
         if lab is not None and cls:
