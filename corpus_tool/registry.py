@@ -31,11 +31,15 @@ RuleFunc = Callable[[str], str]
 PageFunc = Callable[["Page"], str]
 LinePredicate = Callable[[str], bool]  # called with a line stripped of spaces and tabs
 
-# N101-N102 characters, N103-N104 markdown residue, N105-N108 page furniture in the
-# body, N109-N112 page structure (header, repeats, footer), N114-N115 more furniture
-# (ads, social prompts, copyright), N113 layout last.
+# N101-N102 characters, N103 escaped markdown, N119-N123 boilerplate by its shape
+# (sections, link lists, controls, trailer, prompts: while links still show), N104
+# dead links, N105-N108 page furniture in the body, N109-N112 page structure (header,
+# repeats, footer), N114-N115 more furniture (ads, social prompts, copyright), N113
+# layout last.
 NORMALIZER_ORDER = (
-    "N101", "N102", "N103", "N104", "N105", "N106", "N107", "N108",
+    "N101", "N102", "N103",
+    "N119", "N120", "N121", "N122", "N123",
+    "N104", "N105", "N106", "N107", "N108",
     "N109", "N110", "N111", "N112", "N114", "N115", "N113",
 )  # fmt: skip
 

@@ -45,6 +45,16 @@ REGRESSIONS = [
     "Get the Mirror in your inbox:\n\n# Armenia Turns West\n\n(Photo: AP)\n\n"
     "**Get the Mirror in your inbox:**\n\n<https://www.themoscowtimes.com/2023/09/28/a-82586>"
     "\n\n\ufeff\u200b\n\n",
+    # with the title gone, a footer label is the first line and a related list under it
+    # is in the header zone (N110's edit gives N109 work)
+    "# Armenia Turns West\nOriginal url:\n- The unrecognised NKR will cease to exist\n"
+    "- Baku has won, Armenians are leaving NK\n- The unrecognised NKR will cease to exist\n"
+    "The armenia armenia armenia armenia armenia n0.",
+    # a trailer line that only comes into the last lines once a repeated line goes
+    "# Armenia Turns West\n**Originally published at https://example.com/y**\n"
+    "The [killed](#) armenia armenia armenia armenia armenia n0.\n"
+    "The [killed](#) armenia armenia armenia armenia armenia n0.\n"
+    "The armenia armenia armenia armenia armenia armenia n0.",
     # a footer label whose URL is more than twelve raw lines below it
     "Body text.\n\nOriginal url:" + "\n" * 14 + "<https://e.com/a>\n",
     # furniture between two copies of a line

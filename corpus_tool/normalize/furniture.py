@@ -60,7 +60,8 @@ TAIL_SCAN = 12  # raw lines from the end looked at (blank lines included)
 _COPYRIGHT_MARKS = ("©", "opyright", "OPYRIGHT", "(c)", "(C)", "ights reserved", "IGHTS RESERVED")
 
 
-def _is_copyright(line: str) -> bool:
+def is_copyright(line: str) -> bool:
+    """`© 2023 Example Media. All rights reserved.`: a whole copyright line."""
     return len(line.split()) <= 25 and _COPYRIGHT.fullmatch(line) is not None
 
 
@@ -92,7 +93,7 @@ def copyright_footer(text: str) -> str:
         line = lines[i].strip(" \t")
         if not line:
             continue
-        if _is_copyright(line):
+        if is_copyright(line):
             del lines[i]
             continue
         seen += 1

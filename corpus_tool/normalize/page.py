@@ -58,15 +58,15 @@ def _touches_footer(change: Change) -> bool:
 _PAGE = Edit.CHARS | Edit.LINES
 
 
-# N109 reads the header with N110's parse, which already reads through the lines
-# N110 removes: N110's edit cannot give it new work.
+# N109 reads the header with N110's parse, which reads through the lines N110 removes;
+# yet N110's edit can still give it new work: with the title gone, a label such as
+# `Original url:` becomes the first line, and the header reads differently.
 @page_normalizer(
     "N109",
     "related-headlines",
     edits=Edit.LINES,
     sees=_PAGE,
     reads=_touches_header,
-    trusts=("N110",),
 )
 def related_headlines(page: Page) -> str:
     """Remove a list of links to other articles near the top: `- Baku has won, ...`.

@@ -328,8 +328,13 @@ def _mark_related(items: list[_Item]) -> None:
         return
     first = next((it for it in items if it.kind is not _SKIP), None)
     title_key = clean_title(first.text.lstrip("# ")) if first is not None else None
+    # A line ending with `:` introduces what follows, even where it could be a title
+    # (the first line, once the title above it is gone).
     see_through = [
-        it.kind is _SKIP or (it.kind is not _RELATED and _maybe_metadata(it, title_key))
+        it.kind is _SKIP
+        or (
+            it.kind is not _RELATED and not it.text.endswith(":") and _maybe_metadata(it, title_key)
+        )
         for it in items
     ]
     i, n = 0, len(items)

@@ -1,0 +1,943 @@
+"""Boilerplate found by its shape, not its phrasing: sections, link lists, page controls.
+
+A scraped page keeps the signals boilerplate detectors such as jusText read on
+HTML, in its markdown: how much of a line is link text (`[text](#)`), how long
+it is and whether it ends like a sentence, where it sits, and what surrounds
+it. These rules run before dead links are unwrapped (N104), so they still see
+which text was a link. Each removes only where the signals agree; a line that
+reads like a sentence of the article stays.
+
+Every rule applies itself until it finds nothing more, so each is idempotent
+on its own; link text only ever adds to the case for removal, so the output,
+whose links are unwrapped, never gives a rule new work.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from corpus_tool.normalize import Change, Edit, normalizer
+from corpus_tool.normalize.boilerplate import is_newsletter_prompt, is_promo_line
+from corpus_tool.normalize.common import drop_if, rewrite_lines, touches_last_lines
+from corpus_tool.normalize.furniture import is_copyright, is_furniture
+from corpus_tool.parse.footer import TAIL_LINES, might_have_footer, parse_footer
+from corpus_tool.parse.lines import MD_LINK, QUOTES, SENTENCE_END, strip_closers
+
+# ------------------------------------------------------------------ line shape
+
+_MARKS = "#>*_+-•·|=~ \t"  # heading, quote, list and emphasis marks around a line
+_NUMBERED = re.compile(r"\d{1,3}[.)]\s+")
+_WORD = re.compile(r"\w+")
+_PUNCT = ".,:;!?…()[]"
+
+
+def bare(line: str) -> str:
+    """A line's words: markdown links reduced to their text, list, heading and
+    emphasis marks dropped. `- **[Related](#):**` -> `Related:`."""
+    text = line.strip(_MARKS)
+    if "](" in text:
+        text = MD_LINK.sub(r"\1", text)
+    text = _NUMBERED.sub("", text, count=1) if text[:1].isdigit() else text
+    return text.replace("**", "").replace("__", "").strip(_MARKS)
+
+
+def link_share(line: str) -> float:
+    """The share of a line's letters and digits that are link text."""
+    if "](" not in line:
+        return 0.0
+    inside = sum(len(_WORD.findall(m[1])) for m in MD_LINK.finditer(line))
+    total = len(_WORD.findall(MD_LINK.sub(r"\1", line)))
+    return inside / total if total else 0.0
+
+
+def is_heading(line: str) -> bool:
+    return line.lstrip(" \t").startswith("#")
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_ENDS = SENTENCE_END + "。！？"
+
+
+def words(text: str) -> int:
+    """Words in `text`; in Chinese, Japanese and Korean, two characters count as one."""
+    n = len(text.split())
+    if text.isascii():
+        return n
+    return max(n, len(_CJK.findall(text)) // 2)
+
+
+def reads_as_sentence(line: str, min_words: int = 8) -> bool:
+    """Long enough and ending like a sentence, with little of it link text: article prose."""
+    text = bare(line)
+    return words(text) >= min_words and strip_closers(text)[-1:] in _ENDS and link_share(line) < 0.5
+
+
+@dataclass(slots=True)
+class Body:
+    """A document's lines, and where its body ends: before the `Original url:` footer,
+    which N112 reads and removes, and which no rule here may take with a section."""
+
+    lines: list[str]
+    end: int
+
+    @classmethod
+    def of(cls, text: str) -> Body:
+        lines = text.split("\n")
+        end = len(lines)
+        if might_have_footer(text):
+            tail = lines[-TAIL_LINES:]
+            end = len(lines) - len(tail) + parse_footer(tail).start
+        return cls(lines, end)
+
+    def filled(self, start: int = 0) -> list[int]:
+        """Indices of the non-blank body lines from `start` on."""
+        return [i for i in range(start, self.end) if self.lines[i].strip()]
+
+    def without(self, drop: set[int]) -> str:
+        return "\n".join(line for i, line in enumerate(self.lines) if i not in drop)
+
+
+class _Short:
+    """What every rule's cheap first test reads, computed once per text: the short lines
+    lowercased and joined, the first word of each line, and how many lines start with a
+    link. Kept for the last text seen: the runner hands the rules the same text object
+    one after the other while none of them changes it."""
+
+    text: str | None = None
+    joined: str = ""
+    firsts: frozenset[str] = frozenset()
+    short_firsts: frozenset[str] = frozenset()  # of the lines a page control can be
+    link_starts = 0
+    hashtags = False
+    control_limit = 60
+    limit = 120  # the longest line `joined` holds: a label
+    first_limit = 600  # the longest line whose first word counts: a tags line
+
+    @classmethod
+    def of(cls, text: str) -> str:
+        if cls.text is not text:
+            joined: list[str] = []
+            firsts: set[str] = set()
+            short_firsts: set[str] = set()
+            link_starts = 0
+            tags = False
+            for line in text.split("\n"):
+                n = len(line)
+                if not n or n > cls.first_limit:
+                    continue
+                head = line.lstrip(_MARKS)
+                if head[:1] == "[":
+                    link_starts += 1
+                words = head[:40].lower().split(None, 1)
+                if not words:
+                    continue
+                first = words[0].strip(_PUNCT)
+                firsts.add(first)
+                if n <= cls.limit:
+                    joined.append(line.lower())
+                    if n <= cls.control_limit:
+                        short_firsts.add(first)
+                        tags = tags or (line[0] == "#" and line[1:2].isalpha())
+            cls.joined = "\n".join(joined)
+            cls.firsts, cls.short_firsts = frozenset(firsts), frozenset(short_firsts)
+            cls.link_starts, cls.hashtags = link_starts, tags
+            cls.text = text
+        return cls.joined
+
+    @classmethod
+    def first_words(cls, text: str) -> frozenset[str]:
+        """The first word of each line, lowercased, marks and brackets stripped."""
+        cls.of(text)
+        return cls.firsts
+
+
+def _any_short(text: str, stems: tuple[str, ...]) -> bool:
+    """Does a short line of `text` hold one of `stems` (lowercase)? The cheap test every
+    rule makes first: most documents have no such line."""
+    joined = _Short.of(text)
+    return any(stem in joined for stem in stems)
+
+
+def _any_label(text: str, label: Callable[[str], bool]) -> bool:
+    """Is a short line of `text` a `label`?"""
+    joined = _Short.of(text)
+    return bool(joined) and any(label(line) for line in joined.split("\n"))
+
+
+# When these rules must look again. They run while links still show; after them N104
+# unwraps every link, so no later edit can make a link line or a run of them, and link
+# text only ever adds to the case for removal: N104 is trusted. A section (N119, N120)
+# opens at a label below the article: removing other lines neither makes a label nor
+# adds a sentence above one, so the rules that remove whole lines are trusted too. Text
+# cut out of a line can leave a label (`Comments (Photo: AP)`): N107 is not. The
+# trailer (N122) reads the last lines: any edit there can bring a line into reach.
+_SEES = Edit.LINES | Edit.CHARS
+_LINK_UNWRAP = ("N104",)  # the line rules judge a line alone: only its own edit matters
+# A rule that removes lines judged one by one, each alone: only a line's own new text
+# (a credit cut out of it) can give it new work.
+_line_rule = functools.partial(
+    normalizer, edits=Edit.LINES, sees=Edit.CHARS, local=True, trusts=_LINK_UNWRAP
+)
+_TRUSTS = ("N104", "N105", "N106", "N108", "N109", "N110", "N111", "N112", "N113", "N114", "N115")
+
+
+def _until_settled(step: Callable[[str], str]) -> Callable[[str], str]:
+    """Apply `step` until it changes nothing (it only removes lines, so this ends)."""
+
+    def settled(text: str) -> str:
+        while True:
+            new = step(text)
+            if new == text:
+                return text
+            text = new
+
+    settled.__doc__ = step.__doc__
+    settled.__name__ = step.__name__
+    return settled
+
+
+def _label(words: str) -> re.Pattern[str]:
+    """A whole short line (after `bare`) that is one of `words`, with an optional count
+    before or after and closing punctuation: `Comments (12)`, `12 comments`, `Related:`."""
+    count = r"(?:\(?\d[\d,.]*[km]?\)?)"
+    return re.compile(rf"(?i)(?:{count}\s*)?(?:{words})(?:\s*{count})?\s*[:.!?…»›>]*")
+
+
+# ------------------------------------------------------------ comment sections
+
+_COMMENTS = _label(
+    r"(?:reader |user |visitor )?comments?"
+    r"|\(?\d[\d,.]*[km]?\)?\s*(?:responses?|replies|reactions?)"
+    r"|(?:leave|post|add|write|submit|show|view|read|see|load|hide|open|close|display|join)"
+    r" (?:a |an |all |the |your |our |\d+ )?(?:comments?|reply|replies|responses?"
+    r"|discussion|conversation)(?: (?:below|here|now|\(\d+\)))?"
+    r"|(?:\d+|one|two) thoughts? on .{1,120}"
+    r"|join the (?:discussion|conversation|debate)"
+    r"|[^\n]{1,60} (?:wrote|commented) (?:on )?[^\n]{1,40}\d{1,2}:\d{2}[^\n]{0,12}"
+    r"|comments? (?:are|is) (?:closed|loading|disabled|moderated|turned off)[^\n]{0,80}"
+    r"|(?:loading|showing) (?:\d+ )?comments?[^\n]{0,20}"
+    r"|no comments?(?: yet)?|be the first to comment[^\n]{0,40}|have your say"
+    r"|links to this post"
+    r"|(?:you must|please|to) (?:be )?(?:log(?:ged)?|sign(?:ed)?) ?in[^\n]{0,60}to"
+    r" (?:post a |leave a |add a )?comment[^\n]{0,20}"
+    # the same in the other languages of the news
+    r"|kommentare?|kommentar schreiben|leserkommentare|commentaires?|laisser un commentaire"
+    r"|comentarios?|comentários?|deja un comentario|deixe um comentário|commenti"
+    r"|lascia un commento|reacties|reageer|kommentarer|komentarze|komentáře|diskuse"
+    r"|комментари[йиея]|обсуждение|コメント|留言(?:列表|板)?|评论|評論|댓글|yorumlar"
+)
+MIN_ARTICLE_LINES = 3  # a comment section follows an article: sentences before it
+MAX_LABEL_CHARS = 160  # a label is a short line; only short lines are looked at closely
+
+
+# A comment signed by nobody: as a heading, it is the first of a thread's comments.
+_ANONYMOUS = re.compile(r"(?i)anonymous|anon|guest|unknown|anónimo|anonyme|anonym|匿名|аноним")
+
+
+def is_comments_label(line: str) -> bool:
+    """`Comments`, `12 Comments`, `Leave a Reply`, `Comments are closed.`, `Kommentare`,
+    and a comment's heading `## Anonymous`."""
+    text = bare(line)
+    if len(text) > 120:
+        return False
+    if _COMMENTS.fullmatch(text) is not None:
+        return True
+    return is_heading(line) and _ANONYMOUS.fullmatch(text.rstrip(" :")) is not None
+
+
+_COMMENT_STEMS = (
+    "comment", "repl", "respons", "reaction", "discuss", "thought", "have your say",
+    "links to this", "anon", "guest", "unknown", "anónimo", "匿名", "аноним",
+    "kommentar", "commentaire", "coment", "commenti", "reacties", "reageer", "komentar",
+    "diskus", "комментар", "обсужд", "コメント", "留言", "评论", "評論", "댓글", "yorum",
+    "wrote", "commented",
+)  # fmt: skip
+
+
+@normalizer("N119", "comment-section", edits=Edit.LINES, sees=_SEES, trusts=_TRUSTS)
+@_until_settled
+def comment_section(text: str) -> str:
+    """Remove a trailing comment section: its heading and everything under it.
+
+    Why: scraped pages end with their readers' comments: a heading (`Comments`,
+    `12 Comments`, `Leave a Reply`, `Join the discussion`, `Kommentare`,
+    `Comentários`, `留言`), the thread, and notices such as `Comments are
+    closed.` or `Loading comments...`. The thread reads like prose, so the
+    heading and its position decide: a whole short line that names a comment
+    section, after at least three sentences of article, starts a section that
+    runs to the end of the body (the `Original url:` footer stays for N112).
+    Kept: a sentence that mentions comments, and a label above the article.
+    """
+    if not _any_short(text, _COMMENT_STEMS):
+        return text
+    body = Body.of(text)
+    prose = 0
+    for i in body.filled():
+        line = body.lines[i]
+        if prose >= MIN_ARTICLE_LINES and is_comments_label(line):
+            return body.without(set(range(i, body.end)))
+        prose += reads_as_sentence(line)
+    return text
+
+
+# ---------------------------------------------------------- related link lists
+
+_RELATED = _label(
+    r"related(?: (?:articles?|stories|posts|content|coverage|news|topics|videos?|links"
+    r"|reading|items|galleries|reports?))?"
+    r"|(?:read|watch|listen) (?:more|next|also)(?: (?:on|about|from|in) [^\n]{1,60})?"
+    r"|more (?:from|on|about|in|by) [^\n]{1,60}"
+    r"|more (?:stories|news|articles|videos|like this|to (?:read|explore)|headlines)"
+    r"|(?:you|we think you) (?:might|may|will|could|should) (?:also )?"
+    r"(?:like|enjoy|be interested in)[^\n]{0,30}"
+    r"|recommended(?: for you| stories| articles| reading| videos)?|recommendations"
+    r"|(?:most )?(?:popular|read|viewed|shared|watched|emailed)(?: (?:now|today|stories"
+    r"|articles|news|this week|on [^\n]{1,40}))?"
+    r"|trending(?: now| stories| topics| on [^\n]{1,40})?|top stories|top picks"
+    r"|(?:latest|other|recent|featured|editor'?s'?|more top|further|popular)"
+    r" (?:news|stories|articles|posts|headlines|picks|videos|slide ?shows|galleries"
+    r"|columns|opinion(?: columns| pieces)?|reads|reading|content)"
+    r"|(?:also|further) (?:read|reading|on [^\n]{1,40})|don'?t miss|up next|what to read next"
+    r"|in (?:other|case you missed it)[^\n]{0,20}|around the web|from (?:around )?the web"
+    r"|sponsored (?:links|stories|content)|promoted (?:links|stories|content)"
+    r"|(?:today|now|this week) on [^\n]{1,40}"
+    # the same in the other languages of the news
+    r"|lesen sie (?:auch|mehr)|mehr zum thema|weitere artikel|das könnte sie interessieren"
+    r"|à lire aussi|lire aussi|sur le même sujet|à lire également|leia (?:também|mais)"
+    r"|lee también|te puede interesar|noticias relacionadas|temas relacionados"
+    r"|leggi anche|potrebbe interessarti|articoli correlati|читайте также|смотрите также"
+    r"|по теме|関連記事|相关(?:阅读|文章|新闻)|相關(?:新聞|文章)|延伸閱讀|관련 ?기사"
+)
+_TAGS = re.compile(
+    r"(?i)(?:tags?|topics?|categories|category|filed under|posted in|keywords|themen"
+    r"|schlagw[öo]rter|étiquettes|sujets|etiquetas|temas|tag|argomenti|теги|标签|標籤)"
+    r"\s*:"
+)
+MAX_RELATED_LABEL = 80  # characters
+MAX_TEASER_WORDS = 30  # a headline, a date, a one-line dek under a linked headline
+
+
+def is_related_label(line: str) -> bool:
+    """`Related`, `Read more:`, `More from Politics`, `You might also like`, `Most read`."""
+    if len(line) > 2 * MAX_RELATED_LABEL:
+        return False
+    text = bare(line)
+    return len(text) <= MAX_RELATED_LABEL and _RELATED.fullmatch(text) is not None
+
+
+def _teaser(line: str) -> bool:
+    """A line of a list of other articles: mostly link text, or short and not a sentence
+    (a headline, a date, a byline), or a heading."""
+    if link_share(line) >= 0.5 or is_heading(line):
+        return True
+    text = bare(line)
+    words = len(text.split())
+    return (words <= 12 and strip_closers(text)[-1:] not in SENTENCE_END) or words == 0
+
+
+def _is_tag_line(line: str) -> bool:
+    """`Topics: [uber](#), [Sydney](#)`: a label, then a list of links or short terms."""
+    if ":" not in line[:60] or len(line) > MAX_TAG_LINE_CHARS:
+        return False
+    text = bare(line)
+    m = _TAGS.match(text)
+    if m is None:
+        return False
+    rest = text[m.end() :]
+    return link_share(line) >= 0.5 or (
+        bool(rest.strip()) and all(len(t.split()) <= 4 for t in re.split(r"[,;|·•/]", rest))
+    )
+
+
+# The first words a label or a tags line can start with (`_Short.first_words`).
+_RELATED_FIRST = frozenset(
+    (
+        "related", "read", "watch", "listen", "more", "you", "we", "recommended",
+        "recommendations", "most", "popular", "viewed", "shared", "trending", "top", "latest",
+        "other", "recent", "featured", "editor's", "editors'", "editors", "also", "further",
+        "don't", "dont", "up", "what", "in", "around", "from", "sponsored", "promoted",
+        "today", "now", "this", "lesen", "mehr", "weitere", "das", "à", "lire", "sur", "leia",
+        "lee", "te", "noticias", "temas", "leggi", "potrebbe", "articoli", "читайте",
+        "смотрите", "по", "関連記事", "相关阅读", "相关文章", "相关新闻", "相關新聞",
+        "相關文章", "延伸閱讀", "관련기사", "관련",
+    )
+)  # fmt: skip
+_TAG_FIRST = frozenset(
+    (
+        "tag", "tags", "topic", "topics", "categories", "category", "filed", "posted",
+        "keywords", "themen", "schlagwörter", "schlagworte", "étiquettes", "etiquetas",
+        "temas", "sujets", "argomenti", "теги", "标签", "標籤",
+    )
+)  # fmt: skip
+MAX_TAG_LINE_CHARS = 600  # a tags line with its links
+
+
+@normalizer("N120", "related-links", edits=Edit.LINES, sees=_SEES, trusts=_TRUSTS)
+@_until_settled
+def related_links(text: str) -> str:
+    """Remove lists of links to other articles: a labelled block, or a run of link lines.
+
+    Why: pages list their other stories around the article: under a label
+    (`Related`, `Read more`, `More from ...`, `You might also like`, `Most
+    read`, `Lesen Sie auch`), as a run of lines that are mostly link text, or as
+    a `Tags:`/`Topics:` line. Removed: such a label with the list under it (lines
+    that are mostly links, headlines, dates or headings; under a label in the
+    last part of the page, everything to the end when most of it is shaped so),
+    a run of three or more lines that are mostly link text, and a tags line.
+    Kept: a list introduced by a sentence of the article (`Sources:`), a label
+    followed by prose, and every line that reads as a sentence without links.
+    """
+    firsts = _Short.first_words(text)
+    if (
+        _Short.link_starts < MIN_LINK_RUN
+        and firsts.isdisjoint(_TAG_FIRST)
+        and not any(_SLIDE.fullmatch(w) for w in firsts)
+        and not (
+            not _Short.short_firsts.isdisjoint(_RELATED_FIRST)
+            and _any_label(text, is_related_label)
+        )
+    ):
+        return text
+    body = Body.of(text)
+    lines = body.lines
+    drop: set[int] = set()
+    filled = body.filled()
+    for k, i in enumerate(filled):
+        if i in drop:
+            continue
+        line = lines[i]
+        if _is_tag_line(line):
+            drop.add(i)
+            drop.update(j for j in filled[k + 1 :] if j < body.end and _continues(lines[j], i, j))
+            continue
+        if is_related_label(line) and k >= 1:
+            drop.update(_labelled_list(body, filled, k))
+            continue
+    drop |= _link_runs(body, filled) | _gallery_runs(body, filled)
+    return body.without(drop) if drop else text
+
+
+def _continues(line: str, first: int, at: int) -> bool:
+    """A line that goes on with the tag list begun at line `first` (it wraps)."""
+    return at - first <= 8 and link_share(line) >= 0.6 and len(bare(line).split()) <= 12
+
+
+def _labelled_list(body: Body, filled: list[int], k: int) -> set[int]:
+    """The label at `filled[k]` and the list under it: teasers (linked headlines, dates,
+    bylines, headings), each perhaps followed by a one-line dek. The list ends at a line
+    that is neither, or at a second sentence in a row; it must hold a link line.
+    Empty when prose or a list without links follows the label."""
+    lines = body.lines
+    end = None  # the last teaser of the list
+    after_teaser = False
+    linked = False
+    for j in filled[k + 1 :]:
+        line = lines[j]
+        if _teaser(line):
+            after_teaser = True
+            linked = linked or link_share(line) >= 0.5
+            end = j
+        elif after_teaser and _dek(line):
+            after_teaser = False  # a dek belongs to the list only if a teaser follows it
+        else:
+            break
+    rest = filled[k + 1 :]
+    prose_above = sum(1 for j in filled[:k] if reads_as_sentence(lines[j]))
+    if (
+        rest and prose_above >= MIN_ARTICLE_LINES and not any(_prose_like(lines[j]) for j in rest)
+    ):  # below the article, a tail of headings, short lines and links only
+        return set(range(filled[k], body.end))
+    if end is None or not linked:
+        return set()
+    return set(range(filled[k], end + 1))
+
+
+def _prose_like(line: str) -> bool:
+    """Five words or more outside links, not a heading: a line that could be the article's."""
+    if is_heading(line):
+        return False
+    if "](" in line:
+        return len(_WORD.findall(MD_LINK.sub("", line))) >= 5
+    return words(bare(line)) >= 5
+
+
+def _dek(line: str) -> bool:
+    """A teaser's one-line summary: one sentence or two, no longer than a teaser."""
+    return len(bare(line).split()) <= MAX_TEASER_WORDS * 2 and not any(q in line for q in QUOTES)
+
+
+MIN_LINK_RUN = 3
+LINK_LINE_SHARE = 0.6  # of a line's words inside links, each line
+RUN_LINK_SHARE = 0.85  # over the run: headlines are links whole
+MIN_RUN_WORDS = 3  # per line over the run: headlines, not menus, code names or URLs
+MAX_LINK_LINE_WORDS = 25
+
+
+_LINK_LINE_START = re.compile(r"\n[ \t>#+•-]*(?:\d{1,3}[.)] +)?[*_]{0,2}\[")
+
+
+def _link_line(line: str) -> bool:
+    """A line that starts with a link and is mostly link text (a table row is not)."""
+    if "](" not in line or _LINK_LINE_START.match("\n" + line) is None:
+        return False
+    return link_share(line) >= LINK_LINE_SHARE and len(bare(line).split()) <= MAX_LINK_LINE_WORDS
+
+
+def _headline_run(lines: list[str], run: list[int]) -> bool:
+    """Enough lines, linked nearly whole, of headline length on average."""
+    if len(run) < MIN_LINK_RUN:
+        return False
+    share = sum(link_share(lines[j]) for j in run) / len(run)
+    words = sum(len(bare(lines[j]).split()) for j in run) / len(run)
+    return share >= RUN_LINK_SHARE and words >= MIN_RUN_WORDS
+
+
+MAX_COMPANIONS = 2  # non-link lines between two teasers: a date, a byline, a dek
+
+
+def _companion(line: str) -> bool:
+    """A teaser's date or byline line: short, not a sentence, no link."""
+    if is_heading(line):  # a heading opens another part of the page
+        return False
+    text = bare(line)
+    return words(text) <= 8 and strip_closers(text)[-1:] not in _ENDS
+
+
+def _link_runs(body: Body, filled: list[int]) -> set[int]:
+    """Runs of MIN_LINK_RUN+ link lines (blank lines, and a date or byline under each
+    headline, allowed between), unless the line before the run introduces it
+    (`Sources:`, `Further reading:` in a sentence) or the run is a table of contents."""
+    lines = body.lines
+    drop: set[int] = set()
+    run: list[int] = []  # the link lines
+    gap = 0  # companion lines since the last link line
+    for j in [*filled, -1]:
+        if j >= 0 and _link_line(lines[j]):
+            run.append(j)
+            gap = 0
+            continue
+        if j >= 0 and run and gap < MAX_COMPANIONS and _companion(lines[j]):
+            gap += 1
+            continue
+        if (
+            _headline_run(lines, run)
+            and not _introduced(lines, filled, run[0])
+            and not _contents(body, run)
+        ):
+            last = run[-1]  # with the companions under the last headline
+            for k in filled[filled.index(last) + 1 : filled.index(last) + 1 + gap]:
+                last = k
+            drop.update(range(run[0], last + 1))
+        run, gap = [], 0
+    return drop
+
+
+_SLIDE = re.compile(r"\d{1,3}/\d{1,3}")
+_GALLERY_ITEM = re.compile(r"[-*+•]?\s*(?:#{1,6}\s*)?(\d{1,3})\s*(?:/|of)\s*(\d{1,3})\b")
+
+
+def _gallery_runs(body: Body, filled: list[int]) -> set[int]:
+    """Runs of MIN_LINK_RUN+ lines that each open with a slide counter `k/N` or `k of N`
+    (the same N): the captions of a photo gallery, mostly of other stories."""
+    lines = body.lines
+    drop: set[int] = set()
+    run: list[int] = []
+    total = None
+    for j in [*filled, -1]:
+        m = _GALLERY_ITEM.match(lines[j].strip()) if j >= 0 else None
+        if m is not None and (total is None or m[2] == total) and int(m[1]) <= int(m[2]):
+            run.append(j)
+            total = m[2]
+            continue
+        if len(run) >= MIN_LINK_RUN:
+            drop.update(range(run[0], run[-1] + 1))
+        run, total = ([j], m[2]) if m is not None else ([], None)
+    return drop
+
+
+def _contents(body: Body, run: list[int]) -> bool:
+    """Is the run a table of contents: do most of its link texts come back as lines (the
+    headings) further down?"""
+    lines = body.lines
+    later = {bare(lines[j]).lower() for j in range(run[-1] + 1, body.end) if lines[j].strip()}
+    titles = [m[1].strip(" *_").lower() for j in run for m in MD_LINK.finditer(lines[j])]
+    return bool(titles) and sum(t in later for t in titles) * 2 >= len(titles)
+
+
+def _introduced(lines: list[str], filled: list[int], first: int) -> bool:
+    """Is the line before `first` a sentence of the article ending in a colon?"""
+    k = filled.index(first)
+    if k == 0:
+        return False
+    before = bare(lines[filled[k - 1]])
+    return before.endswith(":") and len(before.split()) >= 4 and link_share(before) < 0.5
+
+
+# ---------------------------------------------------------------- page controls
+
+# Words that name a page part but are also a section's heading (`Photos`, `Video`): a
+# control only beside a word of _CONTROLS that is not one of them (`View photos`).
+_WEAK = frozenset(
+    (
+        "image", "images", "photo", "photos", "video", "videos", "audio", "text", "gallery",
+        "slideshow", "caption", "captions",
+    )
+)  # fmt: skip
+_CONTROLS = _WEAK | frozenset(
+    (
+        "share", "shares", "shared", "sharing", "tweet", "tweets", "pin", "pins", "email", "e-mail",
+        "mail", "print", "printer", "reprint", "reprints", "permalink", "link", "copy", "copied",
+        "comment", "comments", "reply", "replies", "like", "likes", "save", "saved", "bookmark",
+        "bookmarks", "close", "open", "fullscreen", "full", "screen", "thumbnail", "thumbnails",
+        "previous", "prev", "next", "back", "top", "skip", "jump", "navigation", "search", "menu",
+        "log", "login", "logout", "sign", "register", "subscribe", "size", "font", "aa", "zoom",
+        "download", "pdf", "expand", "collapse", "show", "hide", "more", "less", "view", "watch",
+        "play", "pause", "listen", "min", "mins", "minute", "minutes", "read", "facebook",
+        "twitter", "linkedin", "whatsapp", "reddit", "pinterest", "telegram", "tumblr", "flipboard",
+        "messenger", "sms", "toggle", "enlarge", "reset", "clap", "claps", "follow", "feed", "rss",
+        "home", "slide", "slides", "selected", "off", "on", "chapters", "subtitles", "descriptions",
+        "settings", "default", "loading", "embed", "teilen", "drucken", "kommentieren", "imprimer",
+        "partager", "commenter", "compartir", "imprimir", "comentar", "condividi", "stampa",
+        "поделиться", "печать", "分享", "打印", "返回", "收藏", "分享到",
+    )
+)  # fmt: skip
+_FILLER = frozenset(
+    (
+        "to", "the", "this", "of", "on", "in", "a", "an", "and", "or", "via", "up", "out",
+        "article", "story", "post", "page",
+    )
+)  # fmt: skip
+_NUMBER = re.compile(r"[\d.,:/]+[km]?|\d+(?:st|nd|rd|th)?|[»«›‹>|<•·,+&-]+")
+_UI_FIRST = frozenset(
+    (
+        "this", "please", "loading", "javascript", "cookies", "your", "enable", "scroll",
+        "click", "tap", "select", "choose", "skip", "back", "continue", "image", "photo",
+        "slide",
+    )
+)  # fmt: skip
+_UI_SENTENCE = re.compile(
+    r"(?i)(?:(?:this is a modal window|this modal can be closed|please wait"
+    r"|this feature is (?:temporarily )?unavailable|please try again later"
+    r"|(?:javascript|cookies) (?:is|are|must be) (?:disabled|required|enabled)"
+    r"|your browser does not support|enable javascript|scroll (?:down|to (?:top|continue))"
+    r"|click to (?:enlarge|expand)|tap to (?:enlarge|expand|unmute)"
+    r"|(?:select|choose) (?:another|other) platform)[^\n]{0,100}"  # the sentence, then any
+    r"|loading(?: [\w ]{1,30})?(?:\.\.\.|…)|skip (?:to )?(?:main )?content|back to top"
+    r"|continue reading(?: the main story)?|(?:image|photo|slide) \d+ of \d+|\d+ of \d+"
+    r"|\d+/\d+|\d+ min(?:ute)?s? read)"
+)
+_COUNTER = re.compile(r"\d+(?:/\d+)?[km]?|\d+\.\d+[km]")
+_HASHTAGS = re.compile(r"(?:#[^\W\d_][\w-]*[\s,]*){1,12}")
+_CSS_NAME = re.compile(
+    r"(?i)(?:col|icon|btn|fa|js|sr|u|is|has|grid|row|nav|clearfix|wp|post|entry|widget"
+    r"|social|share|ad|ads|article|story|media|video|img|text|hidden|visually)"
+    r"(?:[-_][a-z0-9]+)+|[a-z0-9]+(?:__|--)[a-z0-9_-]+|clearfix"
+)
+MAX_CONTROL_WORDS = 5
+
+
+def is_page_control(line: str) -> bool:
+    """`Share on Twitter`, `Print`, `1 of 5`, `Log In`, `Loading comments...`, `#tag #tag`,
+    `- col-md-6`: a whole short line that is a button, a counter or layout debris."""
+    stripped = line.strip(" \t")
+    if not stripped or len(stripped) > 160 or any(q in stripped for q in QUOTES):
+        return False
+    if stripped[0] == "#" and stripped[1:2] not in "# " and _HASHTAGS.fullmatch(stripped):
+        return True
+    text = bare(stripped)
+    tokens = text.lower().split()
+    if not tokens:
+        return False
+    first = tokens[0].strip(_PUNCT)
+    if (first in _UI_FIRST or first[:1].isdigit()) and _UI_SENTENCE.fullmatch(text):
+        return True
+    if stripped[0] == "#":  # a heading of the article may be made of such words
+        return False
+    if len(tokens) == 1 and stripped[0] in "-*+•" and _CSS_NAME.fullmatch(text):
+        return True
+    if len(tokens) > MAX_CONTROL_WORDS or text[-1] in ":.!?":  # `like this:`, `More text.`
+        return False
+    if is_furniture(stripped):  # N114 owns these
+        return False
+    if len(tokens) > 2 and ("&" in tokens or "and" in tokens):  # a phrase, not a button
+        return False
+    named = False
+    for token in tokens:
+        word = token.strip(_PUNCT)
+        if word in _CONTROLS:
+            named = named or word not in _WEAK
+        elif word and word not in _FILLER and _NUMBER.fullmatch(word) is None:
+            return False
+    return named
+
+
+# Every short line is a candidate: one scan, no backtracking into long lines.
+_CONTROL_FINDER = re.compile(r"\n[^\n]{1,160}+(?=\n|$)")
+_drop_control = drop_if(is_page_control)
+
+
+@_line_rule("N121", "page-controls", drops=is_page_control)
+def page_controls(text: str) -> str:
+    """Remove whole lines that are page controls: `Share on Twitter`, `Print`, `1 of 5`.
+
+    Why: buttons, counters and menus are scraped as short lines of their own:
+    share, print, reprint, permalink and text-size controls, photo-gallery
+    counters and buttons (`1 of 5`, `Previous`, `Fullscreen`), `Log In`,
+    `Loading...`, `5 min read`, player menus, lines of hashtags, and CSS class
+    names that leaked in as list items (`- col-md-6`). A line goes only if every
+    word is such a control word, a number or a separator (six words at most), or
+    it is one of the player's and the browser's fixed sentences. Kept: any line
+    with other words (`Share prices fell.`), and quoted speech.
+    """
+    _Short.of(text)
+    firsts = _Short.short_firsts
+    if (
+        firsts.isdisjoint(_CONTROLS)
+        and firsts.isdisjoint(_UI_FIRST)
+        and not _Short.hashtags
+        and not any(_COUNTER.fullmatch(w) or "-" in w or "_" in w for w in firsts)
+    ):
+        return text
+    return rewrite_lines(text, _CONTROL_FINDER, _drop_control)
+
+
+# ---------------------------------------------------------------- trailer lines
+
+# A trailer line starts with what it is, or says one of these anywhere.
+_TRAILER_START = re.compile(
+    r"(?i)(?:"
+    r"(?:this (?:article|story|post|piece|essay|column) )?(?:was |is )?(?:originally|first)"
+    r" (?:published|appeared|posted|ran)\b"
+    r"|(?:this (?:article|story|post|piece) (?:is )?)?republished (?:from|with permission|under)\b"
+    r"|(?:more information|provided by|journal information|citation|cite this (?:article|page))"
+    r"\s*:"
+    r"|(?:the )?(?:views|opinions) expressed\b"
+    r"|(?:contact|reach|email|e-mail|write to) (?:the )?(?:author|reporter|writer|editor|us)\b"
+    r"|(?:submit|send) (?:comments|feedback|corrections)\b"
+    r"|powered by\b"
+    r")"
+)
+_TRAILER_ANYWHERE = re.compile(
+    r"(?i)\b(?:licensed under|is licensed|creative commons|registered trademarks?"
+    r"|(?:trade|service) ?marks? of|copyrighted by|all rights reserved|reproduced with permission"
+    r"|retrieved (?:on )?[^\n]{1,40} from)\b"
+)
+_COMMENTS_WORD = r"(?:comments?|comment count|comentarios?|comentários?|kommentare?|commentaires?)"
+_POLICY_WORD = (
+    r"(?:reflect\w*|expressed|policy|policies|guidelines|moderat\w*|respectful|respetuos\w*"
+    r"|respet\w*|terms of (?:use|service)|opinions? of|responsab\w*|responsib\w*|verantwort\w*)"
+)
+_COMMENT_POLICY = re.compile(
+    rf"(?i)\b{_COMMENTS_WORD}\b[^\n]{{0,200}}\b{_POLICY_WORD}"
+    rf"|\b{_POLICY_WORD}[^\n]{{0,200}}\b{_COMMENTS_WORD}\b"
+    r"|コメント[^\n]{0,60}(?:見解|責任|関係)"
+)
+_BIO = re.compile(
+    r"[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3},? (?:is|was|has been|covers|writes)"
+    r" (?:an? |the )?(?:[\w-]+ ){0,5}(?:reporter|correspondent|writer|editor|journalist"
+    r"|columnist|contributor|author|producer|fellow|intern|freelancer|analyst|critic)\b"
+)
+TRAILER_SCAN = 8  # non-blank lines from the end of the body looked at
+TRAILER_SENTENCES = 3  # sentences of the article read through before the scan stops
+MAX_TRAILER_WORDS = 60
+
+
+# The words a trailer line holds, as they stand in text (`Originally`, `reserved.`): the
+# rule's first test looks for them among the words of the last lines, a set lookup each.
+_TRAILER_BASES = (
+    "originally", "republished", "licensed", "license", "licence", "creative", "commons",
+    "trademark", "trademarks", "copyrighted", "reserved", "reproduced", "retrieved",
+    "citation", "cite", "comment", "comments", "comentarios", "comentários", "kommentare",
+    "commentaires", "expressed", "contact", "reach", "email", "e-mail", "write", "submit",
+    "send", "powered", "reporter", "correspondent",
+    "journalist", "columnist", "contributor", "freelance", "freelancer", "コメント",
+)  # fmt: skip
+_TRAILER_TOKENS = frozenset(
+    form + end
+    for base in _TRAILER_BASES
+    for form in (base, base.capitalize(), base.upper())
+    for end in ("", ".", ",", ":", ";", ")", "*", "**")
+) | frozenset(["**About", "**About:", "About:", "Über", "Acerca", "Sobre"])
+_ANYWHERE_WORDS = (
+    "licens",
+    "commons",
+    "mark",
+    "copyrighted",
+    "reserved",
+    "reproduced",
+    "retrieved",
+)
+_COMMENT_WORDS = ("comment", "coment", "kommentar", "コメント")
+
+
+def is_trailer_line(line: str) -> bool:
+    """`Originally published at ...`, `... licensed under Creative Commons ...`, `Jane Doe is
+    a reporter for ...`, `The opinions expressed in reader comments are those of ...`."""
+    if len(line) > MAX_TRAILER_CHARS:
+        return False
+    text = bare(line)
+    if not text or words(text) > MAX_TRAILER_WORDS:
+        return False
+    if _TRAILER_START.match(text) is None and _BIO.match(text) is None:
+        low = text.lower()  # the regexes below run only where a plain search finds a word
+        anywhere = any(w in low for w in _ANYWHERE_WORDS) and _TRAILER_ANYWHERE.search(text)
+        policy = any(w in low for w in _COMMENT_WORDS) and _COMMENT_POLICY.search(text)
+        if not anywhere and not policy:
+            return False
+    return not is_copyright(line.strip())  # a copyright line is N115's
+
+
+_ABOUT = re.compile(r"(?i)(?:about|über|à propos de|acerca de|sobre) [^\n]{1,60}")
+
+
+def _about_line(line: str) -> bool:
+    """`**About Example Corp**`, `## About the author`: the heading of a closing section."""
+    if len(line) > 100:
+        return False
+    text = bare(line)
+    return _ABOUT.fullmatch(text.rstrip(":")) is not None and (
+        is_heading(line) or line.strip().startswith("**") or text.endswith(":")
+    )
+
+
+MAX_ABOUT_LINES = 8  # a press release's boilerplate paragraph and its contacts
+MAX_TRAILER_CHARS = 480
+
+
+def _touches_tail(change: Change) -> bool:
+    """Does the change reach the last lines the trailer rule reads?"""
+    return touches_last_lines(change, 3 * TRAILER_SCAN)
+
+
+@normalizer(
+    "N122", "trailer", edits=Edit.LINES, sees=_SEES, reads=_touches_tail, trusts=_LINK_UNWRAP
+)
+@_until_settled
+def trailer(text: str) -> str:
+    """Remove the page's trailer after the article: credits, rights, disclaimers, bios.
+
+    Why: below the article, pages print where the piece first ran (`Originally
+    published at ...`), rights and trademark notices, citation lines (`...
+    retrieved <date> from ...`), reader-comment policies, a reporter's bio (`Jane
+    Doe is a reporter for ...`), a `Contact the author` line, and in press
+    releases an `About <Company>` section. Only the last lines of the body are
+    read, from the end up to the first line of the article; a trailer line
+    among them goes, and an `About ...` heading goes with the short section
+    under it. Kept: the same words anywhere above the article's last sentence.
+    """
+    pieces = text.rsplit("\n", 3 * TRAILER_SCAN)  # only the end of the document matters
+    last = "\n".join([p for p in pieces[-3 * TRAILER_SCAN :] if p.strip()][-TRAILER_SCAN:])
+    if (
+        _TRAILER_TOKENS.isdisjoint(last.split())
+        and "コメント" not in last
+        and "# About" not in last
+    ):
+        return text
+    head, tail = (pieces[0], pieces[1:]) if len(pieces) > 3 * TRAILER_SCAN else (None, pieces)
+    body = Body.of("\n".join(tail))  # only the end of the document matters
+    filled = body.filled()
+    drop: set[int] = set()
+    seen = 0
+    for k in range(len(filled) - 1, max(-1, len(filled) - 1 - TRAILER_SCAN), -1):
+        i = filled[k]
+        line = body.lines[i]
+        if len(line) <= MAX_TRAILER_CHARS and is_trailer_line(line):
+            drop.add(i)
+            continue
+        after = len(filled) - 1 - k
+        if (
+            _about_line(line)
+            and 0 < after <= MAX_ABOUT_LINES
+            and (head is not None or k * 2 >= len(filled))
+        ):
+            drop.update(range(i, body.end))
+            continue
+        if reads_as_sentence(line):
+            seen += 1
+            if seen >= TRAILER_SENTENCES:  # the article: stop a few sentences into it
+                break
+    if not drop:
+        return text
+    rest = body.without(drop)
+    return rest if head is None else head + "\n" + rest
+
+
+# ---------------------------------------------------------------- prompts by shape
+
+_CALL = re.compile(
+    r"(?i)(?:get|download|install|subscribe|sign up|join|follow|learn more|get help|support"
+    r"|donate|become|try|upgrade|register|log ?in|sign in|check out|tell us|send us|write to"
+    r"|let us know|email us|contact us|share your|(?:have|got) (?:a|an|any) (?:news |story )?"
+    r"(?:tip|idea|question|story)s?|now check your|click|tap|read our|listen to our"
+    r"|watch our|visit our|discover|explore|don'?t miss|never miss|enjoy)\b"
+)
+_PROMOTED = re.compile(
+    r"(?i)\b(?:apps?|newsletters?|inbox|alerts?|notifications?|podcasts?|subscri\w+|members?"
+    r"|membership|premium|trial|offers?|feedback|tips?|story ideas?|comments?|editors?|sync"
+    r"|account|e-?mail|whatsapp|telegram|facebook|twitter|instagram|youtube|tiktok"
+    r"|google news|apple news|flipboard|rss|journalism|donations?)\b"
+)
+_READER = re.compile(r"(?i)\b(?:you|your|us|our|we)\b")
+MAX_PROMPT_WORDS = 25
+
+
+def is_prompt(line: str) -> bool:
+    """`[Download our app](#)`, `Tell us what you think in the comments`, `Have a news tip?
+    Email us`: a short call to the reader that promotes the site's own products."""
+    stripped = line.strip(" \t")
+    if not stripped or any(q in stripped for q in QUOTES) or len(stripped) > MAX_PROMPT_CHARS:
+        return False
+    if stripped[0] == "#" or _NUMBERED.match(stripped.lstrip("-*+• ")):
+        return False  # a heading, a numbered step
+    text = bare(stripped)
+    if words(text) > MAX_PROMPT_WORDS or _CALL.match(text) is None:
+        return False
+    if _PROMOTED.search(text) is None:
+        return False
+    if is_newsletter_prompt(stripped) or is_promo_line(stripped) or is_furniture(stripped):
+        return False  # N105, N106 and N114 own these
+    return "](" in stripped or _READER.search(text) is not None
+
+
+_PROMPT_STARTS = frozenset(
+    [
+        "get", "download", "install", "subscribe", "sign", "join", "follow", "learn",
+        "support", "donate", "become", "try", "upgrade", "register", "log", "login",
+        "check", "tell", "send", "write", "let", "email", "contact", "share", "have", "got",
+        "now", "click", "tap", "read", "listen", "watch", "visit", "discover", "explore",
+        "don't", "dont", "never", "enjoy",
+    ]
+)  # fmt: skip
+MAX_PROMPT_CHARS = 300
+
+
+@_line_rule("N123", "reader-prompt", drops=is_prompt)
+def reader_prompt(text: str) -> str:
+    """Remove short calls to the reader that promote the site: `[Download our app](#)`.
+
+    Why: pages ask the reader to get their app, subscribe, follow them, send
+    tips, comment or write to the editor, in words no phrase list can know.
+    The shape is what they share: a short line (25 words at most) that opens
+    with a call (get, download, join, follow, support, tell us, send us, have a
+    tip?, ...), names what the site promotes (an app, a newsletter, alerts, a
+    subscription, membership, feedback, tips, comments, an account) and is a
+    link or speaks to the reader (you, your, us, our). Kept: quoted speech,
+    headings, numbered steps, and any call that names nothing the site sells
+    (`Get ready for the storm.`).
+    """
+    if _Short.first_words(text).isdisjoint(_PROMPT_STARTS):
+        return text
+    lines = text.split("\n")
+    kept = [line for line in lines if not _prompt_candidate(line) or not is_prompt(line)]
+    return text if len(kept) == len(lines) else "\n".join(kept)
+
+
+def _prompt_candidate(line: str) -> bool:
+    """Does the line open with a word a call to the reader opens with?"""
+    if not line or len(line) > MAX_PROMPT_CHARS:
+        return False
+    head = line.lstrip(_MARKS + "[")[:16].lower().split(None, 1)
+    return bool(head) and head[0].strip(_PUNCT) in _PROMPT_STARTS
