@@ -102,7 +102,7 @@ class Body:
 
 class _Short:
     """What every rule's cheap first test reads, computed once per text: the short lines
-    lowercased and joined, the first word of each line, and how many lines start with a
+    lowercased and joined, the first word of each, and how many lines start with a
     link. Kept for the last text seen: the runner hands the rules the same text object
     one after the other while none of them changes it."""
 
@@ -112,38 +112,29 @@ class _Short:
     short_firsts: frozenset[str] = frozenset()  # of the lines a page control can be
     link_starts = 0
     hashtags = False
-    control_limit = 60
-    limit = 120  # the longest line `joined` holds: a label
-    first_limit = 600  # the longest line whose first word counts: a tags line
+    control_limit = 60  # the longest line whose first word counts as a control's
+    limit = 120  # the longest line the tests read: a label, a tags line's start
 
     @classmethod
     def of(cls, text: str) -> str:
         if cls.text is not text:
-            joined: list[str] = []
+            lines = text.split("\n")
+            short = [line for line in lines if 0 < len(line) <= cls.limit]
             firsts: set[str] = set()
             short_firsts: set[str] = set()
-            link_starts = 0
-            tags = False
-            for line in text.split("\n"):
-                n = len(line)
-                if not n or n > cls.first_limit:
-                    continue
-                head = line.lstrip(_MARKS)
-                if head[:1] == "[":
-                    link_starts += 1
-                words = head[:40].lower().split(None, 1)
-                if not words:
-                    continue
-                first = words[0].strip(_PUNCT)
-                firsts.add(first)
-                if n <= cls.limit:
-                    joined.append(line.lower())
-                    if n <= cls.control_limit:
+            for line in short:
+                words = line.lstrip(_MARKS + "[")[:40].lower().split(None, 1)
+                if words:
+                    first = words[0].strip(_PUNCT)
+                    firsts.add(first)
+                    if len(line) <= cls.control_limit:
                         short_firsts.add(first)
-                        tags = tags or (line[0] == "#" and line[1:2].isalpha())
-            cls.joined = "\n".join(joined)
+            cls.joined = "\n".join(short).lower()
             cls.firsts, cls.short_firsts = frozenset(firsts), frozenset(short_firsts)
-            cls.link_starts, cls.hashtags = link_starts, tags
+            cls.link_starts = sum(
+                1 for line in lines if "](" in line and line.lstrip(_MARKS)[:1] == "["
+            )
+            cls.hashtags = any(line[0] == "#" and line[1:2].isalpha() for line in short)
             cls.text = text
         return cls.joined
 
@@ -171,9 +162,10 @@ def _any_label(text: str, label: Callable[[str], bool]) -> bool:
 # unwraps every link, so no later edit can make a link line or a run of them, and link
 # text only ever adds to the case for removal: N104 is trusted. A section (N119, N120)
 # opens at a label below the article: removing other lines neither makes a label nor
-# adds a sentence above one, so the rules that remove whole lines are trusted too. Text
-# cut out of a line can leave a label (`Comments (Photo: AP)`): N107 is not. The
-# trailer (N122) reads the last lines: any edit there can bring a line into reach.
+# adds a sentence above one, so the rules that remove whole lines are trusted too, and
+# N107, whose cut leaves the caption of a photo. The trailer (N122) runs after every
+# rule that removes lines, on what is left: only the layout rule (N113) follows it, and
+# it counts non-blank lines, which blank lines do not move.
 _SEES = Edit.LINES | Edit.CHARS
 _LINK_UNWRAP = ("N104",)  # the line rules judge a line alone: only its own edit matters
 # A rule that removes lines judged one by one, each alone: only a line's own new text
@@ -181,7 +173,10 @@ _LINK_UNWRAP = ("N104",)  # the line rules judge a line alone: only its own edit
 _line_rule = functools.partial(
     normalizer, edits=Edit.LINES, sees=Edit.CHARS, local=True, trusts=_LINK_UNWRAP
 )
-_TRUSTS = ("N104", "N105", "N106", "N108", "N109", "N110", "N111", "N112", "N113", "N114", "N115")
+_TRUSTS = (
+    "N104", "N105", "N106", "N107", "N108", "N109", "N110", "N111", "N112", "N113", "N114",
+    "N115",
+)  # fmt: skip
 
 
 def _until_settled(step: Callable[[str], str]) -> Callable[[str], str]:
@@ -639,11 +634,29 @@ _CSS_NAME = re.compile(
 MAX_CONTROL_WORDS = 5
 
 
+def _may_be_control(line: str) -> bool:
+    """The cheap first test: does the line open with a control word, a number, or a name
+    with a hyphen or an underscore (a CSS class)?"""
+    head = line.lstrip(_MARKS + "[")[:24].lower().split(None, 1)
+    if not head:
+        return False
+    first = head[0].strip(_PUNCT)
+    return (
+        first in _CONTROLS
+        or first in _UI_FIRST
+        or first[:1].isdigit()
+        or "-" in first
+        or "_" in first
+    )
+
+
 def is_page_control(line: str) -> bool:
     """`Share on Twitter`, `Print`, `1 of 5`, `Log In`, `Loading comments...`, `#tag #tag`,
     `- col-md-6`: a whole short line that is a button, a counter or layout debris."""
     stripped = line.strip(" \t")
     if not stripped or len(stripped) > 160 or any(q in stripped for q in QUOTES):
+        return False
+    if stripped[0] != "#" and not _may_be_control(stripped):
         return False
     if stripped[0] == "#" and stripped[1:2] not in "# " and _HASHTAGS.fullmatch(stripped):
         return True
@@ -807,14 +820,35 @@ MAX_ABOUT_LINES = 8  # a press release's boilerplate paragraph and its contacts
 MAX_TRAILER_CHARS = 480
 
 
+FOOTER_LINES = 2  # `Original url:` and its address, which the scan reads past
+MAX_TAIL_CHARS = 64 << 10  # a trailer is a few lines: no further from the end than this
+
+
+def _last_lines(text: str, n: int) -> int:
+    """Where the last `n` non-blank lines of `text` start, found from its end; blank
+    lines do not count, so collapsing them (N113) moves nothing into reach. At most
+    MAX_TAIL_CHARS from the end are looked at."""
+    seen = 0
+    end = len(text)  # the end of the line looked at next (a line feed, or the text's end)
+    stop = len(text) - MAX_TAIL_CHARS
+    while end > 0:
+        if end < stop:
+            return end + 1
+        start = text.rfind("\n", 0, end) + 1
+        if start < end and not text[start:end].isspace():
+            seen += 1
+            if seen == n:
+                return start
+        end = start - 1
+    return 0
+
+
 def _touches_tail(change: Change) -> bool:
     """Does the change reach the last lines the trailer rule reads?"""
     return touches_last_lines(change, 3 * TRAILER_SCAN)
 
 
-@normalizer(
-    "N122", "trailer", edits=Edit.LINES, sees=_SEES, reads=_touches_tail, trusts=_LINK_UNWRAP
-)
+@normalizer("N122", "trailer", edits=Edit.LINES, sees=_SEES, reads=_touches_tail, trusts=("N113",))
 @_until_settled
 def trailer(text: str) -> str:
     """Remove the page's trailer after the article: credits, rights, disclaimers, bios.
@@ -828,16 +862,16 @@ def trailer(text: str) -> str:
     among them goes, and an `About ...` heading goes with the short section
     under it. Kept: the same words anywhere above the article's last sentence.
     """
-    pieces = text.rsplit("\n", 3 * TRAILER_SCAN)  # only the end of the document matters
-    last = "\n".join([p for p in pieces[-3 * TRAILER_SCAN :] if p.strip()][-TRAILER_SCAN:])
+    cut = _last_lines(text, TRAILER_SCAN + FOOTER_LINES)  # only the end of the text matters
+    last = text[cut:]
     if (
         _TRAILER_TOKENS.isdisjoint(last.split())
         and "コメント" not in last
         and "# About" not in last
     ):
         return text
-    head, tail = (pieces[0], pieces[1:]) if len(pieces) > 3 * TRAILER_SCAN else (None, pieces)
-    body = Body.of("\n".join(tail))  # only the end of the document matters
+    head = text[:cut] if text[:cut].strip() else None
+    body = Body.of(last)
     filled = body.filled()
     drop: set[int] = set()
     seen = 0
@@ -862,7 +896,7 @@ def trailer(text: str) -> str:
     if not drop:
         return text
     rest = body.without(drop)
-    return rest if head is None else head + "\n" + rest
+    return rest if cut == 0 else text[:cut] + rest
 
 
 # ---------------------------------------------------------------- prompts by shape
@@ -888,7 +922,7 @@ def is_prompt(line: str) -> bool:
     """`[Download our app](#)`, `Tell us what you think in the comments`, `Have a news tip?
     Email us`: a short call to the reader that promotes the site's own products."""
     stripped = line.strip(" \t")
-    if not stripped or any(q in stripped for q in QUOTES) or len(stripped) > MAX_PROMPT_CHARS:
+    if not _prompt_candidate(stripped) or any(q in stripped for q in QUOTES):
         return False
     if stripped[0] == "#" or _NUMBERED.match(stripped.lstrip("-*+• ")):
         return False  # a heading, a numbered step
