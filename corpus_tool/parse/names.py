@@ -49,7 +49,9 @@ HEADS = frozenset({
     "prz", "wri", "wor", "sto", "rep", "pos", "aut", "авт", "tex", "tek",
 })  # fmt: skip
 
-_NAME_SEP = re.compile(r"\s*(?:[,&|;/]|(?<!\S)(?:and|AND|und|et|y|e|en|och|og|i|и)(?!\S))\s*")
+_BY_HEADS = ("by ", "by:", "by\t")
+# A conjunction separates names only between two (`A and B`; not `A, and`).
+_NAME_SEP = re.compile(r"\s*(?:[,&|;/]|(?<=\s)(?:and|AND|und|et|y|e|en|och|og|i|и)\s)\s*")
 _PARTICLES = frozenset({
     "de", "da", "del", "der", "den", "di", "du", "dos", "la", "le", "van", "von", "al", "bin",
     "ibn", "ben", "y",
@@ -197,8 +199,9 @@ def is_byline_head(line: str) -> bool:
 
 
 def is_bare_name(line: str) -> bool:
-    """`Adam Morrow`: 2-4 capitalized words (or a known agency) alone on a line."""
-    if len(line) > MAX_NAME_LEN:
+    """`Adam Morrow`: 2-4 capitalized words (or a known agency) alone on a line;
+    not `By Tuesday`, which `By` makes a byline or nothing."""
+    if len(line) > MAX_NAME_LEN or line[:3].lower() in _BY_HEADS:
         return False
     line = unlink(line).strip(" *_")
     return line in AGENCIES or (len(line.split()) >= 2 and _is_name(line, 4))
