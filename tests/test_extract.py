@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from corpus_tool.extract import Extracted, extract
 from corpus_tool.normalize import normalize
 from corpus_tool.parse.header import parse_header
-from corpus_tool.parse.names import parse_byline, split_glued
+from corpus_tool.parse.names import is_byline_head, parse_byline, split_glued
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -94,7 +95,10 @@ def test_extraction_and_normalization_agree(prefix: str) -> None:
         ("By Staff Writer", ["Staff Writer"]),
         # linked names run together, or listed
         ("By [A B](#)[C D](#)", ["A B", "C D"]),
-        ("By [Jane Doe](#)[John Roe](#)[Ani Petrosyan](#)", ["Jane Doe", "John Roe", "Ani Petrosyan"]),
+        (
+            "By [Jane Doe](#)[John Roe](#)[Ani Petrosyan](#)",
+            ["Jane Doe", "John Roe", "Ani Petrosyan"],
+        ),
         ("By [Madonna](#)[Prince](#)", ["Madonna", "Prince"]),
         ("By [A](#), [B](#) and [C](#)", ["A", "B", "C"]),
         ("By [Jane Doe](#) and [John Roe](#)", ["Jane Doe", "John Roe"]),
@@ -287,3 +291,37 @@ def test_a_logo_line_before_the_heading_is_not_the_title() -> None:
     assert found.title == "Ukraine Grain Deal Collapses After Russia Withdraws"
     assert found.authors == ["Jane Smith", "John Doe", "Peter Brown"]
     assert found.published == dt.date(2023, 9, 3)
+
+
+_LABELS = [
+    "By", "Von", "Par", "Por", "Di", "Da", "Door", "Av", "Przez", "Written by", "Words by",
+    "Story by", "Reporting by", "Reported by", "Posted by",
+]  # fmt: skip
+_FIELD_LABELS = [
+    "Author",
+    "Authors",
+    "Autor",
+    "Auteur",
+    "Autore",
+    "Автор",
+    "Text",
+    "Texto",
+    "Tekst",
+]
+
+
+@pytest.mark.parametrize("case", [str, str.lower, str.upper])
+@pytest.mark.parametrize("sep", [" ", "\t", ": ", " : ", ":", "  "])
+@pytest.mark.parametrize("label", _LABELS + _FIELD_LABELS)
+def test_every_byline_label_passes_the_cheap_head_test(
+    label: str, sep: str, case: Callable[[str], str]
+) -> None:
+    """The header parser reads a line as a byline only if `is_byline_head` lets it:
+    every label, in any case, with any separator, must."""
+    line = f"{case(label)}{sep}Jane Doe"
+    names = parse_byline(line)
+    if label in _FIELD_LABELS and ":" not in sep:
+        assert names is None  # a field name is a label only with a colon
+    else:
+        assert names == ["Jane Doe"]
+        assert is_byline_head(line)

@@ -54,7 +54,8 @@ from dataclasses import dataclass, field
 
 from corpus_tool.parse.dates import UPDATED_LABEL, parse_date_line
 from corpus_tool.parse.lines import MAX_META_LEN, MAX_NAME_LEN, SENTENCE_END, last_char, unlink
-from corpus_tool.parse.names import bare_names, is_bare_name, is_byline_head, parse_byline
+from corpus_tool.parse.names import HEADS as _BYLINE_HEADS
+from corpus_tool.parse.names import bare_names, is_bare_name, parse_byline
 from corpus_tool.registry import LinePredicate, transparent_lines
 
 MAX_GAP = 2  # content lines in a row allowed inside the header (003: deck, caption)
@@ -178,7 +179,7 @@ def _plain_content(line: str, first: str | None) -> bool:
         len(line) > MAX_NAME_LEN
         and line != first
         and line[0] not in _NOT_PLAIN_START
-        and not is_byline_head(line)
+        and line[:3].lower() not in _BYLINE_HEADS  # `is_byline_head`, inlined
     )
 
 
@@ -277,7 +278,7 @@ def lines_read(lines: Sequence[str]) -> int | None:
 
 # What `Updated`, `Last updated`, `Modified` labels start with (their pattern
 # ignores case; no other character folds to these letters), and bylines by their
-# first three characters (`is_byline_head`), so most lines skip their regexes.
+# first three characters (`names.HEADS`), so most lines skip their regexes.
 _UPDATED_START = "uUlLmM"
 
 
@@ -287,7 +288,7 @@ def _classify(item: _Item) -> None:
     n = len(s)
     if n > MAX_META_LEN:
         return
-    if is_byline_head(s):
+    if s[:3].lower() in _BYLINE_HEADS:  # `is_byline_head`, inlined: most lines stop here
         names = parse_byline(s)
         if names:
             item.kind, item.names = _BYLINE, names

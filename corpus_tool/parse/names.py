@@ -18,9 +18,10 @@ Each name has name shape: 1-6 words, each capitalized (particles such as
 Tuesday, the army had left`) is not a byline, nor is a lone weekday, month or
 common word (`By Tuesday`, `By Design`). After the short labels of other
 languages, which are also words or start surnames (`Di Maria`, `Da Silva`,
-`Par Excellence`), an unlinked name that is no agency has two words or more. A role after a name (`By A | Reporter`, `By A, Senior
-Correspondent`) is not a name and is left out; a desk alone (`By Staff`,
-`By Moscow Times Reporter`) is the author.
+`Par Excellence`), an unlinked name that is no agency has two words or more.
+A role after a name (`By A | Reporter`, `By A, Senior Correspondent`) is not
+a name and is left out; a desk alone (`By Staff`, `By Moscow Times Reporter`)
+is the author.
 """
 
 from __future__ import annotations
@@ -32,21 +33,24 @@ from corpus_tool.parse.lines import MAX_META_LEN, MAX_NAME_LEN, MD_LINK, unlink
 
 _BYLINE = re.compile(
     r"(?P<label>by|von|par|por|di|da|door|av|przez"
-    r"|(?:written|words|story|reporting|reported|posted)\s+by"
+    r"|(?:written|words|story|reporting|reported|posted)[ \t]+by"
     r"|authors?|autor|auteur|autore|автор|text|texto|tekst)"
-    r"(?:\s*:\s*|\s+)(?P<names>\S.*)",
+    r"(?:[ \t]*:[ \t]*|[ \t]+)(?P<names>\S.*)",
     re.IGNORECASE,
 )
 # Labels that are words only with a colon after them (`Text: A`, not `Text A`).
-_COLON_LABELS = frozenset({"author", "authors", "autor", "auteur", "autore", "автор", "text", "texto", "tekst"})
+_COLON_LABELS = frozenset(
+    {"author", "authors", "autor", "auteur", "autore", "автор", "text", "texto", "tekst"}
+)
 # Labels that are also common words or start surnames (`Von Trier`, `Di Maria`, `Par
 # Excellence`): after them an unlinked name has two words or more.
 _SHORT_LABELS = frozenset({"von", "par", "por", "di", "da", "door", "av", "przez"})
 # The first three characters, lowercased, of every line `_BYLINE` can match: a
 # line that starts otherwise is no byline, and the parser skips the regex.
 HEADS = frozenset({
-    "by ", "by:", "by\t", "von", "par", "por", "di ", "di:", "da ", "da:", "doo", "av ", "av:",
-    "prz", "wri", "wor", "sto", "rep", "pos", "aut", "авт", "tex", "tek",
+    "by ", "by:", "by\t", "di ", "di:", "di\t", "da ", "da:", "da\t", "av ", "av:", "av\t",
+    "von", "par", "por", "doo", "prz", "wri", "wor", "sto", "rep", "pos", "aut", "авт", "tex",
+    "tek",
 })  # fmt: skip
 
 _BY_HEADS = ("by ", "by:", "by\t")
@@ -194,7 +198,8 @@ def parse_byline(line: str) -> list[str] | None:
 
 
 def is_byline_head(line: str) -> bool:
-    """Could `line` be a byline by how it starts? A cheap test, True for every byline."""
+    """Could `line` be a byline by how it starts? A cheap test, True for every byline
+    (the header parser inlines it)."""
     return line[:3].lower() in HEADS
 
 
