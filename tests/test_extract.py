@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from corpus_tool.extract import Extracted, extract
 from corpus_tool.normalize import normalize
 from corpus_tool.parse.header import parse_header
-from corpus_tool.parse.names import split_glued
+from corpus_tool.parse.names import is_byline_head, parse_byline, split_glued
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -87,6 +88,53 @@ def test_extraction_and_normalization_agree(prefix: str) -> None:
         ("By Jane Doe, John Roe, and Ani Petrosyan", ["Jane Doe", "John Roe", "Ani Petrosyan"]),
         ("BY JEAN-PIERRE de la Tour", ["JEAN-PIERRE de la Tour"]),
         ("By AFP", ["AFP"]),
+        # one-word names: an agency, a linked name, a staff desk
+        ("By Reuters", ["Reuters"]),
+        ("By [Madonna](#)", ["Madonna"]),
+        ("By Staff", ["Staff"]),
+        ("By Staff Writer", ["Staff Writer"]),
+        # linked names run together, or listed
+        ("By [A B](#)[C D](#)", ["A B", "C D"]),
+        (
+            "By [Jane Doe](#)[John Roe](#)[Ani Petrosyan](#)",
+            ["Jane Doe", "John Roe", "Ani Petrosyan"],
+        ),
+        ("By [Madonna](#)[Prince](#)", ["Madonna", "Prince"]),
+        ("By [A](#), [B](#) and [C](#)", ["A", "B", "C"]),
+        ("By [Jane Doe](#) and [John Roe](#)", ["Jane Doe", "John Roe"]),
+        ("By [Jane Doe](#) | [Reuters](#)", ["Jane Doe", "Reuters"]),
+        ("By Jane Doe & John Roe", ["Jane Doe", "John Roe"]),
+        ("BY JANE DOE AND JOHN ROE", ["JANE DOE", "JOHN ROE"]),
+        # a role after the name is not a name; a desk named for its outlet is
+        ("By Jane Doe | Reporter", ["Jane Doe"]),
+        ("By Jane Doe, Senior Correspondent", ["Jane Doe"]),
+        ("By Jane Doe, Staff Writer", ["Jane Doe"]),
+        ("By Jane DoeSenior Correspondent", ["Jane Doe"]),
+        ("By Lucas SarkisianMoscow Times Reporter", ["Lucas Sarkisian", "Moscow Times Reporter"]),
+        # labels in other languages, and other English labels
+        ("Von Hans Müller", ["Hans Müller"]),
+        ("Von Anna Schmidt und Peter Meier", ["Anna Schmidt", "Peter Meier"]),
+        ("Par Jean Dupont", ["Jean Dupont"]),
+        ("Par [Madonna](#)", ["Madonna"]),
+        ("Auteur : Jean Dupont et Marie Curie", ["Jean Dupont", "Marie Curie"]),
+        ("Por María García y Juan Pérez", ["María García", "Juan Pérez"]),
+        ("Por EFE", ["EFE"]),
+        ("Di Marco Rossi", ["Marco Rossi"]),
+        ("di Marco Rossi e Luca Bianchi", ["Marco Rossi", "Luca Bianchi"]),
+        ("Da Marco Rossi", ["Marco Rossi"]),
+        ("Door Jan de Vries", ["Jan de Vries"]),
+        ("Av Lars Svensson och Anna Berg", ["Lars Svensson", "Anna Berg"]),
+        ("Przez Jan Kowalski i Anna Nowak", ["Jan Kowalski", "Anna Nowak"]),
+        ("Автор: Иван Петров", ["Иван Петров"]),
+        ("Texto: João Silva", ["João Silva"]),
+        ("Text: Hans Müller", ["Hans Müller"]),
+        ("Written by Jane Doe", ["Jane Doe"]),
+        ("Words by Jane Doe", ["Jane Doe"]),
+        ("Story by Jane Doe", ["Jane Doe"]),
+        ("Reporting by Jane Doe", ["Jane Doe"]),
+        ("Posted by Jane Doe", ["Jane Doe"]),
+        ("Author: Jane Doe", ["Jane Doe"]),
+        ("By: Jane Doe", ["Jane Doe"]),
     ],
 )
 def test_bylines(byline: str, authors: list[str]) -> None:
@@ -97,10 +145,50 @@ def test_bylines(byline: str, authors: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    "line", ["By late Friday, September 29, 93,000 Karabakh Armenians had arrived.", "By 2030"]
+    "line",
+    [
+        "By late Friday, September 29, 93,000 Karabakh Armenians had arrived.",
+        "By 2030",
+        "By Tuesday, the army had left the town.",
+        "By contrast, the city was quiet.",
+        "By Tuesday",
+        "By Jane Doe in Moscow and Kyiv",
+        "Von Anfang an war klar, dass es so kommt.",
+        "Par ailleurs, le gouvernement a démenti.",
+        "Door de regen bleef iedereen binnen.",
+    ],
 )
 def test_sentences_starting_with_by_are_not_bylines(line: str) -> None:
-    assert extract(f"# A Title Here\n\n{line}\n\nMore text here, long enough.").authors == []
+    got = extract(f"# A Title Here\n\n{line}\n\nMore text here, long enough.")
+    assert got.authors == []
+    assert line in normalize(f"# A Title Here\n\n{line}\n\nMore text here, long enough.").text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By Tuesday",  # a weekday, a month or a common word alone is no name
+        "By Design",
+        "Text Hans Müller",  # a field label takes a colon
+        "Par Excellence",  # after a short label of another language, one word is no name
+        "Di Maria",
+        "Da Silva",
+        "By Jane Doe, the mayor said.",
+    ],
+)
+def test_not_bylines(line: str) -> None:
+    assert parse_byline(line) is None
+
+
+def test_a_surname_with_a_particle_is_a_bare_name_not_a_byline() -> None:
+    """`Di Maria`, `Von der Leyen` under the title: the whole line is the name."""
+    for name in ("Di Maria", "Von der Leyen"):
+        assert extract(f"# A Title Here\n\n{name}\n\nThe body is a sentence.").authors == [name]
+
+
+def test_linked_names_run_together_on_a_bare_name_line() -> None:
+    got = extract("# A Title Here\n\n[Jane Doe](#)[John Roe](#)\n\nThe body is a sentence.")
+    assert got.authors == ["Jane Doe", "John Roe"]
 
 
 @pytest.mark.parametrize(
@@ -203,3 +291,37 @@ def test_a_logo_line_before_the_heading_is_not_the_title() -> None:
     assert found.title == "Ukraine Grain Deal Collapses After Russia Withdraws"
     assert found.authors == ["Jane Smith", "John Doe", "Peter Brown"]
     assert found.published == dt.date(2023, 9, 3)
+
+
+_LABELS = [
+    "By", "Von", "Par", "Por", "Di", "Da", "Door", "Av", "Przez", "Written by", "Words by",
+    "Story by", "Reporting by", "Reported by", "Posted by",
+]  # fmt: skip
+_FIELD_LABELS = [
+    "Author",
+    "Authors",
+    "Autor",
+    "Auteur",
+    "Autore",
+    "Автор",
+    "Text",
+    "Texto",
+    "Tekst",
+]
+
+
+@pytest.mark.parametrize("case", [str, str.lower, str.upper])
+@pytest.mark.parametrize("sep", [" ", "\t", ": ", " : ", ":", "  "])
+@pytest.mark.parametrize("label", _LABELS + _FIELD_LABELS)
+def test_every_byline_label_passes_the_cheap_head_test(
+    label: str, sep: str, case: Callable[[str], str]
+) -> None:
+    """The header parser reads a line as a byline only if `is_byline_head` lets it:
+    every label, in any case, with any separator, must."""
+    line = f"{case(label)}{sep}Jane Doe"
+    names = parse_byline(line)
+    if label in _FIELD_LABELS and ":" not in sep:
+        assert names is None  # a field name is a label only with a colon
+    else:
+        assert names == ["Jane Doe"]
+        assert is_byline_head(line)

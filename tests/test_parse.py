@@ -7,6 +7,8 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_tool import registry
 from corpus_tool.config import Config
@@ -66,3 +68,83 @@ def test_one_document_parses_its_header_once(monkeypatch: pytest.MonkeyPatch) ->
     record = process_document(item, Config(language="en")).record
     assert record is not None and record["title"] and record["url"]
     assert len(calls) == 1
+
+
+# ---------------------------------------------------------------- bylines
+BODY = [
+    "The first buses arrived before dawn, officials in the town said on Tuesday evening.",
+    "",
+    "Families slept in the school and in the theatre, and the mayor asked for more tents.",
+    "",
+    "Aid agencies said the numbers would rise again before the weekend was over.",
+]
+
+
+@pytest.mark.parametrize(
+    ("line", "authors"),
+    [
+        ("By [A B](#)[C D](#)", ["A B", "C D"]),
+        ("By [Madonna](#)", ["Madonna"]),
+        ("By Reuters", ["Reuters"]),
+        ("By Jane Doe | Reporter", ["Jane Doe"]),
+        ("Von Hans Müller", ["Hans Müller"]),
+        ("Par [Jean Dupont](#)", ["Jean Dupont"]),
+        ("Автор: Иван Петров", ["Иван Петров"]),
+        ("Posted by Jane Doe", ["Jane Doe"]),
+        ("By Robyn DixonFrancesca Ebel", ["Robyn Dixon", "Francesca Ebel"]),
+    ],
+)
+def test_a_byline_in_the_header_is_a_byline_line(line: str, authors: list[str]) -> None:
+    found = parse_header(["# Refugees Reach Goris", "", line, "", *BODY])
+    assert found.kinds == {0: Kind.TITLE, 2: Kind.BYLINE}
+    assert found.authors == authors
+
+
+def test_a_long_byline_after_two_content_lines_is_still_read() -> None:
+    """The scan stops early on lines that can only be content; a byline of any label
+    longer than a bare name is not one of them."""
+    names = "Hans Müller, Anna Schmidt, Peter Meier, Julia Wagner und Thomas Becker-Hoffmann"
+    lines = ["# Titel", "", BODY[0], "", BODY[2], "", f"Von {names}", "", BODY[4]]
+    assert len(lines[6]) > 80
+    found = parse_header(lines)
+    assert found.kinds.get(6) is Kind.BYLINE
+    assert found.authors[-1] == "Thomas Becker-Hoffmann"
+
+
+_LABELS = ["By", "BY", "Von", "Par", "Por", "Di", "Da", "Door", "Av", "Przez", "Written by"]
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=9)
+_CAPITALIZED = _WORD.map(str.capitalize)
+_SENTENCE = st.builds(
+    lambda label, first, rest, end: f"{label} {first}, {' '.join(rest)}{end}",
+    st.sampled_from(_LABELS),
+    _CAPITALIZED,
+    st.lists(_WORD, min_size=1, max_size=8),
+    st.sampled_from([".", "!", "?", ""]),
+)
+_NAMES = st.lists(
+    st.builds(lambda a, b: f"{a} {b}", _CAPITALIZED, _CAPITALIZED), min_size=1, max_size=3
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_SENTENCE, st.integers(min_value=0, max_value=3))
+def test_a_sentence_that_starts_like_a_byline_is_never_removed(line: str, at: int) -> None:
+    """`By Tuesday, the army had left`: a word and a comma then lowercase words is a
+    sentence, in the header or in the body."""
+    lines = ["# Refugees Reach Goris", "", *BODY]
+    lines[2 + 2 * at : 2 + 2 * at] = [line, ""]
+    text = "\n".join(lines) + "\n"
+    assert line not in parse_header(text.split("\n")).authors
+    assert line in RULES["N110"].func(text).split("\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(_LABELS), _NAMES)
+def test_a_byline_in_the_body_is_never_removed(label: str, names: list[str]) -> None:
+    """Past the header zone (more than MAX_GAP content lines in a row), a line of
+    byline shape is content: a quote, a list item, a credit the text talks about."""
+    line = f"{label} {' and '.join(names)}"
+    text = "\n".join(["# Refugees Reach Goris", "", *BODY, "", line, "", BODY[0]]) + "\n"
+    assert RULES["N110"].func(text).split("\n").count(line) == 1
+    found = parse_header(["# Refugees Reach Goris", "", line, "", *BODY])
+    assert found.kinds.get(2) is Kind.BYLINE  # the same line in the header is a byline

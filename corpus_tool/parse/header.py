@@ -6,7 +6,7 @@ A scraped article starts with a few lines of page metadata mixed with content:
     Deck sentence.               <- content (kept)
     Title                        <- TITLE_REPEAT
     Caption. (Photo credit)      <- content (kept)
-    By [Jane Doe](#)             <- BYLINE
+    By [Jane Doe](#)             <- BYLINE (`Von`, `Par`, `Author:`...: see `names`)
     Jane Doe                     <- NAME (bare, directly above a date or under the title)
     September 28, 2023           <- DATE
     Updated: 9/27/2023           <- UPDATED (one line, or `Updated:` then a date line)
@@ -54,7 +54,8 @@ from dataclasses import dataclass, field
 
 from corpus_tool.parse.dates import UPDATED_LABEL, parse_date_line
 from corpus_tool.parse.lines import MAX_META_LEN, MAX_NAME_LEN, SENTENCE_END, last_char, unlink
-from corpus_tool.parse.names import is_bare_name, parse_byline
+from corpus_tool.parse.names import HEADS as _BYLINE_HEADS
+from corpus_tool.parse.names import bare_names, is_bare_name, parse_byline
 from corpus_tool.registry import LinePredicate, transparent_lines
 
 MAX_GAP = 2  # content lines in a row allowed inside the header (003: deck, caption)
@@ -170,7 +171,6 @@ class _Item:
 
 
 _NOT_PLAIN_START = "-*•#"  # list items and headings
-_NOT_PLAIN_HEAD = ("by ", "wri", "wor")  # bylines
 
 
 def _plain_content(line: str, first: str | None) -> bool:
@@ -179,7 +179,7 @@ def _plain_content(line: str, first: str | None) -> bool:
         len(line) > MAX_NAME_LEN
         and line != first
         and line[0] not in _NOT_PLAIN_START
-        and line[:3].lower() not in _NOT_PLAIN_HEAD
+        and line[:3].lower() not in _BYLINE_HEADS  # `is_byline_head`, inlined
     )
 
 
@@ -276,10 +276,9 @@ def lines_read(lines: Sequence[str]) -> int | None:
     return stop
 
 
-# What each kind can start with: `By`/`Written by`/`Words by` bylines, `Updated`,
-# `Last updated`, `Modified` labels (their patterns ignore case; no other
-# character folds to these letters), so most lines skip their regexes.
-_BYLINE_START = "bBwW"
+# What `Updated`, `Last updated`, `Modified` labels start with (their pattern
+# ignores case; no other character folds to these letters), and bylines by their
+# first three characters (`names.HEADS`), so most lines skip their regexes.
 _UPDATED_START = "uUlLmM"
 
 
@@ -289,8 +288,7 @@ def _classify(item: _Item) -> None:
     n = len(s)
     if n > MAX_META_LEN:
         return
-    start = s[0]
-    if start in _BYLINE_START:
+    if s[:3].lower() in _BYLINE_HEADS:  # `is_byline_head`, inlined: most lines stop here
         names = parse_byline(s)
         if names:
             item.kind, item.names = _BYLINE, names
@@ -300,7 +298,7 @@ def _classify(item: _Item) -> None:
         _, label, item.date = date
         updated = label is not None and UPDATED_LABEL.fullmatch(label) is not None
         item.kind = _UPDATED if updated else _DATE
-    elif start in _UPDATED_START and UPDATED_LABEL.fullmatch(s):
+    elif s[0] in _UPDATED_START and UPDATED_LABEL.fullmatch(s):
         item.kind, item.bare_updated = _UPDATED, True
 
 
@@ -395,7 +393,7 @@ def _mark_contextual(solid: list[_Item], title: str | None, h: int) -> None:
         if title is not None and clean_title(it.text.lstrip("# ")) == title:
             it.kind = _TITLE_REPEAT
         elif (above_date or (pos == h + 1 and title is not None)) and is_bare_name(it.text):
-            it.kind, it.names = _NAME, [unlink(it.text).strip(" *_")]
+            it.kind, it.names = _NAME, bare_names(it.text)
             it.under_title = not above_date
         elif _LOGO_LINE.fullmatch(it.text):
             it.kind = _LOGO
