@@ -44,6 +44,13 @@ def bare(line: str) -> str:
     return text.replace("**", "").replace("__", "").strip(_MARKS)
 
 
+def first_word(line: str) -> str:
+    """A line's first word, lowercased, without marks, brackets or a link's target:
+    `- [Share](#) this` -> `share`."""
+    head = line.lstrip(_MARKS + "[")[:40].lower().split(None, 1)
+    return head[0].split("](", 1)[0].strip(_PUNCT) if head else ""
+
+
 def link_share(line: str) -> float:
     """The share of a line's letters and digits that are link text."""
     if "](" not in line:
@@ -123,9 +130,8 @@ class _Short:
             firsts: set[str] = set()
             short_firsts: set[str] = set()
             for line in short:
-                words = line.lstrip(_MARKS + "[")[:40].lower().split(None, 1)
-                if words:
-                    first = words[0].strip(_PUNCT)
+                first = first_word(line)
+                if first:
                     firsts.add(first)
                     if len(line) <= cls.control_limit:
                         short_firsts.add(first)
@@ -637,11 +643,8 @@ MAX_CONTROL_WORDS = 5
 def _may_be_control(line: str) -> bool:
     """The cheap first test: does the line open with a control word, a number, or a name
     with a hyphen or an underscore (a CSS class)?"""
-    head = line.lstrip(_MARKS + "[")[:24].lower().split(None, 1)
-    if not head:
-        return False
-    first = head[0].strip(_PUNCT)
-    return (
+    first = first_word(line)
+    return bool(first) and (
         first in _CONTROLS
         or first in _UI_FIRST
         or first[:1].isdigit()
@@ -973,5 +976,4 @@ def _prompt_candidate(line: str) -> bool:
     """Does the line open with a word a call to the reader opens with?"""
     if not line or len(line) > MAX_PROMPT_CHARS:
         return False
-    head = line.lstrip(_MARKS + "[")[:16].lower().split(None, 1)
-    return bool(head) and head[0].strip(_PUNCT) in _PROMPT_STARTS
+    return first_word(line) in _PROMPT_STARTS
