@@ -44,11 +44,19 @@ def bare(line: str) -> str:
     return text.replace("**", "").replace("__", "").strip(_MARKS)
 
 
+_FIRST_MARKS = _MARKS + "["
+
+
 def first_word(line: str) -> str:
     """A line's first word, lowercased, without marks, brackets or a link's target:
     `- [Share](#) this` -> `share`."""
-    head = line.lstrip(_MARKS + "[")[:40].lower().split(None, 1)
-    return head[0].split("](", 1)[0].strip(_PUNCT) if head else ""
+    head = line.lstrip(_FIRST_MARKS).split(None, 1)
+    if not head:
+        return ""
+    word = head[0]
+    if "](" in word:
+        word = word.split("](", 1)[0]
+    return word.strip(_PUNCT).lower()
 
 
 def link_share(line: str) -> float:
@@ -137,8 +145,10 @@ class _Short:
                         short_firsts.add(first)
             cls.joined = "\n".join(short).lower()
             cls.firsts, cls.short_firsts = frozenset(firsts), frozenset(short_firsts)
-            cls.link_starts = sum(
-                1 for line in lines if "](" in line and line.lstrip(_MARKS)[:1] == "["
+            cls.link_starts = (
+                sum(1 for line in lines if "](" in line and line.lstrip(_MARKS)[:1] == "[")
+                if text.count("](") >= MIN_LINK_RUN
+                else 0
             )
             cls.hashtags = any(line[0] == "#" and line[1:2].isalpha() for line in short)
             cls.text = text
@@ -695,7 +705,7 @@ _CONTROL_FINDER = re.compile(r"\n[^\n]{1,160}+(?=\n|$)")
 _drop_control = drop_if(is_page_control)
 
 
-@_line_rule("N121", "page-controls", drops=is_page_control)
+@_line_rule("N121", "page-controls")
 def page_controls(text: str) -> str:
     """Remove whole lines that are page controls: `Share on Twitter`, `Print`, `1 of 5`.
 
@@ -951,7 +961,7 @@ _PROMPT_STARTS = frozenset(
 MAX_PROMPT_CHARS = 300
 
 
-@_line_rule("N123", "reader-prompt", drops=is_prompt)
+@_line_rule("N123", "reader-prompt")
 def reader_prompt(text: str) -> str:
     """Remove short calls to the reader that promote the site: `[Download our app](#)`.
 
