@@ -21,10 +21,45 @@ import subprocess
 import sys
 
 PER_LANGUAGE = 6  # documents per language and length
-LANGS = (
-    "ar bg ca cs da de el en es et fa fi fr he hi hr hu id it ja ko lt lv nl pl pt ro ru sk "
-    "sl sr sv th tr uk vi zh"
-).split()
+LANGS = [
+    "ar",
+    "bg",
+    "ca",
+    "cs",
+    "da",
+    "de",
+    "el",
+    "en",
+    "es",
+    "et",
+    "fa",
+    "fi",
+    "fr",
+    "he",
+    "hi",
+    "hr",
+    "hu",
+    "id",
+    "it",
+    "ja",
+    "ko",
+    "lt",
+    "lv",
+    "nl",
+    "pl",
+    "pt",
+    "ro",
+    "ru",
+    "sk",
+    "sl",
+    "sr",
+    "sv",
+    "th",
+    "tr",
+    "uk",
+    "vi",
+    "zh",
+]
 
 
 def git_show(git_dir: str, path: str) -> str:

@@ -177,7 +177,10 @@ _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w.]*\d|\.\w)")
 _HEX = r"[0-9A-Fa-f]{1,4}"
 IPV6 = re.compile(rf"(?<![\w:.])(?:{_HEX}:){{1,7}}(?::|(?::{_HEX}){{1,6}}|{_HEX})(?![\w:.])")
-VERSION_WORD = re.compile(r"(?i)(?:\bv|version|release|build|chrome|firefox|ios|android)\s*$")
+VERSION_WORD = re.compile(  # a dotted number after these is a version or a section
+    r"(?i)(?:\bv|version|release|build|chrome|firefox|ios|android|section|article|clause"
+    r"|chapter|paragraph|rule|item|§)\.?\s*$"
+)
 
 
 IPV4_HINT = re.compile(rb"0\.0{1,3}\.0{1,3}\.0")
@@ -187,7 +190,7 @@ def find_ips(scan: Scan) -> Iterator[Span]:
     text = scan.text
     if b"0.0" in scan.classes and IPV4_HINT.search(scan.classes):
         for m in IPV4.finditer(text):
-            if VERSION_WORD.search(text, max(0, m.start() - 12), m.start()):
+            if VERSION_WORD.search(text[max(0, m.start() - 12) : m.start()]):
                 continue
             if ipaddress.IPv4Address(m.group()).is_global:
                 first = m.group().split(".", 1)[0]
@@ -228,7 +231,7 @@ def find_cards(scan: Scan) -> Iterator[Span]:
 
     for m in CARD.finditer(scan.text):
         digits = re.sub(r"\D", "", m.group())
-        if CARD_PREFIX.match(digits) and luhn.is_valid(digits) and len(set(digits)) > 2:
+        if CARD_PREFIX.match(digits) and luhn.is_valid(digits) and len(set(digits)) > 1:
             yield Span(Kind.CARD, m.start(), m.end(), _stars(m.group(), keep_end=4))
 
 

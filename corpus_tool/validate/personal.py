@@ -102,7 +102,10 @@ def check_personal(
         for n, hit in enumerate(unit(scan)):
             if n >= MAX_HITS_PER_CODE:
                 break
-            found = _where(raw, hit.evidence or "", after)
+            # Normalization can change the layout inside a span (a key block): then its
+            # first line is looked up.
+            value = hit.evidence or ""
+            found = _where(raw, value, after) or _where(raw, value.split("\n", 1)[0], after)
             line, column = None, None
             message = hit.message
             if found is not None:
