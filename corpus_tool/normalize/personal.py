@@ -33,6 +33,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["FINDERS", "Kind", "Scan", "Span", "find_all"]
 
@@ -152,23 +153,33 @@ WRITTEN_AS_PHONE = re.compile(r"^\(\d{2,5}\)\s?\d|^\d{3}[-.]\d{3}[-.]\d{4}$")
 PHONE_REGIONS = ("US",)  # the region a number without `+` is read in
 
 
+PHONE_LINE = re.compile(r"\+\d|\(\d{2,5}\)\s?\d|\d{3}[-.]\d{3}[-.]\d{4}")
+
+
 def find_phones(scan: Scan) -> Iterator[Span]:
     if not any(hint in scan.classes for hint in PHONE_HINTS):
         return
-    text = scan.text
     import phonenumbers
 
-    for match in phonenumbers.PhoneNumberMatcher(
-        text, PHONE_REGIONS[0], leniency=phonenumbers.Leniency.VALID
-    ):
+    text, start = scan.text, 0
+    for line in text.split("\n"):  # the matcher is slow: it reads only the lines with a hint
+        if PHONE_LINE.search(line):
+            yield from _phones_in(line, text, start, phonenumbers)
+        start += len(line) + 1
+
+
+def _phones_in(line: str, text: str, offset: int, phonenumbers: Any) -> Iterator[Span]:
+    leniency = phonenumbers.Leniency.VALID
+    for match in phonenumbers.PhoneNumberMatcher(line, PHONE_REGIONS[0], leniency=leniency):
         raw = match.raw_string
+        begin, end = offset + match.start, offset + match.end
         if not raw.startswith("+"):
-            before = text[max(0, match.start - 40) : match.start]
+            before = text[max(0, begin - 40) : begin]
             if not (WRITTEN_AS_PHONE.search(raw) or PHONE_WORD.search(before)):
                 continue
         if sum(c.isdigit() for c in raw) < 8:
             continue
-        yield Span(Kind.PHONE, match.start, match.end, _stars(raw, keep_end=2))
+        yield Span(Kind.PHONE, begin, end, _stars(raw, keep_end=2))
 
 
 # -------------------------------------------------------------------- IP addresses
