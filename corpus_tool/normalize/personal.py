@@ -157,7 +157,8 @@ PHONE_LINE = re.compile(r"\+\d|\(\d{2,5}\)\s?\d|\d{3}[-.]\d{3}[-.]\d{4}")
 
 
 def find_phones(scan: Scan) -> Iterator[Span]:
-    if not any(hint in scan.classes for hint in PHONE_HINTS):
+    classes = scan.classes
+    if not any(hint in classes for hint in PHONE_HINTS):
         return
     import phonenumbers
 
@@ -236,7 +237,8 @@ CARD_HINTS = (b"0000 0000", b"0000-0000", b"00000000")
 
 
 def find_cards(scan: Scan) -> Iterator[Span]:
-    if not any(hint in scan.classes for hint in CARD_HINTS):
+    classes = scan.classes
+    if not any(hint in classes for hint in CARD_HINTS):
         return
     from stdnum import luhn
 

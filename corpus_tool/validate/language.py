@@ -12,8 +12,8 @@ on a long document as on a short one. Its probabilities are normalized, so the
 top one is a confidence: at or above `language_confidence` the guess is trusted.
 
 A cheap guard spares most documents the model: a text declared English whose
-first words are mostly English function words is English (the model would say so
-too), which costs a split and a set lookup per word.
+first hundred words hold at least 10% English function words is English (the model
+would say so too), which costs a split and a set lookup per word.
 """
 
 from __future__ import annotations
@@ -29,15 +29,16 @@ from corpus_tool.registry import Hit, check
 
 SAMPLE_CHARS = 1500  # characters of the text the detector reads: cost independent of length
 MIN_LETTERS = 20  # fewer letters than this: too little text to tell its language
-GUARD_WORDS = 60  # words the function-word guard reads
-GUARD_SHARE = 0.25  # share of them that must be function words of the declared language
+GUARD_WORDS = 100  # words the function-word guard reads
+GUARD_SHARE = 0.10  # share of them that must be function words of the declared language
 
-# The most frequent function words; a text is English when a quarter of its first
-# words are among them (English prose: 40-50%; German, French, Dutch: under 10%).
+# Frequent English function words that are not also words of another language in
+# the sample (no `a`, `in`, `is`, `was`, `die`...). In the language sample their share
+# of a text's first 100 words is 0.13 and more in English news (0.06 in a Wikipedia
+# table page), at most 0.06 in the 36 other languages.
 _WORDS_EN = (
-    "the of and to a in is that for it as was with be by on not he i this are or his "
-    "from at which but have an had they you were their one all we can her has there "
-    "been if more when will would who so no said its after also than them into"
+    "about after and because but by for from has have his if its not of said than that "
+    "the their them there they this to were what when which who with would you"
 )
 FUNCTION_WORDS = {
     "en": frozenset(_WORDS_EN.split()),
@@ -86,13 +87,13 @@ def detect(text: str) -> Guess:
 
 
 def reads_as(text: str, language: str) -> bool:
-    """The cheap guard: the first words of `text` are mostly function words of
+    """The cheap guard: enough of the first words of `text` are function words of
     `language` (only for languages with a list; otherwise False: ask the model)."""
     words = FUNCTION_WORDS.get(primary(language))
     if words is None:
         return False
     sample = text[: GUARD_WORDS * 8].lower().split()[:GUARD_WORDS]
-    if len(sample) < GUARD_WORDS // 2:
+    if len(sample) < GUARD_WORDS // 2:  # too short to judge by a share
         return False
     return sum(w.strip(".,;:!?\"'()“”‘’") in words for w in sample) >= GUARD_SHARE * len(sample)
 
