@@ -60,7 +60,7 @@ class Span:
 
 # Two byte-level views of a text make the guards cheap: in `classes`, every digit is
 # `0`, every ASCII capital `A` and small letter `a`, a few separators stay themselves
-# and everything else (non-ASCII bytes too) is a space; in `tokens`, every character
+# and everything else (non-ASCII bytes too) is `~`; in `tokens`, every character
 # a key can hold is `a`. A guard is then a literal search (`b"0000"`, `b"AA00"`),
 # which the regex engine runs as a fast scan, not a pattern tried at every character.
 _CLASS_TABLE = bytes(
@@ -68,25 +68,30 @@ _CLASS_TABLE = bytes(
     else ord("A") if 65 <= b <= 90
     else ord("a") if 97 <= b <= 122
     else b if chr(b) in " -.:+()@_/=" and b < 128
-    else ord(" ")
+    else ord("~")
     for b in range(256)
 )  # fmt: skip
-_TOKEN_TABLE = bytes(
-    ord("a") if b < 128 and (chr(b).isalnum() or chr(b) in "_+/=.:@-") else ord(" ")
+_TOKEN_TABLE = bytes(  # `-` and `.` split: `Nagorno-Karabakh` is two words, not a key
+    ord("a") if b < 128 and (chr(b).isalnum() or chr(b) in "_+/=:@") else ord(" ")
     for b in range(256)
 )
+# Every numeric kind (phone, card, IBAN, IPv4) holds seven characters in a row that are
+# digits and separators, the first a digit: `8.8.8.8`, `+1 202 5`, `4539 14`. Prose
+# numbers (`2023,`, `$1,299.99`, `10:45`, `1994 to 2020`) hold none.
+NUMERIC = re.compile(rb"0[0 .()+-]{6}")
 
 
 class Scan:
     """A text, and the byte views its guards search (each made at most once)."""
 
-    __slots__ = ("_classes", "_encoded", "_tokens", "text")
+    __slots__ = ("_classes", "_encoded", "_numeric", "_tokens", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._encoded = b""
         self._classes: bytes | None = None
         self._tokens: bytes | None = None
+        self._numeric: bool | None = None
 
     @property
     def classes(self) -> bytes:
@@ -95,11 +100,25 @@ class Scan:
             self._classes = self._encoded.translate(_CLASS_TABLE)
         return self._classes
 
+    @property
+    def encoded(self) -> bytes:
+        """The text in UTF-8."""
+        if self._classes is None:
+            _ = self.classes
+        return self._encoded
+
     def offset(self, byte: int) -> int:
         """The character offset in `text` of a byte offset in the views."""
         if len(self._encoded) == len(self.text):
             return byte
         return len(self._encoded[:byte].decode("utf-8", "surrogatepass"))
+
+    @property
+    def numeric(self) -> bool:
+        """Could the text hold a phone, card, IBAN or IPv4 address at all?"""
+        if self._numeric is None:
+            self._numeric = NUMERIC.search(self.classes) is not None
+        return self._numeric
 
     @property
     def tokens(self) -> bytes:
@@ -157,6 +176,8 @@ PHONE_LINE = re.compile(r"\+\d|\(\d{2,5}\)\s?\d|\d{3}[-.]\d{3}[-.]\d{4}")
 
 
 def find_phones(scan: Scan) -> Iterator[Span]:
+    if not scan.numeric:
+        return
     classes = scan.classes
     if not any(hint in classes for hint in PHONE_HINTS):
         return
@@ -200,14 +221,15 @@ IPV4_HINT = re.compile(rb"0\.0{1,3}\.0{1,3}\.0")
 
 def find_ips(scan: Scan) -> Iterator[Span]:
     text = scan.text
-    if b"0.0" in scan.classes and IPV4_HINT.search(scan.classes):
+    if scan.numeric and IPV4_HINT.search(scan.classes):
         for m in IPV4.finditer(text):
             if VERSION_WORD.search(text[max(0, m.start() - 12) : m.start()]):
                 continue
             if ipaddress.IPv4Address(m.group()).is_global:
                 first = m.group().split(".", 1)[0]
                 yield Span(Kind.IP, m.start(), m.end(), f"{first}.*.*.*")
-    if "::" in text or text.count(":") >= 7:
+    classes = scan.classes
+    if b"::" in classes or classes.count(b":") >= 7:
         for m in IPV6.finditer(text):
             value = m.group()
             if value.count(":") < 2 or not any(c in value for c in "abcdefABCDEF:"):
@@ -237,6 +259,8 @@ CARD_HINTS = (b"0000 0000", b"0000-0000", b"00000000")
 
 
 def find_cards(scan: Scan) -> Iterator[Span]:
+    if not scan.numeric:
+        return
     classes = scan.classes
     if not any(hint in classes for hint in CARD_HINTS):
         return
@@ -257,7 +281,7 @@ IBAN_HINT = re.compile(rb"AA00 ?[A0]{4} ?[A0]{4}")
 
 
 def find_ibans(scan: Scan) -> Iterator[Span]:
-    if b"AA00" not in scan.classes or not IBAN_HINT.search(scan.classes):
+    if not scan.numeric or b"AA00" not in scan.classes or not IBAN_HINT.search(scan.classes):
         return
     from stdnum import iban
 
@@ -324,6 +348,7 @@ def _secret_shown(value: str) -> str:
     return f"{value[:4]}…({len(value)} characters)" if len(value) > 12 else "…"
 
 
+TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+/=.:@-")
 LONG_TOKEN = b"a" * 16  # in `Scan.tokens`: 16 key characters (found with bytes.find: fast)
 RUN_END = re.compile(rb"[^a]|\Z")
 
@@ -331,7 +356,8 @@ RUN_END = re.compile(rb"[^a]|\Z")
 def find_secrets(scan: Scan) -> Iterator[Span]:
     text = scan.text
     spans: list[Span] = []
-    if "PRIVATE KEY" in text or "PuTTY-User-Key" in text:
+    encoded = scan.encoded
+    if b"PRIVATE KEY" in encoded or b"PuTTY-User-Key" in encoded:
         for m in PRIVATE_KEY.finditer(text):
             shown = "-----BEGIN … PRIVATE KEY"
             spans.append(Span(Kind.SECRET, m.start(), m.end(), shown, "private key"))
@@ -360,17 +386,23 @@ def find_secrets(scan: Scan) -> Iterator[Span]:
 
 
 def _long_tokens(scan: Scan) -> Iterator[tuple[int, str]]:
-    """(start, token) for each run of 16 and more key characters (all ASCII, so a run
-    is as long in characters as in bytes)."""
-    classes, tokens = scan.classes, scan.tokens
-    found = tokens.find(LONG_TOKEN)
+    """(start, token) for each token that holds a run of 16 key characters other than
+    `-` and `.` (every token format has one), the token read whole in the text."""
+    classes, tokens, text = scan.classes, scan.tokens, scan.text
+    found, after = tokens.find(LONG_TOKEN), 0
     while found >= 0:
         end = RUN_END.search(tokens, found).start()  # type: ignore[union-attr]
-        if found == 0 or tokens[found - 1] != ord("a"):  # a run's start, not its middle
-            run = classes[found:end]
-            if b"0" in run or b"@" in run:  # every token format holds a digit; credentials an `@`
-                start = scan.offset(found)
-                yield start, scan.text[start : start + end - found]
+        run = classes[found:end]
+        if b"0" in run or b"@" in run:  # every token format holds a digit; credentials an `@`
+            middle = scan.offset(found)
+            start = middle
+            while start > after and text[start - 1] in TOKEN_CHARS:
+                start -= 1
+            stop = middle + end - found
+            while stop < len(text) and text[stop] in TOKEN_CHARS:
+                stop += 1
+            after = stop
+            yield start, text[start:stop]
         found = tokens.find(LONG_TOKEN, end)
 
 

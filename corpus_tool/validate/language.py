@@ -46,6 +46,7 @@ FUNCTION_WORDS = {
 # Tags that name the same language as another (the detector's tag first).
 SAME_LANGUAGE = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi", "jw": "jv"}
 WORD = re.compile(r"[^\W\d_]+")
+ASCII_WORD = re.compile(r"[a-z]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +93,10 @@ def reads_as(text: str, language: str) -> bool:
     words = FUNCTION_WORDS.get(primary(language))
     if words is None:
         return False
-    sample = text[: GUARD_WORDS * 8].lower().split()[:GUARD_WORDS]
+    sample = ASCII_WORD.findall(text[: GUARD_WORDS * 8].lower(), 0)[:GUARD_WORDS]
     if len(sample) < GUARD_WORDS // 2:  # too short to judge by a share
         return False
-    return sum(w.strip(".,;:!?\"'()“”‘’") in words for w in sample) >= GUARD_SHARE * len(sample)
+    return sum(map(words.__contains__, sample)) >= GUARD_SHARE * len(sample)
 
 
 def _percent(confidence: float) -> str:
