@@ -33,10 +33,10 @@ LinePredicate = Callable[[str], bool]  # called with a line stripped of spaces a
 
 # N101-N102 characters, N103-N104 markdown residue, N105-N108 page furniture in the
 # body, N109-N112 page structure (header, repeats, footer), N114-N115 more furniture
-# (ads, social prompts, copyright), N113 layout; N126 redaction (off by default) last.
+# (ads, social prompts, copyright), N126 redaction (off by default), N113 layout last.
 NORMALIZER_ORDER = (
     "N101", "N102", "N103", "N104", "N105", "N106", "N107", "N108",
-    "N109", "N110", "N111", "N112", "N114", "N115", "N113", "N126",
+    "N109", "N110", "N111", "N112", "N114", "N115", "N126", "N113",
 )  # fmt: skip
 
 
