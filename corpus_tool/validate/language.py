@@ -3,9 +3,9 @@
 The identifier is py3langid (a modernized langid.py: a naive Bayes model over byte
 n-grams, 97 languages, its model file inside its wheel, nothing downloaded). It was
 chosen by measurement (`benchmarks/language/`): on 514 labelled documents in 37
-languages it was as accurate as lingua (0.97 on single sentences, 0.99 on
-paragraphs; 0.993 where it is confident) at a fifth of lingua's time per document
-and a twentieth of its install size, and ten times faster than langid.
+languages it was as accurate as lingua (0.97 on single sentences, 1.00 on longer
+text, no error where it is 90% sure) at 2.3 ms a document against lingua's 17 ms
+and langid's 20 ms, in 4.5 MB installed against lingua's 96 MB.
 
 It reads a bounded prefix of the text (`SAMPLE_CHARS`), so a check costs the same
 on a long document as on a short one. Its probabilities are normalized, so the
