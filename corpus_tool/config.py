@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from corpus_tool.findings import Finding, Severity
 from corpus_tool.models import LANGUAGE_PATTERN
-from corpus_tool.registry import all_codes, enabled_codes, selected
+from corpus_tool.registry import all_codes, enabled_codes, is_enabled
 
 
 class ConfigError(Exception):
@@ -40,8 +40,12 @@ class Config(BaseModel):
     description: str | None = None
     license: str = "other"  # SPDX id or a Hugging Face license id
     paths: list[str] = Field(default_factory=list)  # none: PATHS must be given
-    language: str | None = Field(None, pattern=LANGUAGE_PATTERN)  # for documents without one
+    # For documents without one: a BCP 47 tag, or "detect" (the detected language,
+    # where the detector is at least `language_confidence` sure).
+    language: str | None = Field(None, pattern=rf"^detect$|{LANGUAGE_PATTERN}")
+    language_confidence: float = Field(0.9, gt=0, le=1)  # top probability of the detector
     select: list[str] = Field(default_factory=list)  # codes or prefixes; empty = all
+    extend_select: list[str] = Field(default_factory=list)  # added to `select` (or to all)
     ignore: list[str] = Field(default_factory=list)
     severity: dict[str, Severity] = Field(default_factory=dict)
     max_file_bytes: int = Field(16 * 1024 * 1024, gt=0)  # 16 MiB: far above any article
@@ -52,7 +56,7 @@ class Config(BaseModel):
     # Where the configuration came from; paths are relative to it.
     root: Path = Field(default_factory=Path.cwd, exclude=True)
 
-    @field_validator("select", "ignore")
+    @field_validator("select", "extend_select", "ignore")
     @classmethod
     def _known_selectors(cls, value: list[str]) -> list[str]:
         for sel in value:
@@ -68,13 +72,23 @@ class Config(BaseModel):
                 raise ValueError(f"unknown rule code `{code}`")
         return value
 
+    @property
+    def detect_language(self) -> bool:
+        """`language = "detect"`: a document without a language takes the detected one."""
+        return self.language == "detect"
+
+    @property
+    def default_language(self) -> str | None:
+        """The language of documents that state none (None with "detect")."""
+        return None if self.detect_language else self.language
+
     def enabled(self, code: str) -> bool:
         """ruff's selection: the longest matching selector wins; ignore wins ties."""
-        return selected(code, tuple(self.select), tuple(self.ignore))
+        return is_enabled(code, tuple(self.select), tuple(self.ignore), tuple(self.extend_select))
 
     def enabled_codes(self) -> frozenset[str]:
         """Every code this configuration leaves on (computed once per selection)."""
-        return enabled_codes(tuple(self.select), tuple(self.ignore))
+        return enabled_codes(tuple(self.select), tuple(self.ignore), tuple(self.extend_select))
 
     def apply(self, findings: list[Finding]) -> list[Finding]:
         """Drop findings of disabled codes and apply severity overrides."""

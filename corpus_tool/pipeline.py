@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from array import array
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,12 @@ from corpus_tool.parse.page import Page
 from corpus_tool.registry import At
 from corpus_tool.sources import Item
 from corpus_tool.validate.dedup import DedupIndex, DedupResult, signatures
+from corpus_tool.validate.language import (
+    detect,
+    language_mismatch,
+    language_uncertain,
+    reads_as,
+)
 from corpus_tool.validate.metadata import (
     check_item,
     missing_recommended,
@@ -46,6 +53,7 @@ from corpus_tool.validate.metadata import (
     reused_id,
     valid_id,
 )
+from corpus_tool.validate.personal import check_personal
 from corpus_tool.validate.residue import check_residue
 
 Record = dict[str, Any]
@@ -64,6 +72,8 @@ class Processed:
     findings: list[Finding]
     record: Record | None = None  # with the text left after normalization
     valid: bool = False  # the record is a release record (a valid id and a language)
+    # Of a document without a language: the one detected ("" when the detector is unsure).
+    detected: str | None = None
 
 
 def process_document(item: Item, config: Config) -> Processed:
@@ -86,17 +96,54 @@ def process_document(item: Item, config: Config) -> Processed:
     if not normalized.text.strip():
         findings += missing_required.run({"text": normalized.text}, **where)
         return _bounded(out)
-    language = merged["language"] = merged["language"] or config.language
+    language, found = _language(normalized.text, merged["language"], config, out, where)
+    merged["language"] = language
     findings += missing_required.run({"language": language}, parsed.said, **where)
+    findings += found
     findings += missing_recommended.run(merged, parsed.said, **where)
     first_line = None if item.kind == "txt" else item.line
     findings += check_residue(
         normalized.text, text, path=item.path, doc_id=doc_id, first_line=first_line
     )
+    enabled = config.enabled_codes()
+    findings += check_personal(
+        normalized.text, text, path=item.path, doc_id=doc_id, first_line=first_line, enabled=enabled
+    )
     raw = item.data if item.kind == "txt" else text.encode("utf-8")
     out.record = _record(doc_id or parsed.name, normalized, merged, raw)
     out.valid = doc_id is not None and language is not None
     return _bounded(out)
+
+
+def _language(
+    text: str, declared: str | None, config: Config, out: Processed, where: At
+) -> tuple[str | None, list[Finding]]:
+    """The document's language, and the L findings.
+
+    A stated language (the document's, else the corpus default) is checked against
+    the detector (L001, L002), unless the text plainly reads as it (`reads_as`, the
+    cheap guard). Without one, the detected language fills it under
+    `language = "detect"` when the detector is sure enough; otherwise M006 stands,
+    and the detected language goes to the driver for M006's hint (`out.detected`).
+    """
+    threshold = config.language_confidence
+    language = declared or config.default_language
+    enabled = config.enabled_codes()
+    if language is None:
+        guess = detect(text)
+        if guess.confident(threshold) and guess.language is not None:
+            if config.detect_language:
+                return guess.language, []
+            out.detected = guess.language
+        else:
+            out.detected = ""
+        return None, []
+    if ("L001" not in enabled and "L002" not in enabled) or reads_as(text, language):
+        return language, []
+    guess = detect(text)
+    found = language_mismatch.run(language, guess, threshold, **where)
+    found += language_uncertain.run(guess, threshold, **where)
+    return language, found
 
 
 def _record(doc_id: str, normalized: Normalized, merged: dict[str, Any], raw: bytes) -> Record:
@@ -299,6 +346,34 @@ class FoundIndex:
         return result
 
 
+class LanguageTally:
+    """The languages detected in documents that state none, for M006's hint."""
+
+    def __init__(self) -> None:
+        self.stated = 0  # documents with a language
+        self.detected: Counter[str] = Counter()  # documents without one, by detected language
+
+    def add(self, detected: str | None) -> None:
+        """One document's `Processed.detected`."""
+        if detected is None:
+            self.stated += 1
+        else:
+            self.detected[detected] += 1
+
+    def hint(self) -> str | None:
+        """When no document states a language: the majority detected, and the setting."""
+        known = [(n, lang) for lang, n in self.detected.items() if lang]
+        if self.stated or not known:
+            return None
+        count, lang = max(known)
+        total = sum(self.detected.values())
+        return (
+            f"No document states `language`; {count} of {total} read as `{lang}`: "
+            f'add `language = "{lang}"` to [tool.corpus-tool] (or `language = "detect"` '
+            f"to take each document's detected language)."
+        )
+
+
 class Driver:
     """The corpus-wide bookkeeping of a run, the same whichever engine runs it.
 
@@ -318,6 +393,7 @@ class Driver:
         self.members = DedupIndex(job.config.dedup)
         self.report = Report()
         self.valid: list[bool] = []  # per record that joins deduplication: a release record?
+        self.languages = LanguageTally()
         self._collected = FindingCollector()
 
     def collect(self, found: list[Finding]) -> None:
@@ -340,6 +416,8 @@ class Driver:
                 if doc.valid:
                     line = next(lines, b"")
             self.document(doc.path, doc.line, doc.findings, record, doc.valid, sig, line)
+            if record is not None:
+                self.languages.add(doc.detected)
         self.advance(len(batch.docs))
 
     def document(
@@ -390,6 +468,11 @@ class Driver:
         dedup.keep = dedup.keep[np.array(self.valid, dtype=bool)]
         report = self.report
         report.findings = self._collected.finish()
+        hint = self.languages.hint()
+        if hint is not None and self.config.language is None:
+            for f in report.findings:
+                if f.code == "M006" and f.field == "language":
+                    f.hint = hint
         report.kept = int(dedup.keep.sum())
         report.dropped_duplicates = len(dedup.dropped)
         return RunResult(report, dedup)

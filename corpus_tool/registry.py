@@ -18,7 +18,7 @@ import enum
 import functools
 import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from corpus_tool.findings import Finding, Severity
@@ -35,12 +35,12 @@ LinePredicate = Callable[[str], bool]  # called with a line stripped of spaces a
 # shape while links still show (comment sections, link lists, controls, prompts), N104
 # dead links, N105-N108 page furniture in the body, N109-N112 page structure (header,
 # repeats, footer), N114-N115 more furniture (ads, social prompts, copyright), N122 the
-# trailer under what is left, N113 layout last.
+# trailer under what is left, N126 redaction (off by default), N113 layout last.
 NORMALIZER_ORDER = (
     "N101", "N102", "N103",
     "N119", "N120", "N121", "N123",
     "N104", "N105", "N106", "N107", "N108",
-    "N109", "N110", "N111", "N112", "N114", "N115", "N122", "N113",
+    "N109", "N110", "N111", "N112", "N114", "N115", "N122", "N126", "N113",
 )  # fmt: skip
 
 
@@ -70,6 +70,7 @@ class Rule:
     drops: LinePredicate | None = None  # the lines it deletes whole, judged alone
     blanks: LinePredicate | None = None  # the lines it empties (a blank line is left)
     on_page: PageFunc | None = None  # reads the parsed Page; `func` parses one itself
+    default: bool = True  # on unless deselected; False: off unless `select`ed by its code
 
     @property
     def doc(self) -> str:
@@ -100,6 +101,7 @@ def normalizer(
     trusts: tuple[str, ...] = (),
     drops: LinePredicate | None = None,
     blanks: LinePredicate | None = None,
+    default: bool = True,
 ) -> Callable[[RuleFunc], RuleFunc]:
     """Register `func` as the rule `code` / `slug`; codes and slugs are unique.
 
@@ -110,10 +112,14 @@ def normalizer(
     A rule that deletes (`drops`) or empties (`blanks`) lines judged one by one
     declares its line predicate: the page parser reads through such lines (see
     `transparent_lines`), so it need not know the rule.
+
+    A rule with `default=False` (one that changes content, such as redaction) runs
+    only where `select` or `extend_select` names its code in full.
     """
 
     def register(func: RuleFunc) -> RuleFunc:
-        add_rule(Rule(code, slug, func, edits, sees, reads, local, trusts, drops, blanks))
+        rule = Rule(code, slug, func, edits, sees, reads, local, trusts, drops, blanks)
+        add_rule(replace(rule, default=default) if not default else rule)
         return func
 
     return register
@@ -162,6 +168,8 @@ FAMILIES = {
     "M": "metadata and schema",
     "N": "normalization",
     "D": "duplicates",
+    "L": "language",
+    "P": "personal data and secrets",
 }
 FIX_HINT = "Applied by normalization; disable with `ignore` in [tool.corpus-tool]."
 
@@ -175,6 +183,8 @@ UNIT_MODULES = (
     "corpus_tool.extract",
     "corpus_tool.validate.metadata",
     "corpus_tool.validate.residue",
+    "corpus_tool.validate.language",
+    "corpus_tool.validate.personal",
     "corpus_tool.validate.dedup",
 )
 
@@ -319,9 +329,25 @@ def all_codes() -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def enabled_codes(select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
-    """Every code that `select` and `ignore` leave on (asked once per selection)."""
-    return frozenset(c for c in all_codes() if selected(c, select, ignore))
+def enabled_codes(
+    select: tuple[str, ...], ignore: tuple[str, ...], extend: tuple[str, ...] = ()
+) -> frozenset[str]:
+    """Every code that `select`, `extend` (extend-select) and `ignore` leave on (asked
+    once per selection). A rule off by default (`Rule.default`) is on only where
+    `select` or `extend` names its code in full."""
+    return frozenset(c for c in all_codes() if is_enabled(c, select, ignore, extend))
+
+
+def is_enabled(
+    code: str, select: tuple[str, ...], ignore: tuple[str, ...], extend: tuple[str, ...] = ()
+) -> bool:
+    """`selected`, with `extend` added to `select` and default-off rules honoured."""
+    rule = RULES.get(code)
+    if rule is not None and not rule.default and code not in select and code not in extend:
+        return False
+    if extend and selected(code, extend, ignore):
+        return True
+    return selected(code, select, ignore)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -75,7 +75,7 @@ def test_rules_lists_every_code_in_three_formats() -> None:
     rows = json.loads(invoke("rules", "--format", "json").stdout)
     markdown = invoke("rules", "--format", "markdown").stdout
     assert rows and all(r["code"] in text and f"`{r['code']}`" in markdown for r in rows)
-    assert {r["code"][0] for r in rows} == {"E", "M", "N", "D"}
+    assert {r["code"][0] for r in rows} == {"E", "M", "N", "D", "L", "P"}
 
 
 def test_stats_counts_the_corpus(corpus: Corpus) -> None:

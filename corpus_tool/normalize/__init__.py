@@ -206,10 +206,10 @@ def normalize(
 
     `enabled` says which rules are on: a predicate on codes, or the set of enabled
     codes (a configuration's `enabled_codes()`: then the choice is made once per
-    set, not per call). `applied` lists, in registry order, the codes that changed
-    the text. The
-    result is a text on which every enabled rule up to the last one run is a
-    no-op (unless MAX_SWEEPS ran out), so normalize(normalize(x)) == normalize(x).
+    set, not per call); None: the rules on by default (`Rule.default`). `applied`
+    lists, in registry order, the codes that changed the text. The result is a text
+    on which every enabled rule up to the last one run is a no-op (unless MAX_SWEEPS
+    ran out), so normalize(normalize(x)) == normalize(x).
 
     `rules` runs a part of the registry (in registry order), so a caller can
     look at the text between two stages (see `split_rules`). Its edits can
@@ -229,6 +229,8 @@ def normalize(
     elif enabled is not None:
         asked = tuple(c for c in asked if enabled(c))
         others = tuple(c for c in RULES if enabled(c))
+    else:
+        asked, others = _chosen(asked, _default_on())
     if not asked:
         return Normalized(text, [])
     plan = _plan(asked, others)
@@ -260,6 +262,12 @@ def normalize(
         if True not in due:
             break
     return Normalized(text, [r.code for r, c in zip(order, changed, strict=True) if c])
+
+
+@functools.cache
+def _default_on() -> frozenset[str]:
+    """The codes of the rules on by default (asked once the rule modules are loaded)."""
+    return frozenset(code for code, rule in RULES.items() if rule.default)
 
 
 def split_rules(first_of_second: str) -> tuple[list[Rule], list[Rule]]:

@@ -8,6 +8,7 @@ from corpus_tool.normalize import (
     furniture,
     markdown,
     page,
+    redact,
     structure,
     whitespace,
 )

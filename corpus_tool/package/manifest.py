@@ -111,8 +111,8 @@ class ReleaseInfo:
     @property
     def languages(self) -> list[str]:
         langs = sorted(self.counts.by_language)
-        if not langs and self.config.language:
-            langs = [self.config.language]
+        if not langs and self.config.default_language:
+            langs = [self.config.default_language]
         return langs
 
     @property

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from corpus_tool.registry import FAMILIES, FIX_HINT, RULES, checks, family_key, load_all
 
+OPT_IN_HINT = 'Off by default: turn it on with `extend_select = ["{code}"]` in [tool.corpus-tool].'
+
 
 def rule_table() -> list[dict[str, str]]:
     """Every code, sorted: findings with their default severity, normalizer rules as `fix`."""
@@ -24,9 +26,9 @@ def rule_table() -> list[dict[str, str]]:
             "code": r.code,
             "slug": r.slug,
             "family": FAMILIES["N"],
-            "severity": "fix",
+            "severity": "fix" if r.default else "opt-in fix",
             "summary": r.summary,
-            "hint": FIX_HINT,
+            "hint": FIX_HINT if r.default else OPT_IN_HINT.format(code=r.code),
         }
         for r in RULES.values()
     ]
