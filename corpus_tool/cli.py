@@ -435,6 +435,7 @@ def build(
     Example: corpus-tool build seeds --version 0.1.0
     """
     from corpus_tool.package.build import build_release
+    from corpus_tool.render.report.page import check_page
 
     if not version:
         fail("--version X.Y.Z is required")
@@ -461,6 +462,7 @@ def build(
                 progress=progress,
                 engine=engine.value,
                 address=ray_address,
+                page=check_page,
             )
     from corpus_tool.render import RENDERERS
 
