@@ -291,6 +291,8 @@ def _quote(finding: Finding, item: Item) -> Quote | None:
     elif finding.column and 0 < finding.column <= len(line):
         start = finding.column - 1
         end = start + 1
+    if end == start and (finding.field or finding.code.startswith("D")):
+        return None  # about metadata or another document: no line of its own to show
     pre, span, post = _cut(line, start, end)
     before = [ln[:CONTEXT_CHARS] for ln in lines[max(0, index - 1) : index]]
     after = [ln[:CONTEXT_CHARS] for ln in lines[index + 1 : index + 2]]
