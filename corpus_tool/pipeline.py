@@ -15,8 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from array import array
-from collections.abc import Callable, Sequence
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol

@@ -18,11 +18,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, Corpus, article, invoke
+
 from corpus_tool.config import load_config
 from corpus_tool.engines import run
-from corpus_tool.package.files import MANIFEST, REPORT
+from corpus_tool.package.files import REPORT
 from corpus_tool.package.identity import OUTSIDE, release_view, view
 from corpus_tool.package.manifest import read_manifest
 from corpus_tool.package.verify import verify_release

@@ -119,7 +119,9 @@ class ReportData:
         counts: Counter[tuple[str, str]] = Counter()
         for f in self.report.findings:
             counts[(f.code, f.severity.value)] += f.suppressed or 1
-        rows = [(code, sev, n, self.codes.get(code, ("", ""))[1]) for (code, sev), n in counts.items()]
+        rows = [
+            (code, sev, n, self.codes.get(code, ("", ""))[1]) for (code, sev), n in counts.items()
+        ]
         return sorted(rows, key=lambda r: (-r[2], r[0]))
 
     def file_counts(self) -> list[tuple[str, int, int, int]]:
@@ -329,7 +331,9 @@ def release_data(
     for r in records:
         published = r.get("published")
         month = str(published)[:7] if published else None
-        profile.add((len(r.get("text") or ""), r.get("source"), month, r.get("normalization") or []))
+        profile.add(
+            (len(r.get("text") or ""), r.get("source"), month, r.get("normalization") or [])
+        )
     dropped = manifest.get("dropped") or []
     report = Report(
         documents=profile.records + len(dropped),
