@@ -162,7 +162,9 @@ def card_body(info: ReleaseInfo) -> str:
         out += ["", *usage] if usage else []
     out += ["```", ""]
     out += [fmt.card_note() for fmt in FORMATS if fmt is not described()]
-    out += ["", "## Citation", "", "```", *citation(info).splitlines(), "```"]
+    cite = citation(info)
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", cite)), default=0))
+    out += ["", "## Citation", "", fence, *cite.splitlines(), fence]
     return "\n".join(out) + "\n"
 
 
@@ -191,9 +193,10 @@ def limitations(info: ReleaseInfo) -> list[str]:
     c = info.counts
     out = ["## Limitations", ""]
     out += [
-        "- Only documents without error findings are released: `corpus-tool check`"
+        "Only documents without error findings are released: `corpus-tool check`"
         " fails the build on any, so no record has invalid metadata, an invalid id or"
-        " undecodable text."
+        " undecodable text.",
+        "",
     ]
     kinds = sorted_counts(Counter(d["kind"] for d in info.dropped))
     why = {
@@ -205,25 +208,28 @@ def limitations(info: ReleaseInfo) -> list[str]:
     if kinds:
         for kind, n in kinds.items():
             reason = why.get(kind, md_text(kind))
-            out.append(f"- {n} duplicate document{'s' if n != 1 else ''} removed: {reason}.")
-        out.append("  Of each cluster the first document in corpus order is kept.")
+            out += [f"{n} duplicate document{'s' if n != 1 else ''} removed: {reason}.", ""]
+        out += ["Of each cluster of duplicates the first document in corpus order is kept.", ""]
     else:
-        out.append("- No duplicate was removed.")
+        out += ["No duplicate was removed.", ""]
     if info.normalization_counts:
-        n = sum(1 for _ in info.normalization_counts)
-        out.append(
-            f"- Normalization removed scraping debris from the texts ({n} rule"
+        n = len(info.normalization_counts)
+        out += [
+            f"Normalization removed scraping debris from the texts ({n} rule"
             f"{'s' if n != 1 else ''}, see Normalization): page furniture, prompts, credits"
-            " and header lines are not in `text`; header metadata moved to the fields."
-        )
+            " and header lines are not in `text`; header metadata moved to the fields.",
+            "",
+        ]
     unknown_source = c.by_source.get(UNKNOWN, 0)
     undated = c.by_month.get(UNKNOWN, 0)
     if unknown_source or undated:
-        out.append(
-            f"- {unknown_source} record{'s' if unknown_source != 1 else ''} without a source and"
+        out += [
+            f"{unknown_source} record{'s' if unknown_source != 1 else ''} without a source and"
             f" {undated} without a publication date: metadata that is not known is left"
-            " out, not guessed."
-        )
+            " out, not guessed.",
+            "",
+        ]
+    out.pop()  # the blank line after the last paragraph
     return out
 
 
