@@ -41,7 +41,8 @@ def hostile_corpus(corpus: Corpus) -> None:
     near = article(1).replace("the report.", "the news agency.", 2)
     corpus.write("doc11.txt", near)  # near duplicate of doc01
     corpus.write("doc12.txt", article(2))  # exact duplicate of doc02
-    corpus.write("hostile.txt", article(7, title=HOSTILE_TITLE) + "\nSee [here](https://x.y/z).\n")
+    hostile_line = f"See [here](https://x.y/z) {HOSTILE_TITLE}\n"
+    corpus.write("hostile.txt", article(7, title=HOSTILE_TITLE) + "\n" + hostile_line)
     corpus.sidecar("hostile", {"source": f"{PWN} Agency {{{{ x }}}}", "published": "2024-02-30"})
     corpus.write("notes.docx", b"binary")  # E011
 

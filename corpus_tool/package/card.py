@@ -14,7 +14,6 @@ cannot open a heading, a table column, a link or raw HTML.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 from typing import Any
@@ -170,14 +169,12 @@ def card_body(info: ReleaseInfo) -> str:
 
 def citation(info: ReleaseInfo) -> str:
     """The configured citation, else a BibTeX entry made from the name and version
-    (the card's Citation section and Croissant's `citeAs`)."""
+    (the card's Citation section and Croissant's `citeAs`). No year: the release's
+    time is provenance, and the card is part of its identity."""
     if info.config.citation:
         return info.config.citation.strip()
     key = re.sub(r"[^A-Za-z0-9]+", "_", f"{info.name}_{info.version}")
     fields = [f"  title = {{{_bibtex(info.pretty_name)}}}", f"  version = {{{info.version}}}"]
-    if info.timestamp is not None:
-        year = dt.datetime.fromtimestamp(info.timestamp, dt.UTC).year
-        fields.append(f"  year = {{{year}}}")
     if info.config.homepage:
         fields.append(f"  url = {{{_bibtex(info.config.homepage)}}}")
     return "@misc{" + key + ",\n" + ",\n".join(fields) + "\n}"

@@ -80,7 +80,7 @@ def _distribution(info: ReleaseInfo) -> list[dict[str, Any]]:
             for f in info.shards(fmt)
         ]
     for fmt in FORMATS:
-        twin = "" if fmt is described() else " (the same records as the Parquet shards)"
+        twin = "" if fmt is described() else f" (the records of the {described().label} shards)"
         files.append(
             {
                 "@type": "cr:FileSet",

@@ -68,8 +68,8 @@ def masked(rel: str, data: bytes) -> bytes:
             doc = json.loads(data)
         except (ValueError, RecursionError):
             return data  # not JSON: compared as it is (and `verify` says so)
-        if isinstance(doc, dict) and "datePublished" in doc:
-            doc["datePublished"] = None  # the build's time: provenance, like the manifest's
+        if isinstance(doc, dict):
+            doc.pop("datePublished", None)  # the build's time: provenance, like the manifest's
         if isinstance(doc, dict) and isinstance(doc.get("distribution"), list):
             for entry in doc["distribution"]:
                 if isinstance(entry, dict) and entry.get("@type") == "cr:FileObject":
