@@ -288,3 +288,17 @@ def test_report_in_headless_chromium(corpus: Corpus, tmp_path: Path) -> None:
     taken = _chromium(browser, "--window-size=1280,3000", f"--screenshot={shot}", url)
     assert taken.returncode == 0 and shot.stat().st_size > 10_000, taken.stderr[-2000:]
     shutil.copy(shot, ARTIFACTS / "report.png")
+
+
+def test_card_citation_cannot_close_its_fence(corpus: Corpus) -> None:
+    from markdown_it import MarkdownIt
+
+    corpus.configure('citation = "Doe ``` x\\n# Not a heading\\n<b>bold</b>"\n')
+    corpus.write("a.txt", article(1))
+    assert invoke("build", "--version", "1.0.0", "--quiet").exit_code == 0
+    body = (corpus.root / "dist/demo-1.0.0/README.md").read_text(encoding="utf-8")
+    tokens = MarkdownIt().parse(body.split("\n---\n", 1)[1])
+    fences = [t for t in tokens if t.type == "fence"]
+    assert fences[-1].content == "Doe ``` x\n# Not a heading\n<b>bold</b>\n"
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert "Not a heading" not in headings and headings[-1] == "Citation"
