@@ -126,6 +126,7 @@ def histogram(
     count_title: str,
     rule: float | None = None,
     rule_label: str = "",
+    log: bool = True,
 ) -> str:
     """Pre-binned counts as bars from each bin's start to its end, with an optional
     vertical rule (the dedup threshold)."""
@@ -144,7 +145,7 @@ def histogram(
                     "field": "n",
                     "type": "quantitative",
                     "title": count_title,
-                    "scale": {"type": "symlog"},
+                    "scale": {"type": "symlog" if log else "linear"},
                 },
             },
         }
@@ -174,41 +175,19 @@ def histogram(
                 ],
             }
         )
-    return svg({"width": WIDTH, "height": 180, "layer": layers})
+    return svg({"width": WIDTH, "height": 180 if rule is not None else 160, "layer": layers})
 
 
 def lengths(values: np.ndarray) -> str:
-    """Characters per record, on a log scale of bins (news to books in one chart)."""
-    values = np.maximum(np.asarray(values, dtype=np.float64), 1)
-    top = max(float(values.max()), 10.0)
-    edges = np.unique(np.round(np.geomspace(1, top * 1.0001, 31)))
-    counts, edges = np.histogram(values, bins=edges)
-    return _length_bars(edges, counts)
-
-
-def _length_bars(edges: np.ndarray, counts: np.ndarray) -> str:
-    values = [
-        {"start": float(edges[i]), "end": float(edges[i + 1]), "n": int(counts[i])}
-        for i in range(len(counts))
-    ]
-    return svg(
-        {
-            "width": WIDTH,
-            "height": 160,
-            "data": {"values": values},
-            "mark": {"type": "bar", "color": BAR},
-            "encoding": {
-                "x": {
-                    "field": "start",
-                    "type": "quantitative",
-                    "title": "characters of normalized text (log scale)",
-                    "scale": {"type": "log"},
-                },
-                "x2": {"field": "end"},
-                "y": {"field": "n", "type": "quantitative", "title": "records"},
-            },
-        }
-    )
+    """Characters per record in 40 bins up to the 99th percentile; the longest 1% are
+    counted in the last bin (one book must not squash a chart of news)."""
+    values = np.asarray(values, dtype=np.float64)
+    top = max(float(np.percentile(values, 99)) if values.size else 0.0, 10.0)
+    edges = np.linspace(0.0, top, 41)
+    counts, _ = np.histogram(np.minimum(values, top), bins=edges)
+    longest = int(values.max()) if values.size else 0
+    title = f"characters of normalized text (last bin: up to {longest:,})"
+    return histogram(edges, counts, title, "records", log=False)
 
 
 def similarity(
