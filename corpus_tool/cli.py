@@ -36,6 +36,7 @@ class Format(enum.StrEnum):
     text = "text"
     json = "json"
     github = "github"
+    html = "html"  # the page `corpus-tool report` writes, on stdout
 
 
 # The choices of --engine: the engines listed in `corpus_tool.engines.ENGINES`.
@@ -230,9 +231,77 @@ def check(
                 jobs=jobs,
                 progress=progress,
             )
+    if format is Format.html:
+        from corpus_tool.render.report.page import check_page
+
+        with errors_as_exit():
+            sys.stdout.write(check_page(result, cfg, strict=strict))
+        raise typer.Exit(result.report.exit_code(strict))
     color = format is Format.text and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sys.stdout.write(RENDERERS[format.value](result.report, color=color))
     raise typer.Exit(result.report.exit_code(strict))
+
+
+# ------------------------------------------------------------------------------ report
+
+
+@app.command()
+def report(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Files or folders of the corpus (default: `paths` in the configuration),"
+            " or one release folder."
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="The HTML file to write.")] = Path(
+        "report.html"
+    ),
+    since: Annotated[
+        Path | None,
+        typer.Option("--since", help="A release: also show what changed against it."),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
+    config: ConfigOpt = None,
+    jobs: JobsOpt = None,
+    quiet: QuietOpt = False,
+    engine: EngineOpt = DEFAULT_ENGINE,
+    ray_address: RayAddressOpt = None,
+) -> None:
+    """Write one self-contained HTML page of a check (or of a release) to look at.
+
+    Exits as `check` would (a release's page: 0).
+    Example: corpus-tool report seeds --out report.html
+    """
+    from corpus_tool.package.build import is_release
+    from corpus_tool.render.report.page import corpus_page, release_page
+
+    code = 0
+    with errors_as_exit():
+        if paths and len(paths) == 1 and is_release(paths[0]):
+            if since is not None:
+                fail("--since compares a corpus with a release, not two releases: use `diff`")
+            page = release_page(paths[0], _config(config))
+        else:
+            from corpus_tool.engines import require
+
+            require(engine.value, ray_address)
+            cfg, chosen = _load(config, paths)
+            with progress_callback(quiet, "checking") as progress:
+                page, code = corpus_page(
+                    chosen,
+                    cfg,
+                    since=since,
+                    strict=strict,
+                    jobs=jobs,
+                    progress=progress,
+                    engine=engine.value,
+                    address=ray_address,
+                )
+        out.write_text(page, encoding="utf-8")
+    if not quiet:
+        sys.stderr.write(f"wrote {out} ({len(page.encode('utf-8')):,} bytes)\n")
+    raise typer.Exit(code)
 
 
 # ------------------------------------------------------------------------------ normalize
@@ -366,6 +435,7 @@ def build(
     Example: corpus-tool build seeds --version 0.1.0
     """
     from corpus_tool.package.build import build_release
+    from corpus_tool.render.report.page import check_page
 
     if not version:
         fail("--version X.Y.Z is required")
@@ -392,6 +462,7 @@ def build(
                 progress=progress,
                 engine=engine.value,
                 address=ray_address,
+                page=check_page,
             )
     from corpus_tool.render import RENDERERS
 

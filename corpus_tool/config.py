@@ -39,6 +39,12 @@ class Config(BaseModel):
     pretty_name: str | None = None
     description: str | None = None
     license: str = "other"  # SPDX id or a Hugging Face license id
+    license_name: str | None = None  # with license = "other": the license's short name
+    license_link: str | None = None  # with license = "other": where its text is (URL or path)
+    homepage: str | None = Field(None, pattern=r"^https?://\S+$")  # Croissant's `url`
+    task_categories: list[str] = Field(default_factory=list)  # Hugging Face task categories
+    tags: list[str] = Field(default_factory=list)  # Hugging Face tags
+    citation: str | None = None  # how to cite the dataset (BibTeX or a sentence)
     paths: list[str] = Field(default_factory=list)  # none: PATHS must be given
     # For documents without one: a BCP 47 tag, or "detect" (the detected language,
     # where the detector is at least `language_confidence` sure).

@@ -17,7 +17,7 @@ import hashlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -58,6 +58,9 @@ from corpus_tool.validate.residue import check_residue
 
 Record = dict[str, Any]
 RecordSink = Callable[[Record], None]
+# Of one record: characters of its normalized text, source, month published (YYYY-MM),
+# the codes of the rules that changed it. Computed by the worker, a few bytes a document.
+Profile = tuple[int, str | None, str | None, list[str]]
 
 _EARLY_RULES, _LATE_RULES = split_rules("N110")
 
@@ -74,6 +77,7 @@ class Processed:
     valid: bool = False  # the record is a release record (a valid id and a language)
     # Of a document without a language: the one detected ("" when the detector is unsure).
     detected: str | None = None
+    profile: Profile | None = None  # what the report's corpus charts count of a record
 
 
 def process_document(item: Item, config: Config) -> Processed:
@@ -112,6 +116,9 @@ def process_document(item: Item, config: Config) -> Processed:
     raw = item.data if item.kind == "txt" else text.encode("utf-8")
     out.record = _record(doc_id or parsed.name, normalized, merged, raw)
     out.valid = doc_id is not None and language is not None
+    published = merged["published"]
+    month = f"{published.year:04d}-{published.month:02d}" if published else None
+    out.profile = (len(normalized.text), merged["source"], month, normalized.applied)
     return _bounded(out)
 
 
@@ -237,9 +244,36 @@ def duplicate_id(doc_id: str, path: str, line: int, prior: tuple[str, int]) -> F
 
 
 @dataclass
+class CorpusProfile:
+    """What the HTML report charts of the release records (valid ones, before
+    deduplication), gathered by the driver as they stream past: no second pass."""
+
+    lengths: array[int] = field(default_factory=lambda: array("q"))  # characters per record
+    sources: Counter[str] = field(default_factory=Counter)
+    months: Counter[str] = field(default_factory=Counter)
+    rules: Counter[str] = field(default_factory=Counter)  # rule code -> records it changed
+
+    def add(self, profile: Profile) -> None:
+        chars, source, month, codes = profile
+        self.lengths.append(chars)
+        self.sources[source or UNKNOWN] += 1
+        self.months[month or UNKNOWN] += 1
+        if codes:
+            self.rules.update(codes)
+
+    @property
+    def records(self) -> int:
+        return len(self.lengths)
+
+
+UNKNOWN = "unknown"  # the key of a record without a source or date
+
+
+@dataclass
 class RunResult:
     report: Report
     dedup: DedupResult | None
+    profile: CorpusProfile | None = None  # None where the engine does not collect one
 
 
 @dataclass
@@ -392,6 +426,7 @@ class Driver:
         self.index: CorpusIndex = index or StreamIndex()
         self.members = DedupIndex(job.config.dedup)
         self.report = Report()
+        self.profile = CorpusProfile()
         self.valid: list[bool] = []  # per record that joins deduplication: a release record?
         self.languages = LanguageTally()
         self._collected = FindingCollector()
@@ -415,7 +450,9 @@ class Driver:
                     row += 1
                 if doc.valid:
                     line = next(lines, b"")
-            self.document(doc.path, doc.line, doc.findings, record, doc.valid, sig, line)
+            self.document(
+                doc.path, doc.line, doc.findings, record, doc.valid, sig, line, None, doc.profile
+            )
             if record is not None:
                 self.languages.add(doc.detected)
         self.advance(len(batch.docs))
@@ -430,10 +467,12 @@ class Driver:
         signature: np.ndarray | None = None,
         encoded: bytes = b"",
         key: int | None = None,
+        profile: Profile | None = None,
     ) -> None:
         """One document: its findings; and its record (whole, or INDEXED_FIELDS),
         MinHash `signature` and release line (`encoded`, with a spill) if it has one.
-        `key`: the engine's number for it (default: its place among the documents)."""
+        `key`: the engine's number for it (default: its place among the documents).
+        `profile`: what the report counts of the record (an engine may not send it)."""
         if key is None:
             key = self.report.documents
         self.report.documents += 1
@@ -453,6 +492,8 @@ class Driver:
             self.members.add(doc_id, path, line, sha, url, signature)
         if not valid:
             return
+        if profile is not None:
+            self.profile.add(profile)
         if self.sink is not None:
             self.sink(record)
         elif self.spill is not None:
@@ -475,4 +516,5 @@ class Driver:
                     f.hint = hint
         report.kept = int(dedup.keep.sum())
         report.dropped_duplicates = len(dedup.dropped)
-        return RunResult(report, dedup)
+        profile = self.profile if self.profile.records or not report.kept else None
+        return RunResult(report, dedup, profile)

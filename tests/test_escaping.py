@@ -174,7 +174,9 @@ def test_card_body_has_no_injected_structure(hostile_release: Path) -> None:
         "Contents",
         "Normalization",
         "Duplicates",
+        "Limitations",
         "Usage",
+        "Citation",
     ]
     fields, sources, months, rules = tables(tokens)
     for table, width in ((fields, 3), (sources, 2), (months, 2), (rules, 3)):

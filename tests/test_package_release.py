@@ -279,8 +279,13 @@ def test_same_inputs_give_byte_identical_files(release: Path, tmp_path: Path) ->
 def test_timestamp_only_in_the_manifest(release: Path, tmp_path: Path) -> None:
     other = files_of(build(tmp_path, timestamp=None).path)
     same = files_of(release)
-    assert [k for k in same if other[k] != same[k]] == ["manifest.json"]
+    # Croissant's datePublished is the release's timestamp, masked in the identity.
+    assert [k for k in same if other[k] != same[k]] == ["croissant.json", "manifest.json"]
     assert b'"timestamp"' not in other["manifest.json"]
+    assert b'"datePublished"' not in other["croissant.json"]
+    assert b'"datePublished"' in same["croissant.json"]
+    masked = [identity.masked("croissant.json", f["croissant.json"]) for f in (other, same)]
+    assert masked[0] == masked[1]
 
 
 def test_abort_leaves_nothing(tmp_path: Path) -> None:
@@ -404,6 +409,20 @@ def test_parquet_and_jsonl_disagreeing_is_found(copy: Path) -> None:
             entry["bytes"] = target.stat().st_size
             entry["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
             entry["content_sha256"] = hashlib.sha256(b"".join(lines)).hexdigest()
+    croissant_path = copy / "croissant.json"  # Croissant lists the JSONL shards too
+    croissant = json.loads(croissant_path.read_text())
+    for entry in croissant["distribution"]:
+        if entry.get("contentUrl") == "jsonl/train-00000-of-00004.jsonl.gz":
+            entry["contentSize"] = f"{target.stat().st_size} B"
+            entry["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
+    croissant_path.write_text(json.dumps(croissant))
+    for entry in manifest["files"]:
+        if entry["path"] == "croissant.json":
+            entry["bytes"] = croissant_path.stat().st_size
+            entry["sha256"] = hashlib.sha256(croissant_path.read_bytes()).hexdigest()
+            entry["content_sha256"] = identity.text_content_sha256(
+                "croissant.json", croissant_path.read_bytes()
+            )
     view = identity.view(manifest, manifest["files"])  # a manifest true to each file
     manifest["identity"]["sha256"] = identity.identity_sha256(view)
     manifest_path.write_text(json.dumps(manifest))

@@ -19,7 +19,7 @@ from typing import Literal, cast
 from corpus_tool.config import Config
 from corpus_tool.engines import DEFAULT, run
 from corpus_tool.findings import Report
-from corpus_tool.package.files import MANIFEST
+from corpus_tool.package.files import MANIFEST, REPORT
 from corpus_tool.pipeline import RunResult, decode_record
 
 
@@ -84,7 +84,10 @@ def build_release(
     progress: Callable[[int], None] | None = None,
     engine: str = DEFAULT,
     address: str | None = None,
+    page: Callable[[RunResult, Config], str] | None = None,
 ) -> BuildOutcome:
+    """Check the corpus and write the release; with `page` (the HTML report's renderer,
+    from a later stage) also the page of the check as `report.html`."""
     from corpus_tool.package import tempfiles
     from corpus_tool.package.diff import previous_release
     from corpus_tool.package.identity import ReleaseExistsError
@@ -103,6 +106,7 @@ def build_release(
             return BuildOutcome(report, 1, f"{n} error(s) found: no release was written{note}")
         commit, timestamp = release_timestamp(config.root, paths)
         previous = previous_release(out, config.name, version)
+        extra = {REPORT: page(result, config)} if page is not None else None
         writer = ReleaseWriter(out, config.name, version, config)
         try:
             writer.write_lines(kept())
@@ -112,6 +116,7 @@ def build_release(
                 source_commit=commit,
                 timestamp=timestamp,
                 previous=previous,
+                extra=extra,
             )
         except (ReleaseExistsError, ReleaseError) as exc:  # ReleaseError: a damaged previous
             return BuildOutcome(report, 1, f"{exc}{note}")

@@ -14,6 +14,7 @@ cannot open a heading, a table column, a link or raw HTML.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
@@ -23,7 +24,7 @@ from corpus_tool.escape import md_code, md_paragraphs, md_text, yaml_block
 from corpus_tool.package.fields import FIELDS
 from corpus_tool.package.files import SPLIT
 from corpus_tool.package.formats import FORMATS, described
-from corpus_tool.package.manifest import ReleaseInfo, sorted_counts
+from corpus_tool.package.manifest import UNKNOWN, ReleaseInfo, sorted_counts
 from corpus_tool.registry import RULES
 
 # Hugging Face's size_categories buckets: (upper bound, label), first match wins.
@@ -52,9 +53,15 @@ def configs() -> list[dict[str, Any]]:
 
 def card_data(info: ReleaseInfo) -> DatasetCardData:
     download_bytes = sum(f.bytes for f in info.shards(described()))
+    cfg = info.config
+    other = cfg.license == "other"
     return DatasetCardData(
         pretty_name=info.pretty_name,
-        license=info.config.license,
+        license=cfg.license,
+        license_name=(cfg.license_name or None) if other else None,
+        license_link=(cfg.license_link or None) if other else None,
+        task_categories=cfg.task_categories or None,
+        tags=cfg.tags or None,
         language=info.languages,
         size_categories=[size_category(info.counts.records)],
         configs=configs(),
@@ -141,6 +148,7 @@ def card_body(info: ReleaseInfo) -> str:
         + (" (" + ", ".join(f"{v} {md_text(k)}" for k, v in kinds.items()) + ")" if kinds else "")
         + "; `manifest.json` lists each with the document it duplicates."
     ]
+    out += ["", *limitations(info)]
     out += ["", "## Usage", "", "```python"]
     out += [
         "import corpus_tool",
@@ -153,7 +161,73 @@ def card_body(info: ReleaseInfo) -> str:
         out += ["", *usage] if usage else []
     out += ["```", ""]
     out += [fmt.card_note() for fmt in FORMATS if fmt is not described()]
+    cite = citation(info)
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall(r"`+", cite)), default=0))
+    out += ["", "## Citation", "", fence, *cite.splitlines(), fence]
     return "\n".join(out) + "\n"
+
+
+def citation(info: ReleaseInfo) -> str:
+    """The configured citation, else a BibTeX entry made from the name and version
+    (the card's Citation section and Croissant's `citeAs`). No year: the release's
+    time is provenance, and the card is part of its identity."""
+    if info.config.citation:
+        return info.config.citation.strip()
+    key = re.sub(r"[^A-Za-z0-9]+", "_", f"{info.name}_{info.version}")
+    fields = [f"  title = {{{_bibtex(info.pretty_name)}}}", f"  version = {{{info.version}}}"]
+    if info.config.homepage:
+        fields.append(f"  url = {{{_bibtex(info.config.homepage)}}}")
+    return "@misc{" + key + ",\n" + ",\n".join(fields) + "\n}"
+
+
+def _bibtex(text: str) -> str:
+    """Text inside BibTeX braces: braces and backslashes dropped, on one line."""
+    return " ".join(re.sub(r"[{}\\]", "", text).split())
+
+
+def limitations(info: ReleaseInfo) -> list[str]:
+    """What the release leaves out of the corpus, and why."""
+    c = info.counts
+    out = ["## Limitations", ""]
+    out += [
+        "Only documents without error findings are released: `corpus-tool check`"
+        " fails the build on any, so no record has invalid metadata, an invalid id or"
+        " undecodable text.",
+        "",
+    ]
+    kinds = sorted_counts(Counter(d["kind"] for d in info.dropped))
+    why = {
+        "exact": "the same normalized text as an earlier document",
+        "near": f"nearly the same text as an earlier document (Jaccard similarity of"
+        f" {info.config.dedup.shingle}-word shingles at least {info.config.dedup.threshold})",
+        "url": "the same URL as an earlier document",
+    }
+    if kinds:
+        for kind, n in kinds.items():
+            reason = why.get(kind, md_text(kind))
+            out += [f"{n} duplicate document{'s' if n != 1 else ''} removed: {reason}.", ""]
+        out += ["Of each cluster of duplicates the first document in corpus order is kept.", ""]
+    else:
+        out += ["No duplicate was removed.", ""]
+    if info.normalization_counts:
+        n = len(info.normalization_counts)
+        out += [
+            f"Normalization removed scraping debris from the texts ({n} rule"
+            f"{'s' if n != 1 else ''}, see Normalization): page furniture, prompts, credits"
+            " and header lines are not in `text`; header metadata moved to the fields.",
+            "",
+        ]
+    unknown_source = c.by_source.get(UNKNOWN, 0)
+    undated = c.by_month.get(UNKNOWN, 0)
+    if unknown_source or undated:
+        out += [
+            f"{unknown_source} record{'s' if unknown_source != 1 else ''} without a source and"
+            f" {undated} without a publication date: metadata that is not known is left"
+            " out, not guessed.",
+            "",
+        ]
+    out.pop()  # the blank line after the last paragraph
+    return out
 
 
 def render_card(info: ReleaseInfo) -> str:

@@ -17,6 +17,7 @@ MANIFEST = "manifest.json"
 CARD = "README.md"
 CROISSANT = "croissant.json"
 CHANGELOG = "CHANGELOG.md"
+REPORT = "report.html"  # the page of the build's check: listed, outside the identity
 CHUNK = 1 << 20  # bytes read at a time when hashing
 
 

@@ -11,7 +11,11 @@ release is identified by what it says, not by how it was compressed:
   checksums masked (those depend on the compressor); any other file by its bytes;
 - the manifest by its content: all but provenance (tool version, source commit,
   time, library versions), its own layout version and the files' raw bytes and
-  checksums.
+  checksums;
+- `report.html` not at all (`OUTSIDE`): its charts are drawn by a renderer whose
+  output depends on its version and the fonts it finds, and it names the corpus
+  paths as the build was given them. It says nothing the rest does not: the
+  manifest lists it with its bytes and sha256, which `verify` checks.
 
 `manifest.json` records each file's `content_sha256` and, under `identity`,
 the SHA-256 of the canonical JSON of that view. The "up to date" check of a
@@ -28,7 +32,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from corpus_tool.package.files import CARD, CROISSANT, MANIFEST
+from corpus_tool.package.files import CARD, CROISSANT, MANIFEST, REPORT
 from corpus_tool.package.formats import format_of
 from corpus_tool.package.manifest_model import open_regular, read_manifest_file, read_regular
 
@@ -43,11 +47,13 @@ NOT_CONTENT = (
     "identity",
     "files",
 )
+OUTSIDE = (REPORT,)  # listed in the manifest with their checksums, not in the identity
 COVERS = (
     "name, version, schema, counts and dropped of this manifest, and each file's path,"
     " rows and content_sha256: for a data shard the SHA-256 of its records as JSON lines"
     " (the decompressed JSONL), for README.md and croissant.json their bytes with the"
-    " shards' sizes and checksums masked, for other files their bytes"
+    " shards' sizes and checksums masked (and Croissant's datePublished), for other"
+    " files their bytes; report.html is not covered"
 )
 MAX_TEXT_BYTES = 64 << 20  # the card, Croissant and changelog are a few kB
 _DOWNLOAD_SIZE = re.compile(rb"(?m)^(\s*download_size:)[ \t]*\d+[ \t]*$")
@@ -62,6 +68,8 @@ def masked(rel: str, data: bytes) -> bytes:
             doc = json.loads(data)
         except (ValueError, RecursionError):
             return data  # not JSON: compared as it is (and `verify` says so)
+        if isinstance(doc, dict):
+            doc.pop("datePublished", None)  # the build's time: provenance, like the manifest's
         if isinstance(doc, dict) and isinstance(doc.get("distribution"), list):
             for entry in doc["distribution"]:
                 if isinstance(entry, dict) and entry.get("@type") == "cr:FileObject":
@@ -94,7 +102,7 @@ def release_view(release: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     files = []
     for path in sorted(release.rglob("*")):
         rel = path.relative_to(release).as_posix()
-        if rel == MANIFEST or path.is_dir():
+        if rel == MANIFEST or rel in OUTSIDE or path.is_dir():
             continue
         if path.is_symlink() or not path.is_file():
             raise ReleaseReadError(release, rel, "not a regular file")
@@ -128,6 +136,7 @@ def view(manifest: dict[str, Any], files: Iterable[dict[str, Any]]) -> dict[str,
         (
             {k: f[k] for k in ("path", "rows", "content_sha256") if f.get(k) is not None}
             for f in files
+            if f.get("path") not in OUTSIDE
         ),
         key=lambda f: str(f.get("path")),
     )

@@ -103,6 +103,7 @@ class ReleaseInfo:
     data_files: list[FileEntry]  # the shards, format by format (`FORMATS`), in index order
     dropped: list[dict[str, Any]]
     normalization_counts: dict[str, int]
+    timestamp: int | None = None  # the release's time (seconds since the epoch), if known
 
     def shards(self, fmt: ShardFormat) -> list[FileEntry]:
         """The shards of one format, in index order."""

@@ -209,8 +209,10 @@ class ReleaseWriter:
         source_commit: str | None,
         timestamp: int | None,
         previous: Path | None,
+        extra: dict[str, str] | None = None,
     ) -> Result:
-        """Write the metadata and publish the release under its final name.
+        """Write the metadata and publish the release under its final name. `extra`:
+        more text files (the HTML report), listed in the manifest like the rest.
 
         Returns "created", or "up to date" when the version already exists with the
         same content. Raises ReleaseExistsError when it exists with other content.
@@ -227,11 +229,13 @@ class ReleaseWriter:
                 data_files,
                 dropped,
                 dict(self.counts.normalization),
+                timestamp,
             )
             metadata = {
                 CARD: render_card(info),
                 CROISSANT: render_croissant(info),
                 CHANGELOG: render_changelog(self.name, self.version, previous, self.tmp),
+                **(extra or {}),
             }
             for rel, text in metadata.items():
                 write_text(self.tmp / rel, text)

@@ -95,7 +95,8 @@ _KINDS: dict[str, Check] = {"exact": EXACT_DUPLICATE, "near": NEAR_DUPLICATE, "u
 def report(
     roots: dict[int, int], member: Callable[[int], Member], cfg: DedupConfig
 ) -> tuple[list[Finding], list[dict[str, Any]]]:
-    """A finding and a manifest entry for every dropped member, in corpus order."""
+    """A finding and a manifest entry for every dropped member, in corpus order (with
+    both members' locations, for the report; the manifest keeps `dropped_entries`)."""
     findings: list[Finding] = []
     dropped: list[dict[str, Any]] = []
     for i in sorted(roots):
@@ -110,6 +111,10 @@ def report(
                 "duplicate_of": first.doc_id,
                 "kind": kind,
                 "similarity": similarity,
+                "path": doc.path,
+                "line": doc.line,
+                "of_path": first.path,
+                "of_line": first.line,
             }
         )
     return findings, dropped

@@ -33,6 +33,9 @@ class DedupResult:
     findings: list[Finding]
     dropped: list[dict[str, Any]]
     keep: np.ndarray  # bool per document added, in order
+    # Candidate near-duplicate pairs by MinHash values shared (0..num_perm), verified
+    # or not; None where the engine found the pairs elsewhere.
+    similarities: np.ndarray | None = None
 
 
 class DedupIndex:
@@ -90,13 +93,16 @@ class DedupIndex:
     def resolve(self) -> DedupResult:
         n = len(self.ids)
         pairs: list[np.ndarray] = []
+        tally = np.zeros(self.cfg.num_perm + 1, dtype=np.int64)
         if self.cfg.exact:
             pairs.append(key_pairs(hash_keys(bytes(self._hashes))))
         if self.cfg.near and self._sigs.rows == n and n > 1:
-            pairs.append(near_pairs(self._sigs, self.cfg))
+            pairs.append(near_pairs(self._sigs, self.cfg, tally))
         if self.cfg.url:
             pairs.append(key_pairs(np.frombuffer(self._urls, dtype=U64), skip=U64(0)))
-        return self.settle(cluster(pairs))
+        result = self.settle(cluster(pairs))
+        result.similarities = tally
+        return result
 
     def settle(self, roots: dict[int, int]) -> DedupResult:
         """The findings and the kept flags of the clusters `roots` (see `cluster`),

@@ -68,11 +68,15 @@ MAX_HELD_KEYS = 8_000_000  # candidate pair keys (64 MB) held before merging rep
 VERIFY_CHUNK = 65_536  # candidate pairs whose signatures are compared at once
 
 
-def near_pairs(sigs: np.ndarray | SignatureStore, cfg: DedupConfig) -> np.ndarray:
+def near_pairs(
+    sigs: np.ndarray | SignatureStore, cfg: DedupConfig, tally: np.ndarray | None = None
+) -> np.ndarray:
     """Verified near-duplicate pairs: candidates share a band key, then pass `similar`.
 
     One band at a time, so the keys of all bands never sit in memory together;
     a candidate pair is held as one 64-bit key (`i * n + j`) until verified.
+    `tally` (num_perm + 1 counters), if given, counts the candidate pairs by how many
+    MinHash values they share, passed or not: the report's similarity histogram.
     """
     store = sigs if isinstance(sigs, SignatureStore) else None
     n = sigs.shape[0]
@@ -95,6 +99,9 @@ def near_pairs(sigs: np.ndarray | SignatureStore, cfg: DedupConfig) -> np.ndarra
         chunk = np.stack([keys // n, keys % n], axis=1)
         left = store.take(chunk[:, 0]) if store else np.asarray(sigs)[chunk[:, 0]]
         right = store.take(chunk[:, 1]) if store else np.asarray(sigs)[chunk[:, 1]]
+        if tally is not None:
+            equal = np.count_nonzero(left == right, axis=-1)
+            tally += np.bincount(equal, minlength=tally.size)[: tally.size]
         verified.append(chunk[similar(left, right, cfg.threshold)])
     return np.concatenate(verified)
 
