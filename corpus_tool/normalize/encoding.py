@@ -17,6 +17,7 @@ without the shapes it repairs costs one scan and is returned as it was.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from html.entities import html5
@@ -36,16 +37,14 @@ def _settle(text: str) -> str:
 
 
 # ---------------------------------------------------------------- N116 mojibake
-# UTF-8 read as Windows-1252 or Latin-1: a lead byte (U+00C2-U+00F4) followed by a
-# continuation byte (0x80-0xBF), which Windows-1252 shows as `€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ`
-# for 0x80-0x9F (its five holes stay C1 controls) and Latin-1 as U+0080-U+00BF. `Ã©`,
-# `â€™`, `Â\xa0`, `Ã¢â‚¬â„¢` all start this way; clean text rarely holds such a pair,
-# and ftfy judges each one the guard finds.
-_CONTINUATION = "\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
-_MOJIBAKE = re.compile(f"[\xc2-\xf4][{_CONTINUATION}]")
-# Encoding repair only: no HTML unescaping (N117's business), no quote uncurling, no
-# width or ligature changes, no normalization. Unrepairable sequences are left as
-# they are (`replace_lossy_sequences` would turn them into U+FFFD).
+# A UTF-8 sequence read as Windows-1252 or Latin-1: a lead byte (U+00C2-U+00F4) and as
+# many continuation bytes (0x80-0xBF) as it announces, which Windows-1252 shows as
+# `€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ` for 0x80-0x9F (its five holes stay C1 controls) and
+# Latin-1 as U+0080-U+00BF. `Ã©`, `â€™`, `Â\xa0`, `Ã¢â‚¬â„¢` all hold one; clean text
+# rarely does (`é–` is a three-byte lead with one continuation: no), and ftfy judges
+# each line the guard finds.
+_C = "[\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]"
+_MOJIBAKE = re.compile(f"[\xc2-\xdf]{_C}|[\xe0-\xef]{_C}{{2}}|[\xf0-\xf4]{_C}{{3}}")
 _FTFY = ftfy.TextFixerConfig(
     unescape_html=False,
     remove_terminal_escapes=False,
@@ -63,7 +62,11 @@ _FTFY = ftfy.TextFixerConfig(
     normalization=None,
     explain=False,
 )
-MAX_PIECE = 4096  # chars handed to ftfy at once: a megabyte line is repaired in pieces
+# Portuguese capitals end in Ã (`IRMÃ`, `MAÇÃ`), and a closing quote, dash, ellipsis or
+# no-break space may follow: `IRMÃ”` is text, though as mojibake it would read `IRMÔ`.
+# Never repaired (the cost: an uppercase `AVÔ` broken as `AVÃ”` stays broken).
+_PORTUGUESE = re.compile("(?<=[A-ZÀ-ÖØ-Þ])Ã[”’…–—»›\xa0]")
+MAX_PIECE = 4096  # chars handed to ftfy at once: a megabyte word is repaired in pieces
 _PIECE_END = re.compile(r"[\x00-\x7f]")  # a mojibake sequence holds no ASCII character
 
 
@@ -75,7 +78,8 @@ def _fixed(piece: str) -> str | None:
     """ftfy's repair of `piece`, if it is one: None where ftfy changes nothing, or would
     trade text for U+FFFD, leave as many suspect pairs, or change an ASCII character
     (mojibake is made of non-ASCII characters only: a space eaten as a lost no-break
-    space, `â€ ` -> `†`, is a guess, not a repair)."""
+    space, `â€ ` -> `†`, is a guess, not a repair), or read a Portuguese capital Ã
+    before a closing quote as mojibake."""
     fixed = ftfy.fix_encoding(piece, _FTFY)
     if fixed == piece or fixed.count("\ufffd") > piece.count("\ufffd"):
         return None
@@ -83,36 +87,39 @@ def _fixed(piece: str) -> str | None:
         return None
     if _NON_ASCII.sub("", fixed) != _NON_ASCII.sub("", piece):
         return None
+    if "Ã" in piece and len(_PORTUGUESE.findall(fixed)) != len(_PORTUGUESE.findall(piece)):
+        return None
     return fixed
 
 
-def _fix_piece(piece: str) -> str:
-    if _MOJIBAKE.search(piece) is None:
-        return piece
-    fixed = _fixed(piece)
-    if fixed is not None:
-        return fixed
-    # The piece as a whole is no repair: each word alone may be (`â€œhiâ€ to`).
-    words = _WORDS.split(piece)
-    for i in range(0, len(words), 2):
-        if _MOJIBAKE.search(words[i]) is not None:
-            words[i] = _fixed(words[i]) or words[i]
-    return "".join(words)
+@functools.lru_cache(maxsize=4096)
+def _fixed_word(word: str) -> str:
+    """The word repaired where ftfy can, else as it was (the same broken words recur:
+    `donâ€™t`, `â€œ`). A word longer than MAX_PIECE goes in pieces cut before an ASCII
+    character, which no mojibake sequence holds."""
+    if len(word) <= MAX_PIECE:
+        return _fixed(word) or word
+    pieces, start = [], 0
+    while start < len(word):
+        cut = _PIECE_END.search(word, start + MAX_PIECE)
+        end = len(word) if cut is None else cut.start() + 1
+        piece = word[start:end]
+        pieces.append(_fixed(piece) or piece if _MOJIBAKE.search(piece) else piece)
+        start = end
+    return "".join(pieces)
 
 
 def _repair_line(line: str) -> str:
+    """Each word (a run without space or tab, which no mojibake sequence holds) that
+    the guard finds goes to ftfy alone: a long paragraph with one broken apostrophe
+    costs one short call, and a repair ftfy refuses for one word leaves the others."""
     out = line
     for _ in range(4):  # the settled text is judged again: ftfy's verdict must hold
-        if len(out) <= MAX_PIECE:
-            new = _fix_piece(out)
-        else:
-            pieces, start = [], 0
-            while start < len(out):
-                cut = _PIECE_END.search(out, start + MAX_PIECE)
-                end = len(out) if cut is None else cut.start() + 1
-                pieces.append(_fix_piece(out[start:end]))
-                start = end
-            new = "".join(pieces)
+        words = _WORDS.split(out)
+        for i in range(0, len(words), 2):
+            if _MOJIBAKE.search(words[i]) is not None:
+                words[i] = _fixed_word(words[i])
+        new = "".join(words)
         if new == out:
             break
         out = _settle(new)
@@ -203,41 +210,50 @@ def html_entities(text: str) -> str:
 # HTML element names (the living standard's, and the obsolete ones scrapers still
 # meet). Only these make a tag: `<EMAIL>`, `<https://...>`, `<name@x.org>`, `x<y>z`
 # and `List<String>` are text.
-ELEMENTS = frozenset(
-    """a abbr acronym address area article aside audio b base basefont bdi bdo big blink
-    blockquote body br button canvas caption center cite code col colgroup data datalist dd
-    del details dfn dialog dir div dl dt em embed fieldset figcaption figure font footer form
-    frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input ins kbd
-    label legend li link main map mark marquee menu meta meter nav nobr noframes noscript
-    object ol optgroup option output p param picture pre progress rp rt ruby samp script
-    search section select small source span strike strong style sub summary sup svg table
-    tbody td template textarea tfoot th thead time title tr track tt u ul var video wbr
-    o:p""".split()
-)  # not `s` or `q`: `<s>`, `</s>` are sentence markers in language data
+ELEMENTS = frozenset((
+    "a", "abbr", "acronym", "address", "area", "article", "aside", "audio", "b", "base",
+    "basefont", "bdi", "bdo", "big", "blink", "blockquote", "body", "br", "button", "canvas",
+    "caption", "center", "cite", "code", "col", "colgroup", "data", "datalist", "dd", "del",
+    "details", "dfn", "dialog", "dir", "div", "dl", "dt", "em", "embed", "fieldset",
+    "figcaption", "figure", "font", "footer", "form", "frame", "frameset", "h1", "h2", "h3",
+    "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html", "i", "iframe", "img", "input",
+    "ins", "kbd", "label", "legend", "li", "link", "main", "map", "mark", "marquee", "menu",
+    "meta", "meter", "nav", "nobr", "noframes", "noscript", "object", "ol", "optgroup",
+    "option", "output", "p", "param", "picture", "pre", "progress", "rp", "rt", "ruby", "samp",
+    "script", "search", "section", "select", "small", "source", "span", "strike", "strong",
+    "style", "sub", "summary", "sup", "svg", "table", "tbody", "td", "template", "textarea",
+    "tfoot", "th", "thead", "time", "title", "tr", "track", "tt", "u", "ul", "var", "video",
+    "wbr", "o:p",
+))  # fmt: skip
+# Not `s` or `q`: `<s>` and `</s>` are sentence markers in language data.
 # A bare start tag (`<x>`, no attribute) is a tag only for the elements that carry
 # text formatting or layout; `<input>`, `<source>`, `<title>`, `<code>`, `<time>` bare
 # read as placeholders (`cp <source> <target>`). With attributes, as an end tag or
 # self-closed, any element name is a tag.
-BARE = frozenset(
-    """a b big blockquote body br center dd div dl dt em figcaption figure font footer h1 h2 h3
-    h4 h5 h6 head header hr html i iframe img li nav nobr noscript o:p ol p pre script section
-    article aside small span strike strong style sub sup table tbody td tfoot th thead tr tt
-    u ul wbr""".split()
-)
+BARE = frozenset((
+    "a", "b", "big", "blockquote", "body", "br", "center", "dd", "div", "dl", "dt", "em",
+    "figcaption", "figure", "font", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "head",
+    "header", "hr", "html", "i", "iframe", "img", "li", "nav", "nobr", "noscript", "o:p", "ol",
+    "p", "pre", "script", "section", "article", "aside", "small", "span", "strike", "strong",
+    "style", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u",
+    "ul", "wbr",
+))  # fmt: skip
 # Old markup shouts: `<P>`, `<BR>`; a capitalised bare name is a tag only among these
 # (`<ADDRESS>`, `<NAME>`, `<EMAIL>` are placeholders).
-BARE_UPPER = frozenset(
-    "A B BR CENTER DIV EM FONT H1 H2 H3 H4 H5 H6 HR I IMG LI OL P PRE SPAN STRONG TABLE TD "
-    "TH TR TT U UL".split()
-)
+BARE_UPPER = frozenset((
+    "A", "B", "BR", "CENTER", "DIV", "EM", "FONT", "H1", "H2", "H3", "H4", "H5", "H6", "HR",
+    "I", "IMG", "LI", "OL", "P", "PRE", "SPAN", "STRONG", "TABLE", "TD", "TH", "TR", "TT", "U",
+    "UL",
+))  # fmt: skip
 # Tags that separate what is on either side: they become a line break where text is
 # on both sides of them on the line, and go without a trace at a line's ends.
-BLOCK = frozenset(
-    """address article aside blockquote body br center dd details dialog dir div dl dt
-    fieldset figcaption figure footer form frame frameset h1 h2 h3 h4 h5 h6 head header
-    hgroup hr html iframe li main menu nav noframes noscript ol p pre section summary table
-    tbody tfoot thead tr ul""".split()
-)
+BLOCK = frozenset((
+    "address", "article", "aside", "blockquote", "body", "br", "center", "dd", "details",
+    "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form",
+    "frame", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hgroup", "hr",
+    "html", "iframe", "li", "main", "menu", "nav", "noframes", "noscript", "ol", "p", "pre",
+    "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul",
+))  # fmt: skip
 CELLS = frozenset(("td", "th"))  # table cells: a space between their texts
 
 _NAMES = "|".join(sorted((re.escape(n) for n in ELEMENTS), key=len, reverse=True))
@@ -391,6 +407,24 @@ def html_tags(text: str) -> str:
     syntax, not a parser: `html.parser` takes any `<word>` for a tag and
     reads across lines, and this rule must judge each `<` alone.
     """
-    if "<" not in text or _GUARD.search(text) is None:
+    if "<" not in text:
         return text
-    return keep_nfc(rewrite_lines(text, _GUARD, _strip_line))
+    m = _GUARD.search(text)
+    if m is None:
+        return text
+    pieces: list[str] = []
+    done = 0  # text before `done` is in `pieces`
+    while m is not None:  # each line with a tag once, however many tags it holds
+        start = text.rfind("\n", 0, m.start()) + 1
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        line = text[start:end]
+        new = _strip_line(line)
+        if new != line:
+            pieces += [text[done:start], new]
+            done = end
+        m = _GUARD.search(text, end)
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return keep_nfc("".join(pieces))

@@ -2,4 +2,12 @@
 rules run is `corpus_tool.registry.NORMALIZER_ORDER`, not the order of these imports."""
 
 # ruff: noqa: F401
-from corpus_tool.normalize import boilerplate, chars, encoding, furniture, markdown, page, whitespace
+from corpus_tool.normalize import (
+    boilerplate,
+    chars,
+    encoding,
+    furniture,
+    markdown,
+    page,
+    whitespace,
+)
