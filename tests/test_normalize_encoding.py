@@ -166,6 +166,15 @@ def test_normalize_repairs_before_the_other_rules_read(raw: str, expected: str) 
     assert normalize(out.text).text == out.text
 
 
+def test_residue_markup_check_agrees_with_what_n118_keeps() -> None:
+    kept = "Write to <a@example.org> or <p.s@example.org>; see <https://e.org/a>."
+    assert RULES["N118"].func(kept) is kept
+    assert list(markup(kept)) == []
+    broken = 'The council met <span class="x>today at noon.'
+    assert RULES["N118"].func(broken) is broken
+    assert [hit.evidence for hit in markup(broken)] == ['<span class="x>']
+
+
 def test_seed_footer_autolink_is_kept() -> None:
     text = "Body text of the article.\n\nOriginal url: <https://www.example.com/2023/a-1>"
     assert RULES["N118"].func(text) is text
