@@ -8,6 +8,11 @@ the later rules read (`&nbsp;` is a space to N101, `<p>` between two
 paragraphs is a line break to the page rules), so both go before those rules
 see the text.
 
+They judge each line alone, yet are not declared `local`: to ask a local rule about
+another rule's edit, the runner first finds the changed lines, which costs more than
+running these rules' guards on the whole text again (they run before every rule that
+edits characters, so each such edit asks them).
+
 What these rules put into a text is already what N101 and N102 make of it
 (`_settle`): those two run before every other rule and are never asked again,
 so a repair made late, when another rule's edit gives one of these rules new
@@ -49,6 +54,17 @@ _MOJIBAKE = re.compile(f"[\xc2-\xdf]{_C}|[\xe0-\xef]{_C}{{2}}|[\xf0-\xf4]{_C}{{3
 # eight times faster than for `_MOJIBAKE`, whose alternation the regex engine tries
 # at every character; `_MOJIBAKE` then judges each word of the lines found.
 _SUSPECT = re.compile(f"[\xc2-\xf4]{_C}")
+# The same pair in the text's UTF-8 bytes: there it starts with the byte 0xC3, which
+# the regex engine finds as fast as `bytes.find`; a char class (`_SUSPECT`) costs a
+# test at every character. Most texts hold no such byte at all.
+_SUSPECT_UTF8 = re.compile(
+    b"\xc3[\x82-\xb4](?:"
+    + b"|".join(
+        re.escape(c.encode())
+        for c in sorted({*map(chr, range(0x80, 0xC0)), *"€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"})
+    )
+    + b")"
+)
 _FTFY = ftfy.TextFixerConfig(
     unescape_html=False,
     remove_terminal_escapes=False,
@@ -130,7 +146,7 @@ def _repair_line(line: str) -> str:
     return out
 
 
-@normalizer("N116", "mojibake", edits=Edit.ANY, sees=Edit.CHARS, local=True)
+@normalizer("N116", "mojibake", edits=Edit.ANY, sees=Edit.CHARS)
 def mojibake(text: str) -> str:
     """Repair double-encoded text (mojibake) with ftfy: `donâ€™t` -> `don’t`, `cafÃ©` -> `café`.
 
@@ -138,19 +154,21 @@ def mojibake(text: str) -> str:
     shows each accented letter, curly quote or dash as two or three Latin
     characters; search, deduplication and every reader see noise. A cheap
     guard finds the lines holding a UTF-8 lead byte followed by a continuation
-    byte as those charsets show them (`Ã©`, `â€`); only those lines go to
-    ftfy's encoding repair (`fix_encoding`: no unescaping, quote uncurling,
-    width, ligature or normalization changes), and its repair is kept only
-    where it leaves fewer suspect pairs and no new U+FFFD. The repaired line
-    replaces the broken one. Kept: clean text, curly quotes and dashes,
-    Russian, Greek, Armenian and CJK text, a Portuguese `NÃO`, and mojibake
-    ftfy cannot read back (`â€` cut short) stays as it is, for N204 to flag.
-    Runs first: N101 would drop the C1 control of `â€\\x9d` and the no-break
-    space of `Â\\xa0`, and the bytes could no longer be recovered.
+    byte as those charsets show them (`Ã©`, `â€`); on those lines, each word
+    holding a whole sequence goes to ftfy's encoding repair alone
+    (`fix_encoding`: no unescaping, quote uncurling, width, ligature or
+    normalization changes). A repair is kept only where it leaves fewer
+    suspect sequences, no new U+FFFD and every ASCII character in place. The
+    repaired line replaces the broken one. Kept: clean text, curly quotes and
+    dashes, Russian, Greek, Armenian and CJK text, Portuguese capitals
+    (`NÃO`, `IRMÃ”`), and what ftfy cannot read back: `â€` cut short stays
+    `â€`, never a guessed `†`. Runs first: N101 would drop the C1 control of
+    `â€\\x9d` and the no-break space of `Â\\xa0`, and the bytes could no
+    longer be recovered.
     """
-    # Most texts hold no Latin-1 letter at all (curly quotes and dashes are not
-    # Latin-1): dropping the others and asking `isascii` is the cheapest way to know.
-    if text.isascii() or text.encode("latin-1", "ignore").isascii():
+    if text.isascii():
+        return text
+    if _SUSPECT_UTF8.search(text.encode("utf-8", "surrogatepass")) is None:
         return text
     return rewrite_lines(text, _SUSPECT, _repair_line)
 
@@ -185,7 +203,7 @@ def _decode(m: re.Match[str]) -> str:
     return f"&{m[2]};" if m[1] else m[0]  # `&amp;foo;` -> `&foo;`
 
 
-@normalizer("N117", "html-entities", edits=Edit.ANY, sees=Edit.CHARS, local=True)
+@normalizer("N117", "html-entities", edits=Edit.ANY, sees=Edit.CHARS)
 def html_entities(text: str) -> str:
     """Decode HTML entities: `&amp;` -> `&`, `&#8217;` -> `’`, `&eacute;` -> `é`, `&nbsp;` -> space.
 
@@ -394,7 +412,7 @@ def _strip_line(line: str) -> str:
     return out
 
 
-@normalizer("N118", "html-tags", edits=Edit.ANY, sees=Edit.CHARS, local=True)
+@normalizer("N118", "html-tags", edits=Edit.ANY, sees=Edit.CHARS)
 def html_tags(text: str) -> str:
     """Remove leftover HTML tags: `<p>`, `<br>`, `</div>`, `<span class="x">`, `<!-- -->`.
 
