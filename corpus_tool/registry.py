@@ -31,13 +31,15 @@ RuleFunc = Callable[[str], str]
 PageFunc = Callable[["Page"], str]
 LinePredicate = Callable[[str], bool]  # called with a line stripped of spaces and tabs
 
-# N101-N102 characters, N103 escaped markdown, N119-N121 and N123 boilerplate by its
-# shape while links still show (comment sections, link lists, controls, prompts), N104
-# dead links, N105-N108 page furniture in the body, N109-N112 page structure (header,
-# repeats, footer), N114-N115 more furniture (ads, social prompts, copyright), N122 the
-# trailer under what is left, N126 redaction (off by default), N113 layout last.
+# N116-N118 encoding repair first (mojibake, entities, tags: what the others would
+# misread), N101-N102 characters, N103 escaped markdown, N119-N121 and N123 boilerplate
+# by its shape while links still show (comment sections, link lists, controls,
+# prompts), N104 dead links, N105-N108 page furniture in the body, N109-N112 page
+# structure (header, repeats, footer), N114-N115 more furniture (ads, social prompts,
+# copyright), N122 the trailer under what is left, N126 redaction (off by default),
+# N113 layout last.
 NORMALIZER_ORDER = (
-    "N101", "N102", "N103",
+    "N116", "N117", "N118", "N101", "N102", "N103",
     "N119", "N120", "N121", "N123",
     "N104", "N105", "N106", "N107", "N108",
     "N109", "N110", "N111", "N112", "N114", "N115", "N122", "N126", "N113",

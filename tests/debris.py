@@ -51,6 +51,14 @@ INLINE = {
     "quote": [("“This is fantastic!” he said", "“This is fantastic!” he said")],
     "media-credit": [("(Photo: AP)", ""), ("(Video: Reuters)", "")],
     "time": [("at 0:00 GMT", "at 0:00 GMT")],
+    "encoding": [
+        ("donâ€™t", "don’t"),
+        ("cafÃ©", "café"),
+        ("&amp;", "&"),
+        ("Caf&eacute;", "Café"),
+        ("<b>talks</b>", "talks"),
+        ('<span class="x">region</span>', "region"),
+    ],
 }
 
 
@@ -136,12 +144,14 @@ FURNITURE = [
 COPYRIGHT = ["© 2023 Example Media. All rights reserved.", "Copyright 2023 Example", "(c) The Post"]
 ESCAPED = ["\\[x\\](#)", "\\*\\*Bold\\*\\*", "\\_\\_", "\\# not a title"]
 UNICODE = ["\ufeff\u200b", "\u00a0", "\u2028", "\u200b\u2060\u00ad"]
+MARKUP = ['<div class="ad-slot"></div>', "<br>", "<!-- ad -->", "</p>", "<p>&nbsp;</p>"]
 BLANKISH = ["", " ", "\t", "\u00a0 \u3000"]
 
 ARTIFACTS = {
     "prompt": PROMPTS, "promo": PROMOS, "credit": CREDITS, "timestamp": TIMESTAMPS,
     "related": RELATED, "header": HEADER, "footer": FOOTERS, "furniture": FURNITURE,
     "copyright": COPYRIGHT, "escaped": ESCAPED, "unicode": UNICODE, "blank": BLANKISH,
+    "markup": MARKUP,
 }  # fmt: skip
 ALL_ARTIFACTS = [line for lines in ARTIFACTS.values() for line in lines]
 

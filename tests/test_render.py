@@ -24,8 +24,9 @@ def _corpus_with_every_kind_of_finding(corpus: Corpus) -> None:
     corpus.write("bad.txt", b"ok\n\xff\n")  # E001 with a line and a column
     corpus.write("empty.txt", b"")  # E002
     corpus.write("crlf.txt", article(1).replace("\n", "\r\n"))  # E005 (info)
-    corpus.write("moji.txt", article(2).replace("The ", "The cafÃ© ", 1))  # N204, M007
-    corpus.write("copy.txt", article(2).replace("The ", "The cafÃ© ", 1))  # D001 on moji
+    # N204 (N116 repairs `cafÃ©`; a replacement character stays), M007
+    corpus.write("moji.txt", article(2).replace("The ", "The caf\ufffd ", 1))
+    corpus.write("copy.txt", article(2).replace("The ", "The caf\ufffd ", 1))  # D001 on moji
     corpus.write("notes.csv", "a,b\n")  # E011, no line
     rows = [{"id": "row-1", "text": article(3)}, {"id": "bad id!", "text": article(4)}]
     corpus.write("shard.jsonl", "".join(json.dumps(r) + "\n" for r in rows))  # M008 on line 2

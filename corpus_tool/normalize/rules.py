@@ -5,6 +5,7 @@ rules run is `corpus_tool.registry.NORMALIZER_ORDER`, not the order of these imp
 from corpus_tool.normalize import (
     boilerplate,
     chars,
+    encoding,
     furniture,
     markdown,
     page,

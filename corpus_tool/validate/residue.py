@@ -29,7 +29,8 @@ PROMPT_LINE = re.compile(
 NEWSLETTER_LINE = re.compile(r"(?im)^[^\n]{0,60}\bnewsletters?\b[^\n]{0,60}$")
 PROMPT_MAX_WORDS = 14  # a prompt is a short line; a paragraph that mentions one is content
 HTML_MARKUP = re.compile(
-    r"</?(?:p|div|span|br|a|img|script|style|iframe|strong|em|figure|figcaption|ul|li)\b[^<>\n]{0,200}>"
+    r"</?(?:p|div|span|br|a|img|script|style|iframe|strong|em|figure|figcaption|ul|li)"
+    r"(?=[\s/>])[^<>\n]{0,200}>"  # a tag name ends the name: `<a@x.org>` is an address
     r"|&(?:amp|nbsp|quot|lt|gt|apos|mdash|ndash|rsquo|lsquo|rdquo|ldquo|#\d{2,6}|#x[0-9a-fA-F]{2,5});"
 )
 MOJIBAKE = re.compile(r"\ufffd|â€[™œ\x9d“”˜¦]|Ã[©¨ª«¡¢£¤§¯¶¼½¾]")
