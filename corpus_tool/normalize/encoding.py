@@ -412,6 +412,16 @@ def _strip_line(line: str) -> str:
     return out
 
 
+_FENCE = re.compile(r"(?m)^[ \t]*(?:```|~~~)")
+
+
+def _code_blocks(text: str) -> list[tuple[int, int]]:
+    """The spans of fenced code blocks (an unclosed fence runs to the end)."""
+    marks = [m.start() for m in _FENCE.finditer(text)]
+    marks.append(len(text))
+    return list(zip(marks[0::2], marks[1::2], strict=False))
+
+
 @normalizer("N118", "html-tags", edits=Edit.ANY, sees=Edit.CHARS)
 def html_tags(text: str) -> str:
     """Remove leftover HTML tags: `<p>`, `<br>`, `</div>`, `<span class="x">`, `<!-- -->`.
@@ -427,7 +437,8 @@ def html_tags(text: str) -> str:
     their content, which is code, never text; an unclosed one loses only its
     tag. Kept: autolinks `<https://...>`, placeholders such as `<EMAIL>` or
     `<source>` without attributes, emails `<name@x.org>`, `a < b`, `<3`,
-    `x<y>z`, `List<String>`, sentence markers `<s>`. A regex over HTML's tag
+    `x<y>z`, `List<String>`, sentence markers `<s>`, and code: lines in a
+    fenced block or holding a backtick span show markup on purpose. A regex over HTML's tag
     syntax, not a parser: `html.parser` takes any `<word>` for a tag and
     reads across lines, and this rule must judge each `<` alone.
     """
@@ -436,6 +447,7 @@ def html_tags(text: str) -> str:
     m = _GUARD.search(text)
     if m is None:
         return text
+    fences = _code_blocks(text) if "```" in text or "~~~" in text else []
     pieces: list[str] = []
     done = 0  # text before `done` is in `pieces`
     while m is not None:  # each line with a tag once, however many tags it holds
@@ -443,7 +455,8 @@ def html_tags(text: str) -> str:
         end = text.find("\n", m.end())
         end = len(text) if end < 0 else end
         line = text[start:end]
-        new = _strip_line(line)
+        code = "`" in line or any(a <= start < b for a, b in fences)
+        new = line if code else _strip_line(line)
         if new != line:
             pieces += [text[done:start], new]
             done = end
