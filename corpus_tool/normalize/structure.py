@@ -259,13 +259,22 @@ def is_comments_label(line: str) -> bool:
     return is_heading(line) and _ANONYMOUS.fullmatch(text.rstrip(" :")) is not None
 
 
-_COMMENT_STEMS = (
-    "comment", "repl", "respons", "reaction", "discuss", "thought", "have your say",
-    "links to this", "anon", "guest", "unknown", "anónimo", "匿名", "аноним",
-    "kommentar", "commentaire", "coment", "commenti", "reacties", "reageer", "komentar",
-    "diskus", "комментар", "обсужд", "コメント", "留言", "评论", "評論", "댓글", "yorum",
-    "wrote", "commented",
+# What the first test looks for: the first word a comment label opens with, and for a
+# label that opens with a count or a name, or has no spaces, a piece of it anywhere.
+_COMMENT_FIRST = frozenset(
+    (
+        "comments", "comment", "reader", "user", "visitor", "leave", "post", "add", "write",
+        "submit", "show", "view", "read", "see", "load", "hide", "open", "close", "display",
+        "join", "one", "two", "loading", "showing", "no", "be", "have", "you", "please", "to",
+        "links", "kommentare", "kommentar", "leserkommentare", "commentaires", "commentaire",
+        "laisser", "comentarios", "comentario", "comentários", "comentário", "deja", "deixe",
+        "commenti", "lascia", "reacties", "reageer", "kommentarer", "komentarze", "komentáře",
+        "diskuse", "комментарии", "комментарий", "комментариев", "обсуждение", "yorumlar",
+        "anonymous", "anon", "guest", "unknown", "anónimo", "anonyme", "anonym", "аноним",
+    )
 )  # fmt: skip
+_COUNTED = ("comment", "respons", "repl", "reaction", "thought")
+_ANYWHERE = (" wrote ", " commented ", "コメント", "留言", "评论", "評論", "댓글", "匿名")
 
 
 @normalizer("N119", "comment-section", edits=Edit.LINES, sees=_SEES, trusts=_TRUSTS)
@@ -282,7 +291,12 @@ def comment_section(text: str) -> str:
     runs to the end of the body (the `Original url:` footer stays for N112).
     Kept: a sentence that mentions comments, and a label above the article.
     """
-    if not _any_short(text, _COMMENT_STEMS):
+    firsts = _Short.first_words(text)
+    if (
+        firsts.isdisjoint(_COMMENT_FIRST)
+        and not (any(w[:1].isdigit() for w in firsts) and _any_short(text, _COUNTED))
+        and not _any_short(text, _ANYWHERE)
+    ):
         return text
     body = Body.of(text)
     prose = 0
