@@ -1,15 +1,18 @@
-"""Boilerplate found by its shape, not its phrasing: sections, link lists, page controls.
+"""Boilerplate found by its shape, not its phrasing: sections, link lists, page controls,
+the trailer and calls to the reader (N119-N123).
 
 A scraped page keeps the signals boilerplate detectors such as jusText read on
 HTML, in its markdown: how much of a line is link text (`[text](#)`), how long
 it is and whether it ends like a sentence, where it sits, and what surrounds
-it. These rules run before dead links are unwrapped (N104), so they still see
-which text was a link. Each removes only where the signals agree; a line that
-reads like a sentence of the article stays.
+it. N119-N121 and N123 run before dead links are unwrapped (N104), so they still
+see which text was a link; the trailer rule (N122) reads only the last lines,
+after every other rule that removes lines. Each removes only where the signals
+agree; a line that reads like a sentence of the article stays.
 
-Every rule applies itself until it finds nothing more, so each is idempotent
-on its own; link text only ever adds to the case for removal, so the output,
-whose links are unwrapped, never gives a rule new work.
+The section rules apply themselves until they find nothing more and the line
+rules judge each line alone, so each rule is idempotent on its own; link text
+only ever adds to the case for removal, so the output, whose links are
+unwrapped, never gives a rule new work.
 """
 
 from __future__ import annotations
@@ -241,7 +244,6 @@ _COMMENTS = _label(
     r"|комментари[йиея]|обсуждение|コメント|留言(?:列表|板)?|评论|評論|댓글|yorumlar"
 )
 MIN_ARTICLE_LINES = 3  # a comment section follows an article: sentences before it
-MAX_LABEL_CHARS = 160  # a label is a short line; only short lines are looked at closely
 
 
 # A comment signed by nobody: as a heading, it is the first of a thread's comments.
