@@ -201,6 +201,24 @@ def progress_callback(quiet: bool, label: str) -> Iterator[Callable[[int], None]
 # ------------------------------------------------------------------------------ check
 
 
+@contextmanager
+def _checking(
+    config: Path | None,
+    paths: list[Path] | None,
+    engine: Engine,
+    ray_address: str | None,
+    quiet: bool,
+) -> Iterator[tuple[Any, list[Path], Callable[[int], None] | None]]:
+    """What `check` and `report` do before they run the pipeline: the engine is there,
+    the configuration and paths are read, and a progress bar is up."""
+    from corpus_tool.engines import require
+
+    require(engine.value, ray_address)
+    cfg, chosen = _load(config, paths)
+    with progress_callback(quiet, "checking") as progress:
+        yield cfg, chosen, progress
+
+
 @app.command()
 def check(
     paths: PathsArg = None,
@@ -216,21 +234,16 @@ def check(
 
     Example: corpus-tool check seeds --format github
     """
-    from corpus_tool.engines import require, run
+    from corpus_tool.engines import run
     from corpus_tool.render import RENDERERS
 
-    with errors_as_exit():
-        require(engine.value, ray_address)
-        cfg, chosen = _load(config, paths)
-        with progress_callback(quiet, "checking") as progress:
-            result = run(
-                chosen,
-                cfg,
-                engine=engine.value,
-                address=ray_address,
-                jobs=jobs,
-                progress=progress,
-            )
+    with (
+        errors_as_exit(),
+        _checking(config, paths, engine, ray_address, quiet) as (cfg, chosen, progress),
+    ):
+        result = run(
+            chosen, cfg, engine=engine.value, address=ray_address, jobs=jobs, progress=progress
+        )
     if format is Format.html:
         from corpus_tool.render.report.page import check_page
 
@@ -283,11 +296,7 @@ def report(
                 fail("--since compares a corpus with a release, not two releases: use `diff`")
             page = release_page(paths[0], _config(config))
         else:
-            from corpus_tool.engines import require
-
-            require(engine.value, ray_address)
-            cfg, chosen = _load(config, paths)
-            with progress_callback(quiet, "checking") as progress:
+            with _checking(config, paths, engine, ray_address, quiet) as (cfg, chosen, progress):
                 page, code = corpus_page(
                     chosen,
                     cfg,
