@@ -55,6 +55,12 @@ REGRESSIONS = [
     "The [killed](#) armenia armenia armenia armenia armenia n0.\n"
     "The [killed](#) armenia armenia armenia armenia armenia n0.\n"
     "The armenia armenia armenia armenia armenia armenia n0.",
+    # a sentence under a labelled list's last headline, then a bare address: the
+    # sentence is the article's, not a dek of the list
+    "Get the Mirror in your inbox:\nSponsored content\n"
+    "* [Putin Warns Yerevan Over Rome Statute](#)\n"
+    "The armenia armenia armenia armenia armenia n0.\n"
+    "<https://www.themoscowtimes.com/2023/09/28/a-82586>",
     # a footer label whose URL is more than twelve raw lines below it
     "Body text.\n\nOriginal url:" + "\n" * 14 + "<https://e.com/a>\n",
     # furniture between two copies of a line
@@ -152,3 +158,9 @@ def test_applied_lists_each_code_once_in_registry_order() -> None:
     applied = normalize(REGRESSIONS[4]).applied
     assert applied == sorted(set(applied), key=list(RULES).index)
     assert {"N110", "N112", "N114"} <= set(applied)
+
+
+def test_a_sentence_under_a_labelled_lists_last_headline_is_kept() -> None:
+    """A dek belongs to a labelled list only when another linked headline follows it."""
+    text = next(t for t in REGRESSIONS if t.startswith("Get the Mirror in your inbox:\nSponsored"))
+    assert "The armenia armenia armenia armenia armenia n0." in normalize(text).text

@@ -118,62 +118,60 @@ class Body:
         return "\n".join(line for i, line in enumerate(self.lines) if i not in drop)
 
 
-class _Short:
-    """What every rule's cheap first test reads, computed once per text: the short lines
-    lowercased and joined, the first word of each, and how many lines start with a
-    link. Kept for the last text seen: the runner hands the rules the same text object
-    one after the other while none of them changes it."""
+@dataclass(frozen=True, slots=True)
+class Short:
+    """What every rule's cheap first test reads of a text: its short lines lowercased
+    and joined, the first word of each, and how many lines start with a link."""
 
-    text: str | None = None
-    joined: str = ""
-    firsts: frozenset[str] = frozenset()
-    short_firsts: frozenset[str] = frozenset()  # of the lines a page control can be
-    link_starts = 0
-    hashtags = False
-    control_limit = 60  # the longest line whose first word counts as a control's
-    limit = 120  # the longest line the tests read: a label, a tags line's start
+    joined: str
+    firsts: frozenset[str]
+    short_firsts: frozenset[str]  # of the lines a page control can be
+    link_starts: int
+    hashtags: bool  # a short line opens with `#word`
 
-    @classmethod
-    def of(cls, text: str) -> str:
-        if cls.text is not text:
-            lines = text.split("\n")
-            short = [line for line in lines if 0 < len(line) <= cls.limit]
-            firsts: set[str] = set()
-            short_firsts: set[str] = set()
-            for line in short:
-                first = first_word(line)
-                if first:
-                    firsts.add(first)
-                    if len(line) <= cls.control_limit:
-                        short_firsts.add(first)
-            cls.joined = "\n".join(short).lower()
-            cls.firsts, cls.short_firsts = frozenset(firsts), frozenset(short_firsts)
-            cls.link_starts = (
-                sum(1 for line in lines if "](" in line and line.lstrip(_MARKS)[:1] == "[")
-                if text.count("](") >= MIN_LINK_RUN
-                else 0
-            )
-            cls.hashtags = any(line[0] == "#" and line[1:2].isalpha() for line in short)
-            cls.text = text
-        return cls.joined
 
-    @classmethod
-    def first_words(cls, text: str) -> frozenset[str]:
-        """The first word of each line, lowercased, marks and brackets stripped."""
-        cls.of(text)
-        return cls.firsts
+SHORT_LINE = 120  # the longest line the first tests read: a label, a tags line's start
+CONTROL_LINE = 60  # the longest line whose first word counts as a control's
+
+
+# The runner hands the rules the same text one after the other while none changes it:
+# the last two texts' scans are kept.
+@functools.lru_cache(maxsize=2)
+def short_lines(text: str) -> Short:
+    lines = text.split("\n")
+    short = [line for line in lines if 0 < len(line) <= SHORT_LINE]
+    firsts: set[str] = set()
+    short_firsts: set[str] = set()
+    for line in short:
+        first = first_word(line)
+        if first:
+            firsts.add(first)
+            if len(line) <= CONTROL_LINE:
+                short_firsts.add(first)
+    link_starts = (
+        sum(1 for line in lines if "](" in line and line.lstrip(_MARKS)[:1] == "[")
+        if text.count("](") >= MIN_LINK_RUN
+        else 0
+    )
+    return Short(
+        "\n".join(short).lower(),
+        frozenset(firsts),
+        frozenset(short_firsts),
+        link_starts,
+        any(line[0] == "#" and line[1:2].isalpha() for line in short),
+    )
 
 
 def _any_short(text: str, stems: tuple[str, ...]) -> bool:
     """Does a short line of `text` hold one of `stems` (lowercase)? The cheap test every
     rule makes first: most documents have no such line."""
-    joined = _Short.of(text)
+    joined = short_lines(text).joined
     return any(stem in joined for stem in stems)
 
 
 def _any_label(text: str, label: Callable[[str], bool]) -> bool:
     """Is a short line of `text` a `label`?"""
-    joined = _Short.of(text)
+    joined = short_lines(text).joined
     return bool(joined) and any(label(line) for line in joined.split("\n"))
 
 
@@ -293,7 +291,7 @@ def comment_section(text: str) -> str:
     runs to the end of the body (the `Original url:` footer stays for N112).
     Kept: a sentence that mentions comments, and a label above the article.
     """
-    firsts = _Short.first_words(text)
+    firsts = short_lines(text).firsts
     if (
         firsts.isdisjoint(_COMMENT_FIRST)
         and not (any(w[:1].isdigit() for w in firsts) and _any_short(text, _COUNTED))
@@ -379,7 +377,7 @@ def _is_tag_line(line: str) -> bool:
     )
 
 
-# The first words a label or a tags line can start with (`_Short.first_words`).
+# The first words a label or a tags line can start with (`Short.firsts`).
 _RELATED_FIRST = frozenset(
     (
         "related", "read", "watch", "listen", "more", "you", "we", "recommended",
@@ -417,14 +415,14 @@ def related_links(text: str) -> str:
     Kept: a list introduced by a sentence of the article (`Sources:`), a label
     followed by prose, and every line that reads as a sentence without links.
     """
-    firsts = _Short.first_words(text)
+    scan = short_lines(text)
+    firsts = scan.firsts
     if (
-        _Short.link_starts < MIN_LINK_RUN
+        scan.link_starts < MIN_LINK_RUN
         and firsts.isdisjoint(_TAG_FIRST)
         and not any(_SLIDE.fullmatch(w) for w in firsts)
         and not (
-            not _Short.short_firsts.isdisjoint(_RELATED_FIRST)
-            and _any_label(text, is_related_label)
+            not scan.short_firsts.isdisjoint(_RELATED_FIRST) and _any_label(text, is_related_label)
         )
     ):
         return text
@@ -459,16 +457,18 @@ def _labelled_list(body: Body, filled: list[int], k: int) -> set[int]:
     Empty when prose or a list without links follows the label."""
     lines = body.lines
     end = None  # the last teaser of the list
-    after_teaser = False
+    after_teaser = after_dek = False
     linked = False
     for j in filled[k + 1 :]:
         line = lines[j]
-        if _teaser(line):
-            after_teaser = True
-            linked = linked or link_share(line) >= 0.5
+        headline = link_share(line) >= 0.5
+        if _teaser(line) and (headline or not after_dek):
+            after_teaser, after_dek = True, False
+            linked = linked or headline
             end = j
         elif after_teaser and _dek(line):
-            after_teaser = False  # a dek belongs to the list only if a teaser follows it
+            # a dek belongs to the list only if a linked headline follows it
+            after_teaser, after_dek = False, True
         else:
             break
     rest = filled[k + 1 :]
@@ -664,6 +664,7 @@ _CSS_NAME = re.compile(
     r"(?:[-_][a-z0-9]+)+|[a-z0-9]+(?:__|--)[a-z0-9_-]+|clearfix"
 )
 MAX_CONTROL_WORDS = 5
+MAX_CONTROL_CHARS = 160
 
 
 def _may_be_control(line: str) -> bool:
@@ -683,7 +684,7 @@ def is_page_control(line: str) -> bool:
     """`Share on Twitter`, `Print`, `1 of 5`, `Log In`, `Loading comments...`, `#tag #tag`,
     `- col-md-6`: a whole short line that is a button, a counter or layout debris."""
     stripped = line.strip(" \t")
-    if not stripped or len(stripped) > 160 or any(q in stripped for q in QUOTES):
+    if not stripped or len(stripped) > MAX_CONTROL_CHARS or any(q in stripped for q in QUOTES):
         return False
     if stripped[0] != "#" and not _may_be_control(stripped):
         return False
@@ -716,8 +717,13 @@ def is_page_control(line: str) -> bool:
     return named
 
 
-# Every short line is a candidate: one scan, no backtracking into long lines.
-_CONTROL_FINDER = re.compile(r"\n[^\n]{1,160}+(?=\n|$)")
+def _lines_up_to(limit: int) -> re.Pattern[str]:
+    """A `rewrite_lines` finder of every line of at most `limit` characters: one scan,
+    no backtracking into longer lines."""
+    return re.compile(rf"\n[^\n]{{1,{limit}}}+(?=\n|$)")
+
+
+_CONTROL_FINDER = _lines_up_to(MAX_CONTROL_CHARS)
 _drop_control = drop_if(is_page_control)
 
 
@@ -734,12 +740,12 @@ def page_controls(text: str) -> str:
     it is one of the player's and the browser's fixed sentences. Kept: any line
     with other words (`Share prices fell.`), and quoted speech.
     """
-    _Short.of(text)
-    firsts = _Short.short_firsts
+    scan = short_lines(text)
+    firsts = scan.short_firsts
     if (
         firsts.isdisjoint(_CONTROLS)
         and firsts.isdisjoint(_UI_FIRST)
-        and not _Short.hashtags
+        and not scan.hashtags
         and not any(_COUNTER.fullmatch(w) or "-" in w or "_" in w for w in firsts)
     ):
         return text
@@ -975,6 +981,8 @@ _PROMPT_STARTS = frozenset(
     ]
 )  # fmt: skip
 MAX_PROMPT_CHARS = 300
+_PROMPT_FINDER = _lines_up_to(MAX_PROMPT_CHARS)
+_drop_prompt = drop_if(is_prompt)
 
 
 @_line_rule("N123", "reader-prompt")
@@ -991,11 +999,9 @@ def reader_prompt(text: str) -> str:
     headings, numbered steps, and any call that names nothing the site sells
     (`Get ready for the storm.`).
     """
-    if _Short.first_words(text).isdisjoint(_PROMPT_STARTS):
+    if short_lines(text).firsts.isdisjoint(_PROMPT_STARTS):
         return text
-    lines = text.split("\n")
-    kept = [line for line in lines if not _prompt_candidate(line) or not is_prompt(line)]
-    return text if len(kept) == len(lines) else "\n".join(kept)
+    return rewrite_lines(text, _PROMPT_FINDER, _drop_prompt)
 
 
 def _prompt_candidate(line: str) -> bool:
