@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_tool.config import Config
 from corpus_tool.pipeline import process_document
 from corpus_tool.sources import Item
-from corpus_tool.validate.language import detect, primary, reads_as
+from corpus_tool.validate.language import (
+    FUNCTION_WORDS,
+    GUARD_SHARE,
+    GUARD_WORDS,
+    detect,
+    primary,
+    reads_as,
+)
 from tests.conftest import Corpus, check, invoke
 
 # One short news paragraph per language (written for these tests).
@@ -81,6 +91,20 @@ def test_the_function_word_guard_only_confirms_english() -> None:
     for language in set(TEXTS) - {"en"}:
         assert not reads_as(TEXTS[language] * 3, "en"), language
     assert not reads_as(TEXTS["de"] * 3, "de")  # no list: the model decides
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("abcdthe ofTHE\n\t.,'’éÉßİ\u212a\u0130-_09 😀"), max_size=900)
+)
+def test_the_guard_reads_the_words_a_regex_would(text: str) -> None:
+    """The guard's bytes-and-split word finding equals `[a-z]+` on the lowercased text."""
+    head = text[: GUARD_WORDS * 8].lower()
+    words = re.findall(r"[a-z]+", head)[:GUARD_WORDS]
+    expected = len(words) >= GUARD_WORDS // 2 and sum(
+        w.encode() in FUNCTION_WORDS["en"] for w in words
+    ) >= GUARD_SHARE * len(words)
+    assert reads_as(text, "en") == expected
 
 
 def test_detect_fills_a_missing_language_when_sure() -> None:

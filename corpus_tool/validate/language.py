@@ -43,12 +43,14 @@ _WORDS_EN = (
     "were what when where which while who with would you your"
 )
 FUNCTION_WORDS = {
-    "en": frozenset(_WORDS_EN.split()),
+    "en": frozenset(_WORDS_EN.encode("ascii").split()),
 }
 # Tags that name the same language as another (the detector's tag first).
 SAME_LANGUAGE = {"nb": "no", "nn": "no", "iw": "he", "in": "id", "ji": "yi", "jw": "jv"}
 WORD = re.compile(r"[^\W\d_]+")
-ASCII_WORD = re.compile(r"[a-z]+")
+# The guard's words are the runs of ASCII letters of the lowercased text: bytes with
+# every other byte made a space, split (as `[a-z]+` would find them, without a regex).
+_LETTERS_ONLY = bytes(c if 97 <= c <= 122 else 32 for c in range(256))
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +97,11 @@ def reads_as(text: str, language: str) -> bool:
     words = FUNCTION_WORDS.get(primary(language))
     if words is None:
         return False
-    sample = ASCII_WORD.findall(text[: GUARD_WORDS * 8].lower(), 0)[:GUARD_WORDS]
+    head = text[: GUARD_WORDS * 8]
+    # ASCII text lowercases as bytes; other text first as str, where a letter may
+    # lowercase to an ASCII one (`K` the kelvin sign), and its other letters are no words.
+    low = head.encode().lower() if head.isascii() else head.lower().encode("ascii", "replace")
+    sample = low.translate(_LETTERS_ONLY).split()[:GUARD_WORDS]
     if len(sample) < GUARD_WORDS // 2:  # too short to judge by a share
         return False
     return sum(map(words.__contains__, sample)) >= GUARD_SHARE * len(sample)
