@@ -24,7 +24,7 @@ from typing import IO, Any, Protocol
 import numpy as np
 import orjson
 
-from corpus_tool.config import Config
+from corpus_tool.config import Config, suppressed
 from corpus_tool.extract import Extracted, extract, merge_metadata, read_page
 from corpus_tool.findings import (
     MAX_PER_FILE_CODE,
@@ -47,6 +47,7 @@ from corpus_tool.validate.language import (
     reads_as,
 )
 from corpus_tool.validate.metadata import (
+    Parsed,
     check_item,
     missing_recommended,
     missing_required,
@@ -78,6 +79,7 @@ class Processed:
     # Of a document without a language: the one detected ("" when the detector is unsure).
     detected: str | None = None
     profile: Profile | None = None  # what the report's corpus charts count of a record
+    ignore: tuple[str, ...] = ()  # the document's own suppressions (its `ignore` field)
 
 
 def process_document(item: Item, config: Config) -> Processed:
@@ -85,9 +87,18 @@ def process_document(item: Item, config: Config) -> Processed:
 
     A document with metadata errors still gets a record (`valid` False) when it
     has text: it takes part in deduplication under its `Parsed.name`, so one run
-    shows its duplicates too; it is never handed to a sink.
+    shows its duplicates too; it is never handed to a sink. The codes the
+    document's `ignore` names leave no finding; its record is the same.
     """
     parsed = check_item(item)  # decode, parse, check the metadata
+    out = _process(item, config, parsed)
+    if parsed.ignore:
+        out.ignore = parsed.ignore
+        out.findings = [f for f in out.findings if not suppressed(f.code, parsed.ignore)]
+    return out
+
+
+def _process(item: Item, config: Config, parsed: Parsed) -> Processed:
     findings = parsed.findings
     out = Processed(item.path, item.line, findings)
     if parsed.text is None:
@@ -430,6 +441,9 @@ class Driver:
         self.valid: list[bool] = []  # per record that joins deduplication: a release record?
         self.languages = LanguageTally()
         self._collected = FindingCollector()
+        # (path, line) -> the suppressions of a document that has some: they
+        # apply to its corpus-wide findings (M009, D001-D003) too.
+        self._ignores: dict[tuple[str, int], tuple[str, ...]] = {}
 
     def collect(self, found: list[Finding]) -> None:
         self._collected.extend(self.config.apply(found))
@@ -450,6 +464,8 @@ class Driver:
                     row += 1
                 if doc.valid:
                     line = next(lines, b"")
+            if doc.ignore:
+                self._ignores[(doc.path, doc.line)] = doc.ignore
             self.document(
                 doc.path, doc.line, doc.findings, record, doc.valid, sig, line, None, doc.profile
             )
@@ -483,7 +499,7 @@ class Driver:
         if valid_id(doc_id):  # not a shown name: M009 even without a language
             prior = self.index.prior(key, doc_id, self.members)
             if prior is not None:
-                self.collect([duplicate_id(doc_id, path, line, prior)])
+                self.collect(self._unsuppressed([duplicate_id(doc_id, path, line, prior)]))
                 return
         # Documents with errors take part in deduplication; records are the valid ones.
         self.valid.append(valid)
@@ -499,13 +515,24 @@ class Driver:
         elif self.spill is not None:
             self.spill.write(encoded)
 
+    def _unsuppressed(self, findings: list[Finding]) -> list[Finding]:
+        """Corpus-wide findings less those their document's `ignore` silences."""
+        if not self._ignores:
+            return findings
+        ignores = self._ignores
+        return [
+            f
+            for f in findings
+            if not suppressed(f.code, ignores.get((f.path or "", f.line or 0), ()))
+        ]
+
     def advance(self, documents: int) -> None:
         if self.progress is not None:
             self.progress(documents)
 
     def finish(self) -> RunResult:
         dedup = self.index.resolve(self.members)
-        self.collect(dedup.findings)
+        self.collect(self._unsuppressed(dedup.findings))
         dedup.keep = dedup.keep[np.array(self.valid, dtype=bool)]
         report = self.report
         report.findings = self._collected.finish()
