@@ -36,6 +36,7 @@ class Format(enum.StrEnum):
     text = "text"
     json = "json"
     github = "github"
+    sarif = "sarif"  # SARIF 2.1.0, for GitHub code scanning
     html = "html"  # the page `corpus-tool report` writes, on stdout
 
 
@@ -208,22 +209,87 @@ def _checking(
     engine: Engine,
     ray_address: str | None,
     quiet: bool,
+    selection: tuple[str | None, str | None, str | None] = (None, None, None),
 ) -> Iterator[tuple[Any, list[Path], Callable[[int], None] | None]]:
     """What `check` and `report` do before they run the pipeline: the engine is there,
-    the configuration and paths are read, and a progress bar is up."""
+    the configuration and paths are read (with the command line's `selection`:
+    --select, --ignore, --extend-select), and a progress bar is up."""
     from corpus_tool.engines import require
 
     require(engine.value, ray_address)
     cfg, chosen = _load(config, paths)
+    cfg = _selected(cfg, *selection)
     with progress_callback(quiet, "checking") as progress:
         yield cfg, chosen, progress
+
+
+def _codes(value: str | None) -> list[str] | None:
+    """`N1,D001` (or the option given twice) -> ["N1", "D001"]; None if not given."""
+    if value is None:
+        return None
+    return [code.strip().upper() for code in value.split(",") if code.strip()]
+
+
+SelectOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--select",
+        help="Codes or prefixes to enable, comma-separated (e.g. N1,D001): replaces the"
+        " configuration's `select`, `extend_select` and `ignore`.",
+    ),
+]
+IgnoreOpt = Annotated[
+    str | None,
+    typer.Option("--ignore", help="Codes or prefixes to disable, added to `ignore`."),
+]
+ExtendSelectOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--extend-select", help="Codes or prefixes to enable as well, added to `extend_select`."
+    ),
+]
+
+
+def _selected(cfg: Any, select: str | None, ignore: str | None, extend: str | None) -> Any:
+    """The configuration with the command line's selection over it (see Config.with_selection)."""
+    return cfg.with_selection(_codes(select), _codes(ignore), _codes(extend))
+
+
+def _step_summary(report: Any, command: str, exit_code: int, changes: Any = None) -> bool:
+    """Append the run's Markdown summary to $GITHUB_STEP_SUMMARY, when it is set.
+    `changes`: what changed against a release (`render.summary.Changes`), with --since."""
+    if not os.environ.get("GITHUB_STEP_SUMMARY"):
+        return False
+    from corpus_tool.render.summary import append_step_summary
+
+    try:
+        append_step_summary(report, command=command, exit_code=exit_code, changes=changes)
+    except OSError as exc:
+        sys.stderr.write(f"warning: cannot write $GITHUB_STEP_SUMMARY: {exc}\n")
+        return False
+    return True
 
 
 @app.command()
 def check(
     paths: PathsArg = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
+    format: Annotated[
+        Format,
+        typer.Option("--format", "--output-format", "-f", help="Report format."),
+    ] = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when findings fail the check.")
+    ] = False,
+    statistics: Annotated[
+        bool,
+        typer.Option(
+            "--statistics", help="Print the number of findings per code instead of the findings."
+        ),
+    ] = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    extend_select: ExtendSelectOpt = None,
     config: ConfigOpt = None,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
@@ -239,20 +305,38 @@ def check(
 
     with (
         errors_as_exit(),
-        _checking(config, paths, engine, ray_address, quiet) as (cfg, chosen, progress),
+        _checking(config, paths, engine, ray_address, quiet, (select, ignore, extend_select)) as (
+            cfg,
+            chosen,
+            progress,
+        ),
     ):
         result = run(
             chosen, cfg, engine=engine.value, address=ray_address, jobs=jobs, progress=progress
         )
+    report = result.report
+    code = 0 if exit_zero else report.exit_code(strict)
+    summarized = _step_summary(report, "check", report.exit_code(strict))
+    if statistics:
+        from corpus_tool.render.statistics import render_statistics
+
+        sys.stdout.write(render_statistics(report, "json" if format is Format.json else "text"))
+        raise typer.Exit(code)
     if format is Format.html:
         from corpus_tool.render.report.page import check_page
 
         with errors_as_exit():
             sys.stdout.write(check_page(result, cfg, strict=strict))
-        raise typer.Exit(result.report.exit_code(strict))
+        raise typer.Exit(code)
     color = format is Format.text and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    sys.stdout.write(RENDERERS[format.value](result.report, color=color))
-    raise typer.Exit(result.report.exit_code(strict))
+    options: dict[str, Any] = {"color": color}
+    if format is Format.github:
+        where = "every finding is listed in this step's log"
+        if summarized:
+            where += "; counts by code and the files with most findings are in the job summary"
+        options["where"] = where + "; `corpus-tool check` prints the full report"
+    sys.stdout.write(RENDERERS[format.value](report, **options))
+    raise typer.Exit(code)
 
 
 # ------------------------------------------------------------------------------ report
@@ -316,23 +400,15 @@ def report(
 # ------------------------------------------------------------------------------ normalize
 
 
-@app.command()
-def normalize(
-    path: Annotated[Path, typer.Argument(help="A raw .txt document.")],
-    diff: Annotated[
-        bool, typer.Option("--diff", help="Show a unified diff against the raw file.")
-    ] = False,
-    config: ConfigOpt = None,
-) -> None:
-    """Print a document's normalized text (or, with --diff, what normalization changes).
-
-    Example: corpus-tool normalize seeds/000_5a9df510596c5fd9.txt --diff
-    """
-    from corpus_tool.normalize import normalize as run_rules
+def _document_text(path: Path, doc_id: str | None, max_bytes: int) -> tuple[str, str]:
+    """(the name to show, the document's decoded text): the .txt file at `path`, or,
+    with `doc_id`, the record of that id in the shard (or folder) at `path`."""
+    from corpus_tool.sources import Item, read_items
     from corpus_tool.sources.decode import decode_text
 
-    with errors_as_exit():
-        cfg = _config(config)
+    if doc_id is None:
+        if path.name.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")) or path.is_dir():
+            fail(f"{path}: a shard or folder holds many documents: pick one with --id ID")
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -341,7 +417,76 @@ def normalize(
         if text is None:
             f = findings[0]
             fail(f"{path}:{f.line}: {f.message} [{f.code}]", 1)
+        return str(path), text
+    from corpus_tool.validate.metadata import check_item
+
+    if not path.exists():
+        fail(f"{path}: no such file or folder", 1)
+    needle = doc_id.encode("utf-8")
+    problems = []
+    for found in read_items([path], max_bytes, require_documents=False):
+        if not isinstance(found, Item):
+            problems.append(found)
+            continue
+        if found.kind == "txt":
+            if found.doc_id != doc_id:
+                continue
+        elif found.kind == "jsonl":
+            if needle not in found.data:  # the cheap guard: most lines are not it
+                continue
+        elif not isinstance(found.data, dict) or found.data.get("id") != doc_id:
+            continue
+        parsed = check_item(found)
+        if parsed.doc_id != doc_id and found.kind != "txt":
+            continue
+        name = f"{found.path}:{found.line}" if found.kind != "txt" else found.path
+        if parsed.text is None:
+            f = next((f for f in parsed.findings if f.severity.value == "error"), None)
+            why = f"{f.message} [{f.code}]" if f is not None else "no text"
+            fail(f"{name}: {why}", 1)
+        return name, parsed.text
+    hint = f" ({problems[0].message} [{problems[0].code}])" if problems else ""
+    fail(f"{path}: no document with id `{doc_id}`{hint}", 1)
+
+
+@app.command()
+def normalize(
+    path: Annotated[
+        Path, typer.Argument(help="A raw .txt document, or with --id a shard (or folder).")
+    ],
+    doc_id: Annotated[
+        str | None,
+        typer.Option("--id", help="The id of the record to normalize in the shard PATH."),
+    ] = None,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Show a unified diff against the raw text.")
+    ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Show, for each rule that fired, the line, span and text before and after.",
+        ),
+    ] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Print a document's normalized text (or, with --diff, what normalization changes).
+
+    Example: corpus-tool normalize seeds/000_5a9df510596c5fd9.txt --diff
+    Example: corpus-tool normalize corpus/shard-00.jsonl.zst --id a1b2 --explain
+    """
+    from corpus_tool.normalize import normalize as run_rules
+
+    with errors_as_exit():
+        cfg = _config(config)
+        name, text = _document_text(path, doc_id, cfg.max_file_bytes)
         result = run_rules(text, enabled=cfg.enabled)
+    if explain:
+        from corpus_tool.render.explain_normalize import render_trace, trace
+
+        steps, final = trace(text, cfg.enabled)
+        sys.stdout.write(render_trace(steps, final, result.text))
+        return
     if not diff:
         sys.stdout.write(result.text + "\n")
         return
@@ -350,8 +495,8 @@ def normalize(
     lines = difflib.unified_diff(
         text.replace("\r\n", "\n").splitlines(keepends=True),
         (result.text + "\n").splitlines(keepends=True),
-        fromfile=f"{path} (raw)",
-        tofile=f"{path} (normalized)",
+        fromfile=f"{name} (raw)",
+        tofile=f"{name} (normalized)",
     )
     sys.stdout.writelines(lines)
     sys.stderr.write(f"rules applied: {', '.join(result.applied) or 'none'}\n")
@@ -371,6 +516,22 @@ def rules(
     from corpus_tool.render.rules import render_rules
 
     sys.stdout.write(render_rules(format.value))
+
+
+@app.command()
+def rule(code: Annotated[str, typer.Argument(help="A code, e.g. N105 or D002.")]) -> None:
+    """Explain one code: what it means, why, its severity, the fix, and an example.
+
+    Example: corpus-tool rule N202
+    """
+    from corpus_tool.render.explain import UnknownCode, explain
+
+    try:
+        text = explain(code)
+    except UnknownCode as exc:
+        near = f": did you mean {', '.join(exc.near)}?" if exc.near else ""
+        fail(f"unknown code `{code}`{near} (`corpus-tool rules` lists every code)")
+    sys.stdout.write(text)
 
 
 # ------------------------------------------------------------------------------ schema
