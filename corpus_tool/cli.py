@@ -159,44 +159,91 @@ def _progress_bar(quiet: bool) -> Any:
         return None
     from rich.console import Console
     from rich.progress import (
-        MofNCompleteColumn,
+        BarColumn,
         Progress,
         SpinnerColumn,
         TextColumn,
         TimeElapsedColumn,
+        TimeRemainingColumn,
     )
 
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
-        MofNCompleteColumn(),
+        BarColumn(),
+        TextColumn("{task.fields[count]}"),
         TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=True,
     )
 
 
-@contextmanager
-def progress_callback(quiet: bool, label: str) -> Iterator[Callable[[int], None] | None]:
-    import time
+class Tracker:
+    """What a run reports to a progress bar: documents done (`tracker(n)`), out of
+    an estimated total when the input's size is known, then the phases after
+    reading (`tracker.phase("resolving duplicates")`), each labelled.
 
+    `bar` is a rich `Progress` (anything with `add_task` and `update`). The total
+    is raised if the documents outrun the estimate, so the bar never overflows.
+    """
+
+    def __init__(self, bar: Any, label: str, total: int | None, exact: bool = True) -> None:
+        import time
+
+        self.bar, self.clock = bar, time.perf_counter
+        self.start = self.clock()
+        self.done = 0
+        self.total = total
+        self.approx = "" if exact else "~"
+        self.task = bar.add_task(label, total=total, count=self._count(), rate="")
+
+    def _count(self) -> str:
+        from corpus_tool.render.numbers import count
+
+        if self.total is None:
+            return f"{count(self.done)} documents"
+        return f"{count(self.done)}/{self.approx}{count(self.total)} documents"
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self.total is not None and self.done > self.total:
+            self.total, self.approx = self.done, "~"
+        rate = self.done / max(self.clock() - self.start, 1e-9)
+        self.bar.update(
+            self.task,
+            completed=self.done,
+            total=self.total,
+            count=self._count(),
+            rate=f"{rate:,.0f} docs/s",
+        )
+
+    def phase(self, label: str) -> None:
+        """A phase after reading: the bar shows its label and its own elapsed time."""
+        self.bar.update(self.task, completed=self.total or self.done, total=self.total or self.done)
+        self.task = self.bar.add_task(label, total=None, count="", rate="")
+
+
+@contextmanager
+def progress_callback(
+    quiet: bool, label: str, paths: list[Path] | None = None
+) -> Iterator[Callable[[int], None] | None]:
+    """A `Tracker` on a progress bar (None without one). With `paths`, the total is
+    estimated up front (`sources.estimate`): the bar shows it and an ETA."""
     bar = _progress_bar(quiet)
     if bar is None:
         yield None
         return
-    start = time.perf_counter()
+    total, exact = None, True
+    if paths:
+        from corpus_tool.sources.estimate import estimate_documents
+
+        estimate = estimate_documents(paths)
+        total, exact = estimate.documents, estimate.exact
     with bar:
-        task = bar.add_task(label, total=None, rate="")
-        done = 0
-
-        def advance(n: int) -> None:
-            nonlocal done
-            done += n
-            rate = done / max(time.perf_counter() - start, 1e-9)
-            bar.update(task, advance=n, rate=f"{rate:,.0f} docs/s")
-
-        yield advance
+        yield Tracker(bar, label, total, exact)
 
 
 # ------------------------------------------------------------------------------ check
@@ -219,7 +266,7 @@ def _checking(
     require(engine.value, ray_address)
     cfg, chosen = _load(config, paths)
     cfg = _selected(cfg, *selection)
-    with progress_callback(quiet, "checking") as progress:
+    with progress_callback(quiet, "checking", chosen) as progress:
         yield cfg, chosen, progress
 
 
@@ -569,21 +616,30 @@ def schema(
 # ------------------------------------------------------------------------------ stats
 
 
+class StatsFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+
+
 @app.command()
 def stats(
     paths: PathsArg = None,
+    format: Annotated[
+        StatsFormat, typer.Option("--format", "-f", help="text or json.")
+    ] = StatsFormat.text,
     config: ConfigOpt = None,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Corpus statistics: documents, words, sources, months, rules applied, duplicates."""
-    from corpus_tool.render.stats import corpus_stats, render_stats
+    """Corpus statistics: documents, words, sources, months (in date order), rules
+    applied, duplicates."""
+    from corpus_tool.render.stats import corpus_stats, render_stats, render_stats_json
 
     with errors_as_exit():
         cfg, chosen = _load(config, paths)
-        with progress_callback(quiet, "reading") as progress:
+        with progress_callback(quiet, "reading", chosen) as progress:
             data = corpus_stats(chosen, cfg, jobs=jobs, progress=progress)
-    sys.stdout.write(render_stats(data))
+    sys.stdout.write(render_stats_json(data) if format is StatsFormat.json else render_stats(data))
 
 
 # ------------------------------------------------------------------------------ build
@@ -592,8 +648,12 @@ def stats(
 @app.command()
 def build(
     paths: PathsArg = None,
-    version: Annotated[str, typer.Option("--version", "-v", help="Release version, X.Y.Z.")] = "",
+    version: Annotated[str, typer.Option("--version", help="Release version, X.Y.Z.")] = "",
     out: Annotated[Path, typer.Option("--out", help="Folder of releases.")] = Path("dist"),
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Also print the full report of the check."),
+    ] = False,
     config: ConfigOpt = None,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
@@ -602,6 +662,7 @@ def build(
 ) -> None:
     """Check the corpus and write a versioned release to OUT/<name>-<version>/.
 
+    Prints the summary and the findings per code; the full report with -v.
     Example: corpus-tool build seeds --version 0.1.0
     """
     from corpus_tool.package.build import build_release
@@ -622,7 +683,7 @@ def build(
 
         require(engine.value, ray_address)
         cfg, chosen = _load(config, paths)
-        with progress_callback(quiet, "building") as progress:
+        with progress_callback(quiet, "building", chosen) as progress:
             outcome = build_release(
                 chosen,
                 cfg,
@@ -634,12 +695,34 @@ def build(
                 address=ray_address,
                 page=check_page,
             )
-    from corpus_tool.render import RENDERERS
-
-    if outcome.exit_code or not quiet:
-        sys.stderr.write(RENDERERS["text"](outcome.report))
+    _step_summary(outcome.report, "build", outcome.exit_code)
+    if not quiet or outcome.exit_code:
+        sys.stderr.write(build_summary(outcome.report, verbose, written=not outcome.exit_code))
         sys.stderr.write(outcome.message + "\n")
     raise typer.Exit(outcome.exit_code)
+
+
+def build_summary(report: Any, verbose: bool, written: bool = True) -> str:
+    """What `build` prints before its outcome: the full report with `verbose`, else
+    the summary line and the findings per code (and how to see them all)."""
+    from corpus_tool.render import RENDERERS
+    from corpus_tool.render.statistics import render_statistics
+
+    if verbose:
+        return str(RENDERERS["text"](report))
+    counts = report.counts()
+    summary = (
+        f"{report.documents:,} documents checked: {counts['error']:,} errors, "
+        f"{counts['warning']:,} warnings, {counts['info']:,} info"
+    )
+    if report.dropped_duplicates:
+        verb = "dropped" if written else "would be dropped"
+        summary += f"; {report.dropped_duplicates:,} duplicates {verb}"
+    text = summary + "\n"
+    if report.findings:
+        text += render_statistics(report)
+        text += "(the findings one by one: `corpus-tool build -v`, or `corpus-tool check`)\n"
+    return text
 
 
 # ------------------------------------------------------------------------------ verify

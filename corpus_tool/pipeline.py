@@ -254,6 +254,15 @@ def duplicate_id(doc_id: str, path: str, line: int, prior: tuple[str, int]) -> F
 # -------------------------------------------------------------------- the corpus
 
 
+def announce(progress: Callable[[int], None] | None, label: str) -> None:
+    """Tell a progress display that a phase after reading begins (if it shows phases:
+    one with a `phase(label)` method, such as the CLI's)."""
+    phase = getattr(progress, "phase", None)
+    if phase is not None:
+        phase(label)
+
+
+
 @dataclass
 class CorpusProfile:
     """What the HTML report charts of the release records (valid ones, before
@@ -531,6 +540,7 @@ class Driver:
             self.progress(documents)
 
     def finish(self) -> RunResult:
+        announce(self.progress, "resolving duplicates")
         dedup = self.index.resolve(self.members)
         self.collect(self._unsuppressed(dedup.findings))
         dedup.keep = dedup.keep[np.array(self.valid, dtype=bool)]
