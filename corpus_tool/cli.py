@@ -488,8 +488,8 @@ def _document_text(path: Path, doc_id: str | None, max_bytes: int) -> tuple[str,
             continue
         name = f"{found.path}:{found.line}" if found.kind != "txt" else found.path
         if parsed.text is None:
-            f = next((f for f in parsed.findings if f.severity.value == "error"), None)
-            why = f"{f.message} [{f.code}]" if f is not None else "no text"
+            bad = next((f for f in parsed.findings if f.severity.value == "error"), None)
+            why = f"{bad.message} [{bad.code}]" if bad is not None else "no text"
             fail(f"{name}: {why}", 1)
         return name, parsed.text
     hint = f" ({problems[0].message} [{problems[0].code}])" if problems else ""

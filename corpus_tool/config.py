@@ -152,7 +152,11 @@ class Config(BaseModel):
         if select is None and ignore is None and extend_select is None:
             return self
         if select is not None:
-            update = {"select": select, "ignore": ignore or [], "extend_select": extend_select or []}
+            update = {
+                "select": select,
+                "ignore": ignore or [],
+                "extend_select": extend_select or [],
+            }
         else:
             extended = extend_select or []
             update = {

@@ -262,7 +262,6 @@ def announce(progress: Callable[[int], None] | None, label: str) -> None:
         phase(label)
 
 
-
 @dataclass
 class CorpusProfile:
     """What the HTML report charts of the release records (valid ones, before

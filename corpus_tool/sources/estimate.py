@@ -14,6 +14,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from corpus_tool.sources.files import list_corpus
 
@@ -31,6 +32,7 @@ class Estimate:
 def _jsonl(path: str) -> tuple[int, bool]:
     size = os.path.getsize(path)
     with open(path, "rb") as raw:
+        stream: Any
         if path.endswith(".gz"):
             from isal import igzip
 
