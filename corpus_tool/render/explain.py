@@ -106,7 +106,7 @@ EXAMPLES: dict[str, Example] = {
     "M011": Example({"a.txt": _article(), "a.meta.json": '{"language": "english"}'}),
     "N201": Example({"a.txt": _article(body=_PAPER + " Read [the plan](https://example.org/p).")}),
     "N202": Example({"a.txt": _article(body=_PAPER + "\n\nSign up for our daily briefing")}),
-    "N203": Example({"a.txt": _article(body=_PAPER + " <iframe src=x>")}),
+    "N203": Example({"a.txt": _article(body='The council met <span class="x>today</span>.')}),
     "N204": Example({"a.txt": _article(body=_PAPER + " The caf\ufffd opened.")}),
     "D001": Example({"a.txt": _article(), "b.txt": _article()}),
     "D002": Example(
