@@ -125,8 +125,8 @@ def render_trace(steps: list[Step], final: str, expected: str) -> str:
                 out.append(f"    - {_window(h.before[0], start, end_a)}")
                 out.append(f"    + {_window(h.after[0], start, end_b)}")
                 continue
-                what = "removed" if not h.after else "inserted" if not h.before else "replaced"
-                out.append(f"  {where}: {what}")
+            what = "removed" if not h.after else "inserted" if not h.before else "replaced"
+            out.append(f"  {where}: {what}")
             out += [f"    - {_cut(line)}" for line in h.before]
             out += [f"    + {_cut(line)}" for line in h.after]
         if len(step.hunks) > MAX_HUNKS:

@@ -29,27 +29,43 @@ class Estimate:
     bytes: int  # the files' sizes on disk
 
 
+CHUNK = 16 << 10  # compressed bytes fed at a time while sampling
+
+
+def _decompressor(path: str) -> Any:
+    if path.endswith(".gz"):
+        import zlib
+
+        return zlib.decompressobj(wbits=31)
+    import zstandard
+
+    return zstandard.ZstdDecompressor().decompressobj()
+
+
 def _jsonl(path: str) -> tuple[int, bool]:
+    """(lines, exact) of a JSONL shard: counted in its first SAMPLE decoded bytes,
+    scaled by the share of the file those took."""
     size = os.path.getsize(path)
     with open(path, "rb") as raw:
-        stream: Any
-        if path.endswith(".gz"):
-            from isal import igzip
-
-            stream = igzip.IGzipFile(fileobj=raw, mode="rb")
-        elif path.endswith(".zst"):
-            import zstandard
-
-            stream = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+        if path.endswith((".gz", ".zst")):
+            decoder = _decompressor(path)
+            out, used = bytearray(), 0
+            while len(out) < SAMPLE:
+                chunk = raw.read(CHUNK)
+                if not chunk:
+                    break
+                used += len(chunk)
+                out += decoder.decompress(chunk)
+            data = bytes(out)
+            whole = used == size and not getattr(decoder, "unused_data", b"")
         else:
-            stream = raw
-        data = stream.read(SAMPLE)
-        if not data:
-            return 0, True
-        lines = data.count(b"\n") + (not data.endswith(b"\n"))
-        if len(data) < SAMPLE:
-            return lines, True  # the whole shard
-        used = raw.tell() if stream is not raw else len(data)
+            data = raw.read(SAMPLE)
+            used, whole = len(data), len(data) < SAMPLE
+    if not data:
+        return 0, whole
+    lines = data.count(b"\n") + (not data.endswith(b"\n"))
+    if whole:
+        return lines, True
     return max(round(lines * size / max(used, 1)), lines), False
 
 
