@@ -152,9 +152,9 @@ def test_text_summary_uses_thousands_separators() -> None:
     from corpus_tool.render import RENDERERS
 
     out = RENDERERS["text"](Report(documents=1_234_567, dropped_duplicates=2_000))
-    assert (
-        out
-        == "1,234,567 documents checked: 0 errors, 0 warnings, 0 info; 2,000 duplicates would be dropped\n"
+    assert out == (
+        "1,234,567 documents checked: 0 errors, 0 warnings, 0 info;"
+        " 2,000 duplicates would be dropped\n"
     )
 
 
