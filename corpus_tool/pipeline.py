@@ -472,10 +472,17 @@ class Driver:
                     row += 1
                 if doc.valid:
                     line = next(lines, b"")
-            if doc.ignore:
-                self._ignores[(doc.path, doc.line)] = doc.ignore
             self.document(
-                doc.path, doc.line, doc.findings, record, doc.valid, sig, line, None, doc.profile
+                doc.path,
+                doc.line,
+                doc.findings,
+                record,
+                doc.valid,
+                sig,
+                line,
+                None,
+                doc.profile,
+                doc.ignore,
             )
             if record is not None:
                 self.languages.add(doc.detected)
@@ -492,13 +499,17 @@ class Driver:
         encoded: bytes = b"",
         key: int | None = None,
         profile: Profile | None = None,
+        ignore: tuple[str, ...] = (),
     ) -> None:
         """One document: its findings; and its record (whole, or INDEXED_FIELDS),
         MinHash `signature` and release line (`encoded`, with a spill) if it has one.
         `key`: the engine's number for it (default: its place among the documents).
-        `profile`: what the report counts of the record (an engine may not send it)."""
+        `profile`: what the report counts of the record (an engine may not send it).
+        `ignore`: the document's own suppressions, for its corpus-wide findings."""
         if key is None:
             key = self.report.documents
+        if ignore:
+            self._ignores[(path, line)] = ignore
         self.report.documents += 1
         self.collect(findings)
         if record is None:
