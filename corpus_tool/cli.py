@@ -741,7 +741,7 @@ def verify(release: Annotated[Path, typer.Argument(help="A release folder.")]) -
     for p in problems:
         sys.stdout.write(f"{release / p.path}: {p.message}\n")
     if problems:
-        fail(f"{release}: {len(problems)} problem(s); the release does not match its manifest", 1)
+        fail(f"{release}: {len(problems):,} problem(s); the release does not match its manifest", 1)
     sys.stderr.write(f"{release}: ok\n")
 
 

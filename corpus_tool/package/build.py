@@ -103,7 +103,7 @@ def build_release(
         report = result.report
         if report.has_errors():
             n = report.counts()["error"]
-            return BuildOutcome(report, 1, f"{n} error(s) found: no release was written{note}")
+            return BuildOutcome(report, 1, f"{n:,} error(s) found: no release was written{note}")
         commit, timestamp = release_timestamp(config.root, paths)
         previous = previous_release(out, config.name, version)
         if page is not None:
@@ -130,7 +130,7 @@ def build_release(
         return BuildOutcome(
             report, 0, f"{done.path}: up to date (nothing written){note}", done.path
         )
-    message = f"{done.message}; {report.dropped_duplicates} duplicate(s) dropped{note}"
+    message = f"{done.message}; {report.dropped_duplicates:,} duplicate(s) dropped{note}"
     return BuildOutcome(report, 0, message, done.path)
 
 
