@@ -234,9 +234,14 @@ def _declared(check: Check) -> str | None:
     return "\n".join(out)
 
 
+def _body(doc: str | None) -> str:
+    """A docstring past its first line, as one paragraph (the "why" of a code)."""
+    lines = (doc or "").strip().splitlines()[1:]
+    return " ".join(line.strip() for line in lines if line.strip())
+
+
 def _about_rule(rule: Rule) -> list[str]:
-    doc = rule.doc.splitlines()
-    rest = " ".join(line.strip() for line in doc[1:] if line.strip())
+    rest = _body(rule.doc)
     default = "on by default" if rule.default else "off unless selected by its code"
     return [
         f"{rule.code} {rule.slug} ({FAMILIES['N']}: a normalizer rule, {default})",
@@ -250,8 +255,7 @@ def _about_rule(rule: Rule) -> list[str]:
 
 
 def _about_check(check: Check) -> list[str]:
-    doc = (check.func.__doc__ or "").strip().splitlines() if check.func else []
-    rest = " ".join(line.strip() for line in doc[1:] if line.strip())
+    rest = _body(check.func.__doc__ if check.func else None)
     status = " (retired: never reported)" if check.removed else ""
     return [
         f"{check.code} {check.slug} ({check.family}){status}",
