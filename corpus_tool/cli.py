@@ -36,6 +36,7 @@ class Format(enum.StrEnum):
     text = "text"
     json = "json"
     github = "github"
+    sarif = "sarif"  # SARIF 2.1.0, for GitHub code scanning
     html = "html"  # the page `corpus-tool report` writes, on stdout
 
 
@@ -158,44 +159,91 @@ def _progress_bar(quiet: bool) -> Any:
         return None
     from rich.console import Console
     from rich.progress import (
-        MofNCompleteColumn,
+        BarColumn,
         Progress,
         SpinnerColumn,
         TextColumn,
         TimeElapsedColumn,
+        TimeRemainingColumn,
     )
 
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
-        MofNCompleteColumn(),
+        BarColumn(),
+        TextColumn("{task.fields[count]}"),
         TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
         console=Console(stderr=True),
         transient=True,
     )
 
 
-@contextmanager
-def progress_callback(quiet: bool, label: str) -> Iterator[Callable[[int], None] | None]:
-    import time
+class Tracker:
+    """What a run reports to a progress bar: documents done (`tracker(n)`), out of
+    an estimated total when the input's size is known, then the phases after
+    reading (`tracker.phase("resolving duplicates")`), each labelled.
 
+    `bar` is a rich `Progress` (anything with `add_task` and `update`). The total
+    is raised if the documents outrun the estimate, so the bar never overflows.
+    """
+
+    def __init__(self, bar: Any, label: str, total: int | None, exact: bool = True) -> None:
+        import time
+
+        self.bar, self.clock = bar, time.perf_counter
+        self.start = self.clock()
+        self.done = 0
+        self.total = total
+        self.approx = "" if exact else "~"
+        self.task = bar.add_task(label, total=total, count=self._count(), rate="")
+
+    def _count(self) -> str:
+        from corpus_tool.render.numbers import count
+
+        if self.total is None:
+            return f"{count(self.done)} documents"
+        return f"{count(self.done)}/{self.approx}{count(self.total)} documents"
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self.total is not None and self.done > self.total:
+            self.total, self.approx = self.done, "~"
+        rate = self.done / max(self.clock() - self.start, 1e-9)
+        self.bar.update(
+            self.task,
+            completed=self.done,
+            total=self.total,
+            count=self._count(),
+            rate=f"{rate:,.0f} docs/s",
+        )
+
+    def phase(self, label: str) -> None:
+        """A phase after reading: the bar shows its label and its own elapsed time."""
+        self.bar.update(self.task, completed=self.total or self.done, total=self.total or self.done)
+        self.task = self.bar.add_task(label, total=None, count="", rate="")
+
+
+@contextmanager
+def progress_callback(
+    quiet: bool, label: str, paths: list[Path] | None = None
+) -> Iterator[Callable[[int], None] | None]:
+    """A `Tracker` on a progress bar (None without one). With `paths`, the total is
+    estimated up front (`sources.estimate`): the bar shows it and an ETA."""
     bar = _progress_bar(quiet)
     if bar is None:
         yield None
         return
-    start = time.perf_counter()
+    total, exact = None, True
+    if paths:
+        from corpus_tool.sources.estimate import estimate_documents
+
+        estimate = estimate_documents(paths)
+        total, exact = estimate.documents, estimate.exact
     with bar:
-        task = bar.add_task(label, total=None, rate="")
-        done = 0
-
-        def advance(n: int) -> None:
-            nonlocal done
-            done += n
-            rate = done / max(time.perf_counter() - start, 1e-9)
-            bar.update(task, advance=n, rate=f"{rate:,.0f} docs/s")
-
-        yield advance
+        yield Tracker(bar, label, total, exact)
 
 
 # ------------------------------------------------------------------------------ check
@@ -208,22 +256,87 @@ def _checking(
     engine: Engine,
     ray_address: str | None,
     quiet: bool,
+    selection: tuple[str | None, str | None, str | None] = (None, None, None),
 ) -> Iterator[tuple[Any, list[Path], Callable[[int], None] | None]]:
     """What `check` and `report` do before they run the pipeline: the engine is there,
-    the configuration and paths are read, and a progress bar is up."""
+    the configuration and paths are read (with the command line's `selection`:
+    --select, --ignore, --extend-select), and a progress bar is up."""
     from corpus_tool.engines import require
 
     require(engine.value, ray_address)
     cfg, chosen = _load(config, paths)
-    with progress_callback(quiet, "checking") as progress:
+    cfg = _selected(cfg, *selection)
+    with progress_callback(quiet, "checking", chosen) as progress:
         yield cfg, chosen, progress
+
+
+def _codes(value: str | None) -> list[str] | None:
+    """`N1,D001` (or the option given twice) -> ["N1", "D001"]; None if not given."""
+    if value is None:
+        return None
+    return [code.strip().upper() for code in value.split(",") if code.strip()]
+
+
+SelectOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--select",
+        help="Codes or prefixes to enable, comma-separated (e.g. N1,D001): replaces the"
+        " configuration's `select`, `extend_select` and `ignore`.",
+    ),
+]
+IgnoreOpt = Annotated[
+    str | None,
+    typer.Option("--ignore", help="Codes or prefixes to disable, added to `ignore`."),
+]
+ExtendSelectOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--extend-select", help="Codes or prefixes to enable as well, added to `extend_select`."
+    ),
+]
+
+
+def _selected(cfg: Any, select: str | None, ignore: str | None, extend: str | None) -> Any:
+    """The configuration with the command line's selection over it (see Config.with_selection)."""
+    return cfg.with_selection(_codes(select), _codes(ignore), _codes(extend))
+
+
+def _step_summary(report: Any, command: str, exit_code: int, changes: Any = None) -> bool:
+    """Append the run's Markdown summary to $GITHUB_STEP_SUMMARY, when it is set.
+    `changes`: what changed against a release (`render.summary.Changes`), with --since."""
+    if not os.environ.get("GITHUB_STEP_SUMMARY"):
+        return False
+    from corpus_tool.render.summary import append_step_summary
+
+    try:
+        append_step_summary(report, command=command, exit_code=exit_code, changes=changes)
+    except OSError as exc:
+        sys.stderr.write(f"warning: cannot write $GITHUB_STEP_SUMMARY: {exc}\n")
+        return False
+    return True
 
 
 @app.command()
 def check(
     paths: PathsArg = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.text,
+    format: Annotated[
+        Format,
+        typer.Option("--format", "--output-format", "-f", help="Report format."),
+    ] = Format.text,
     strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too.")] = False,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when findings fail the check.")
+    ] = False,
+    statistics: Annotated[
+        bool,
+        typer.Option(
+            "--statistics", help="Print the number of findings per code instead of the findings."
+        ),
+    ] = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    extend_select: ExtendSelectOpt = None,
     config: ConfigOpt = None,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
@@ -239,20 +352,38 @@ def check(
 
     with (
         errors_as_exit(),
-        _checking(config, paths, engine, ray_address, quiet) as (cfg, chosen, progress),
+        _checking(config, paths, engine, ray_address, quiet, (select, ignore, extend_select)) as (
+            cfg,
+            chosen,
+            progress,
+        ),
     ):
         result = run(
             chosen, cfg, engine=engine.value, address=ray_address, jobs=jobs, progress=progress
         )
+    report = result.report
+    code = 0 if exit_zero else report.exit_code(strict)
+    summarized = _step_summary(report, "check", report.exit_code(strict))
+    if statistics:
+        from corpus_tool.render.statistics import render_statistics
+
+        sys.stdout.write(render_statistics(report, "json" if format is Format.json else "text"))
+        raise typer.Exit(code)
     if format is Format.html:
         from corpus_tool.render.report.page import check_page
 
         with errors_as_exit():
             sys.stdout.write(check_page(result, cfg, strict=strict))
-        raise typer.Exit(result.report.exit_code(strict))
+        raise typer.Exit(code)
     color = format is Format.text and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    sys.stdout.write(RENDERERS[format.value](result.report, color=color))
-    raise typer.Exit(result.report.exit_code(strict))
+    options: dict[str, Any] = {"color": color}
+    if format is Format.github:
+        where = "every finding is listed in this step's log"
+        if summarized:
+            where += "; counts by code and the files with most findings are in the job summary"
+        options["where"] = where + "; `corpus-tool check` prints the full report"
+    sys.stdout.write(RENDERERS[format.value](report, **options))
+    raise typer.Exit(code)
 
 
 # ------------------------------------------------------------------------------ report
@@ -316,23 +447,15 @@ def report(
 # ------------------------------------------------------------------------------ normalize
 
 
-@app.command()
-def normalize(
-    path: Annotated[Path, typer.Argument(help="A raw .txt document.")],
-    diff: Annotated[
-        bool, typer.Option("--diff", help="Show a unified diff against the raw file.")
-    ] = False,
-    config: ConfigOpt = None,
-) -> None:
-    """Print a document's normalized text (or, with --diff, what normalization changes).
-
-    Example: corpus-tool normalize seeds/000_5a9df510596c5fd9.txt --diff
-    """
-    from corpus_tool.normalize import normalize as run_rules
+def _document_text(path: Path, doc_id: str | None, max_bytes: int) -> tuple[str, str]:
+    """(the name to show, the document's decoded text): the .txt file at `path`, or,
+    with `doc_id`, the record of that id in the shard (or folder) at `path`."""
+    from corpus_tool.sources import Item, read_items
     from corpus_tool.sources.decode import decode_text
 
-    with errors_as_exit():
-        cfg = _config(config)
+    if doc_id is None:
+        if path.name.endswith((".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")) or path.is_dir():
+            fail(f"{path}: a shard or folder holds many documents: pick one with --id ID")
         try:
             raw = path.read_bytes()
         except OSError as exc:
@@ -341,7 +464,76 @@ def normalize(
         if text is None:
             f = findings[0]
             fail(f"{path}:{f.line}: {f.message} [{f.code}]", 1)
+        return str(path), text
+    from corpus_tool.validate.metadata import check_item
+
+    if not path.exists():
+        fail(f"{path}: no such file or folder", 1)
+    needle = doc_id.encode("utf-8")
+    problems = []
+    for found in read_items([path], max_bytes, require_documents=False):
+        if not isinstance(found, Item):
+            problems.append(found)
+            continue
+        if found.kind == "txt":
+            if found.doc_id != doc_id:
+                continue
+        elif found.kind == "jsonl":
+            if needle not in found.data:  # the cheap guard: most lines are not it
+                continue
+        elif not isinstance(found.data, dict) or found.data.get("id") != doc_id:
+            continue
+        parsed = check_item(found)
+        if parsed.doc_id != doc_id and found.kind != "txt":
+            continue
+        name = f"{found.path}:{found.line}" if found.kind != "txt" else found.path
+        if parsed.text is None:
+            bad = next((f for f in parsed.findings if f.severity.value == "error"), None)
+            why = f"{bad.message} [{bad.code}]" if bad is not None else "no text"
+            fail(f"{name}: {why}", 1)
+        return name, parsed.text
+    hint = f" ({problems[0].message} [{problems[0].code}])" if problems else ""
+    fail(f"{path}: no document with id `{doc_id}`{hint}", 1)
+
+
+@app.command()
+def normalize(
+    path: Annotated[
+        Path, typer.Argument(help="A raw .txt document, or with --id a shard (or folder).")
+    ],
+    doc_id: Annotated[
+        str | None,
+        typer.Option("--id", help="The id of the record to normalize in the shard PATH."),
+    ] = None,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Show a unified diff against the raw text.")
+    ] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Show, for each rule that fired, the line, span and text before and after.",
+        ),
+    ] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Print a document's normalized text (or, with --diff, what normalization changes).
+
+    Example: corpus-tool normalize seeds/000_5a9df510596c5fd9.txt --diff
+    Example: corpus-tool normalize corpus/shard-00.jsonl.zst --id a1b2 --explain
+    """
+    from corpus_tool.normalize import normalize as run_rules
+
+    with errors_as_exit():
+        cfg = _config(config)
+        name, text = _document_text(path, doc_id, cfg.max_file_bytes)
         result = run_rules(text, enabled=cfg.enabled)
+    if explain:
+        from corpus_tool.render.explain_normalize import render_trace, trace
+
+        steps, final = trace(text, cfg.enabled)
+        sys.stdout.write(render_trace(steps, final, result.text))
+        return
     if not diff:
         sys.stdout.write(result.text + "\n")
         return
@@ -350,8 +542,8 @@ def normalize(
     lines = difflib.unified_diff(
         text.replace("\r\n", "\n").splitlines(keepends=True),
         (result.text + "\n").splitlines(keepends=True),
-        fromfile=f"{path} (raw)",
-        tofile=f"{path} (normalized)",
+        fromfile=f"{name} (raw)",
+        tofile=f"{name} (normalized)",
     )
     sys.stdout.writelines(lines)
     sys.stderr.write(f"rules applied: {', '.join(result.applied) or 'none'}\n")
@@ -371,6 +563,22 @@ def rules(
     from corpus_tool.render.rules import render_rules
 
     sys.stdout.write(render_rules(format.value))
+
+
+@app.command()
+def rule(code: Annotated[str, typer.Argument(help="A code, e.g. N105 or D002.")]) -> None:
+    """Explain one code: what it means, why, its severity, the fix, and an example.
+
+    Example: corpus-tool rule N202
+    """
+    from corpus_tool.render.explain import UnknownCode, explain
+
+    try:
+        text = explain(code)
+    except UnknownCode as exc:
+        near = f": did you mean {', '.join(exc.near)}?" if exc.near else ""
+        fail(f"unknown code `{code}`{near} (`corpus-tool rules` lists every code)")
+    sys.stdout.write(text)
 
 
 # ------------------------------------------------------------------------------ schema
@@ -408,21 +616,30 @@ def schema(
 # ------------------------------------------------------------------------------ stats
 
 
+class StatsFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+
+
 @app.command()
 def stats(
     paths: PathsArg = None,
+    format: Annotated[
+        StatsFormat, typer.Option("--format", "-f", help="text or json.")
+    ] = StatsFormat.text,
     config: ConfigOpt = None,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
-    """Corpus statistics: documents, words, sources, months, rules applied, duplicates."""
-    from corpus_tool.render.stats import corpus_stats, render_stats
+    """Corpus statistics: documents, words, sources, months (in date order), rules
+    applied, duplicates."""
+    from corpus_tool.render.stats import corpus_stats, render_stats, render_stats_json
 
     with errors_as_exit():
         cfg, chosen = _load(config, paths)
-        with progress_callback(quiet, "reading") as progress:
+        with progress_callback(quiet, "reading", chosen) as progress:
             data = corpus_stats(chosen, cfg, jobs=jobs, progress=progress)
-    sys.stdout.write(render_stats(data))
+    sys.stdout.write(render_stats_json(data) if format is StatsFormat.json else render_stats(data))
 
 
 # ------------------------------------------------------------------------------ build
@@ -431,8 +648,12 @@ def stats(
 @app.command()
 def build(
     paths: PathsArg = None,
-    version: Annotated[str, typer.Option("--version", "-v", help="Release version, X.Y.Z.")] = "",
+    version: Annotated[str, typer.Option("--version", help="Release version, X.Y.Z.")] = "",
     out: Annotated[Path, typer.Option("--out", help="Folder of releases.")] = Path("dist"),
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Also print the full report of the check."),
+    ] = False,
     config: ConfigOpt = None,
     jobs: JobsOpt = None,
     quiet: QuietOpt = False,
@@ -441,6 +662,7 @@ def build(
 ) -> None:
     """Check the corpus and write a versioned release to OUT/<name>-<version>/.
 
+    Prints the summary and the findings per code; the full report with -v.
     Example: corpus-tool build seeds --version 0.1.0
     """
     from corpus_tool.package.build import build_release
@@ -461,7 +683,7 @@ def build(
 
         require(engine.value, ray_address)
         cfg, chosen = _load(config, paths)
-        with progress_callback(quiet, "building") as progress:
+        with progress_callback(quiet, "building", chosen) as progress:
             outcome = build_release(
                 chosen,
                 cfg,
@@ -473,12 +695,34 @@ def build(
                 address=ray_address,
                 page=check_page,
             )
-    from corpus_tool.render import RENDERERS
-
-    if outcome.exit_code or not quiet:
-        sys.stderr.write(RENDERERS["text"](outcome.report))
+    _step_summary(outcome.report, "build", outcome.exit_code)
+    if not quiet or outcome.exit_code:
+        sys.stderr.write(build_summary(outcome.report, verbose, written=not outcome.exit_code))
         sys.stderr.write(outcome.message + "\n")
     raise typer.Exit(outcome.exit_code)
+
+
+def build_summary(report: Any, verbose: bool, written: bool = True) -> str:
+    """What `build` prints before its outcome: the full report with `verbose`, else
+    the summary line and the findings per code (and how to see them all)."""
+    from corpus_tool.render import RENDERERS
+    from corpus_tool.render.statistics import render_statistics
+
+    if verbose:
+        return str(RENDERERS["text"](report))
+    counts = report.counts()
+    summary = (
+        f"{report.documents:,} documents checked: {counts['error']:,} errors, "
+        f"{counts['warning']:,} warnings, {counts['info']:,} info"
+    )
+    if report.dropped_duplicates:
+        verb = "dropped" if written else "would be dropped"
+        summary += f"; {report.dropped_duplicates:,} duplicates {verb}"
+    text = summary + "\n"
+    if report.findings:
+        text += render_statistics(report)
+        text += "(the findings one by one: `corpus-tool build -v`, or `corpus-tool check`)\n"
+    return text
 
 
 # ------------------------------------------------------------------------------ verify
@@ -497,7 +741,7 @@ def verify(release: Annotated[Path, typer.Argument(help="A release folder.")]) -
     for p in problems:
         sys.stdout.write(f"{release / p.path}: {p.message}\n")
     if problems:
-        fail(f"{release}: {len(problems)} problem(s); the release does not match its manifest", 1)
+        fail(f"{release}: {len(problems):,} problem(s); the release does not match its manifest", 1)
     sys.stderr.write(f"{release}: ok\n")
 
 

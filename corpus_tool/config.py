@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
+import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+)
 
 from corpus_tool.findings import Finding, Severity
 from corpus_tool.models import LANGUAGE_PATTERN
@@ -15,6 +27,13 @@ from corpus_tool.registry import all_codes, enabled_codes, is_enabled
 
 class ConfigError(Exception):
     """A usage or configuration error: the CLI prints it on one line and exits 2."""
+
+
+def _known(selectors: list[str]) -> list[str]:
+    for sel in selectors:
+        if not sel or not any(code.startswith(sel) for code in all_codes()):
+            raise ValueError(f"unknown rule code or prefix `{sel}`")
+    return selectors
 
 
 class DedupConfig(BaseModel):
@@ -53,6 +72,12 @@ class Config(BaseModel):
     select: list[str] = Field(default_factory=list)  # codes or prefixes; empty = all
     extend_select: list[str] = Field(default_factory=list)  # added to `select` (or to all)
     ignore: list[str] = Field(default_factory=list)
+    # Glob (relative to the configuration's folder) -> codes or prefixes whose findings
+    # are not reported for files it matches; `per-file-ignores`, as in ruff, works too.
+    per_file_ignores: dict[str, list[str]] = Field(
+        default_factory=dict,
+        validation_alias=AliasChoices("per_file_ignores", "per-file-ignores"),
+    )
     severity: dict[str, Severity] = Field(default_factory=dict)
     max_file_bytes: int = Field(16 * 1024 * 1024, gt=0)  # 16 MiB: far above any article
     shard_rows: int = Field(100_000, gt=0)  # records per release shard
@@ -61,13 +86,18 @@ class Config(BaseModel):
 
     # Where the configuration came from; paths are relative to it.
     root: Path = Field(default_factory=Path.cwd, exclude=True)
+    _file_ignores: dict[str, tuple[str, ...]] = PrivateAttr(default_factory=dict)
 
     @field_validator("select", "extend_select", "ignore")
     @classmethod
     def _known_selectors(cls, value: list[str]) -> list[str]:
-        for sel in value:
-            if not any(code.startswith(sel) for code in all_codes()):
-                raise ValueError(f"unknown rule code or prefix `{sel}`")
+        return _known(value)
+
+    @field_validator("per_file_ignores")
+    @classmethod
+    def _known_file_selectors(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for codes in value.values():
+            _known(codes)
         return value
 
     @field_validator("severity")
@@ -96,11 +126,72 @@ class Config(BaseModel):
         """Every code this configuration leaves on (computed once per selection)."""
         return enabled_codes(tuple(self.select), tuple(self.ignore), tuple(self.extend_select))
 
+    def with_selection(
+        self,
+        select: list[str] | None = None,
+        ignore: list[str] | None = None,
+        extend_select: list[str] | None = None,
+    ) -> Config:
+        """This configuration with the command line's `--select`, `--ignore` and
+        `--extend-select` laid over it, as ruff lays them: the command line wins.
+
+        `--select` starts the selection afresh (the configuration's `select`,
+        `extend_select` and `ignore` no longer apply); without it, `--ignore` and
+        `--extend-select` add to the configuration's, and a code the command line
+        extends is no longer ignored by the configuration. Each value is a list of
+        codes or prefixes (the CLI splits `--select N1,D001` on commas); an unknown
+        one is a ConfigError that names the closest codes.
+        """
+        for option, values in (
+            ("--select", select),
+            ("--ignore", ignore),
+            ("--extend-select", extend_select),
+        ):
+            for sel in values or ():
+                check_selector(sel, option)
+        if select is None and ignore is None and extend_select is None:
+            return self
+        if select is not None:
+            update = {
+                "select": select,
+                "ignore": ignore or [],
+                "extend_select": extend_select or [],
+            }
+        else:
+            extended = extend_select or []
+            update = {
+                "ignore": [i for i in self.ignore if i not in extended] + (ignore or []),
+                "extend_select": self.extend_select + extended,
+            }
+        return self.model_copy(update=update)
+
+    def file_ignores(self, path: str | None) -> tuple[str, ...]:
+        """The codes or prefixes `per_file_ignores` silences for `path` (a finding's
+        path: relative to the working folder, or absolute)."""
+        if not self.per_file_ignores or path is None:
+            return ()
+        found = self._file_ignores.get(path)
+        if found is None:
+            try:
+                rel = Path(os.path.abspath(path)).relative_to(self.root.resolve()).as_posix()
+            except ValueError:
+                rel = Path(path).as_posix()
+            codes: list[str] = []
+            for pattern, selectors in self.per_file_ignores.items():
+                if glob_matches(pattern, rel):
+                    codes += selectors
+            found = self._file_ignores[path] = tuple(codes)
+        return found
+
     def apply(self, findings: list[Finding]) -> list[Finding]:
-        """Drop findings of disabled codes and apply severity overrides."""
+        """Drop findings of disabled codes and of codes `per_file_ignores` silences
+        for their file, and apply severity overrides."""
         out = []
+        per_file = bool(self.per_file_ignores)
         for f in findings:
             if not self.enabled(f.code):
+                continue
+            if per_file and suppressed(f.code, self.file_ignores(f.path)):
                 continue
             if f.code in self.severity:
                 f.severity = self.severity[f.code]
@@ -110,6 +201,59 @@ class Config(BaseModel):
     def resolve(self, path: str) -> Path:
         p = Path(path)
         return p if p.is_absolute() else self.root / p
+
+
+def suppressed(code: str, selectors: tuple[str, ...] | list[str]) -> bool:
+    """Does a suppression list (codes or prefixes) name `code`?"""
+    return any(code.startswith(sel) for sel in selectors)
+
+
+def close_codes(word: str, n: int = 3) -> list[str]:
+    """The known codes nearest to `word` (for "did you mean")."""
+    codes = sorted(all_codes())
+    near = difflib.get_close_matches(word.upper(), codes, n=n, cutoff=0.5)
+    if not near and word[:1].upper():
+        near = [c for c in codes if c.startswith(word[:1].upper())][:n]
+    return near
+
+
+def check_selector(sel: str, option: str) -> None:
+    """ConfigError unless `sel` is a code or a prefix of one."""
+    if not sel or not any(code.startswith(sel) for code in all_codes()):
+        near = close_codes(sel)
+        hint = f" (did you mean {', '.join(f'`{c}`' for c in near)}?)" if near else ""
+        raise ConfigError(f"{option}: unknown rule code or prefix `{sel}`{hint}")
+
+
+@functools.lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob as a regex: `**` any path (also none), `*` and `?` within one name."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        out.append("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c))
+        i += 1
+    return re.compile("".join(out))
+
+
+def glob_matches(pattern: str, path: str) -> bool:
+    """`path` (relative, with `/`) matches the glob; a pattern without `/` also
+    matches a file's name in any folder, and a folder's pattern what is under it."""
+    pattern = pattern.removeprefix("./")
+    rx = _glob_regex(pattern.rstrip("/"))
+    if rx.fullmatch(path):
+        return True
+    if "/" not in pattern and rx.fullmatch(path.rsplit("/", 1)[-1]):
+        return True
+    return any(rx.fullmatch(path[:i]) for i, c in enumerate(path) if c == "/")
 
 
 def find_pyproject(start: Path) -> Path | None:

@@ -30,6 +30,7 @@ Url = Annotated[str, StringConstraints(pattern=URL_PATTERN)]
 Language = Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)]
 Sha256 = Annotated[str, StringConstraints(pattern=SHA256_PATTERN)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+CodeSelector = Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{0,3}$")]
 
 RECOMMENDED_FIELDS = ("title", "authors", "published", "source", "url")
 
@@ -113,6 +114,11 @@ class Sidecar(BaseModel):
     )
     notes: str | SkipJsonSchema[None] = Field(
         default=None, description="Curator's notes; not exported."
+    )
+    ignore: list[CodeSelector] | SkipJsonSchema[None] = Field(
+        default=None,
+        description="Codes or code prefixes whose findings are not reported for this"
+        " document, e.g. `N202`; the record is the same. Not exported.",
     )
 
 

@@ -24,7 +24,7 @@ from typing import IO, Any, Protocol
 import numpy as np
 import orjson
 
-from corpus_tool.config import Config
+from corpus_tool.config import Config, suppressed
 from corpus_tool.extract import Extracted, extract, merge_metadata, read_page
 from corpus_tool.findings import (
     MAX_PER_FILE_CODE,
@@ -47,6 +47,7 @@ from corpus_tool.validate.language import (
     reads_as,
 )
 from corpus_tool.validate.metadata import (
+    Parsed,
     check_item,
     missing_recommended,
     missing_required,
@@ -78,6 +79,7 @@ class Processed:
     # Of a document without a language: the one detected ("" when the detector is unsure).
     detected: str | None = None
     profile: Profile | None = None  # what the report's corpus charts count of a record
+    ignore: tuple[str, ...] = ()  # the document's own suppressions (its `ignore` field)
 
 
 def process_document(item: Item, config: Config) -> Processed:
@@ -85,9 +87,18 @@ def process_document(item: Item, config: Config) -> Processed:
 
     A document with metadata errors still gets a record (`valid` False) when it
     has text: it takes part in deduplication under its `Parsed.name`, so one run
-    shows its duplicates too; it is never handed to a sink.
+    shows its duplicates too; it is never handed to a sink. The codes the
+    document's `ignore` names leave no finding; its record is the same.
     """
     parsed = check_item(item)  # decode, parse, check the metadata
+    out = _process(item, config, parsed)
+    if parsed.ignore:
+        out.ignore = parsed.ignore
+        out.findings = [f for f in out.findings if not suppressed(f.code, parsed.ignore)]
+    return out
+
+
+def _process(item: Item, config: Config, parsed: Parsed) -> Processed:
     findings = parsed.findings
     out = Processed(item.path, item.line, findings)
     if parsed.text is None:
@@ -241,6 +252,14 @@ def duplicate_id(doc_id: str, path: str, line: int, prior: tuple[str, int]) -> F
 
 
 # -------------------------------------------------------------------- the corpus
+
+
+def announce(progress: Callable[[int], None] | None, label: str) -> None:
+    """Tell a progress display that a phase after reading begins (if it shows phases:
+    one with a `phase(label)` method, such as the CLI's)."""
+    phase = getattr(progress, "phase", None)
+    if phase is not None:
+        phase(label)
 
 
 @dataclass
@@ -430,6 +449,9 @@ class Driver:
         self.valid: list[bool] = []  # per record that joins deduplication: a release record?
         self.languages = LanguageTally()
         self._collected = FindingCollector()
+        # (path, line) -> the suppressions of a document that has some: they
+        # apply to its corpus-wide findings (M009, D001-D003) too.
+        self._ignores: dict[tuple[str, int], tuple[str, ...]] = {}
 
     def collect(self, found: list[Finding]) -> None:
         self._collected.extend(self.config.apply(found))
@@ -451,7 +473,16 @@ class Driver:
                 if doc.valid:
                     line = next(lines, b"")
             self.document(
-                doc.path, doc.line, doc.findings, record, doc.valid, sig, line, None, doc.profile
+                doc.path,
+                doc.line,
+                doc.findings,
+                record,
+                doc.valid,
+                sig,
+                line,
+                None,
+                doc.profile,
+                doc.ignore,
             )
             if record is not None:
                 self.languages.add(doc.detected)
@@ -468,13 +499,17 @@ class Driver:
         encoded: bytes = b"",
         key: int | None = None,
         profile: Profile | None = None,
+        ignore: tuple[str, ...] = (),
     ) -> None:
         """One document: its findings; and its record (whole, or INDEXED_FIELDS),
         MinHash `signature` and release line (`encoded`, with a spill) if it has one.
         `key`: the engine's number for it (default: its place among the documents).
-        `profile`: what the report counts of the record (an engine may not send it)."""
+        `profile`: what the report counts of the record (an engine may not send it).
+        `ignore`: the document's own suppressions, for its corpus-wide findings."""
         if key is None:
             key = self.report.documents
+        if ignore:
+            self._ignores[(path, line)] = ignore
         self.report.documents += 1
         self.collect(findings)
         if record is None:
@@ -483,7 +518,7 @@ class Driver:
         if valid_id(doc_id):  # not a shown name: M009 even without a language
             prior = self.index.prior(key, doc_id, self.members)
             if prior is not None:
-                self.collect([duplicate_id(doc_id, path, line, prior)])
+                self.collect(self._unsuppressed([duplicate_id(doc_id, path, line, prior)]))
                 return
         # Documents with errors take part in deduplication; records are the valid ones.
         self.valid.append(valid)
@@ -499,13 +534,25 @@ class Driver:
         elif self.spill is not None:
             self.spill.write(encoded)
 
+    def _unsuppressed(self, findings: list[Finding]) -> list[Finding]:
+        """Corpus-wide findings less those their document's `ignore` silences."""
+        if not self._ignores:
+            return findings
+        ignores = self._ignores
+        return [
+            f
+            for f in findings
+            if not suppressed(f.code, ignores.get((f.path or "", f.line or 0), ()))
+        ]
+
     def advance(self, documents: int) -> None:
         if self.progress is not None:
             self.progress(documents)
 
     def finish(self) -> RunResult:
+        announce(self.progress, "resolving duplicates")
         dedup = self.index.resolve(self.members)
-        self.collect(dedup.findings)
+        self.collect(self._unsuppressed(dedup.findings))
         dedup.keep = dedup.keep[np.array(self.valid, dtype=bool)]
         report = self.report
         report.findings = self._collected.finish()

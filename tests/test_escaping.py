@@ -285,9 +285,16 @@ def test_github_commands_parse_back_to_the_findings() -> None:
     report = hostile_report()
     lines = render_github(report).split("\n")
     assert lines[-1] == "" and lines[-2].startswith("corpus-tool: ")
-    commands = lines[:-2]
-    assert len(commands) == len(report.findings)
-    for line, finding in zip(commands, report.findings, strict=True):
+    # GitHub shows ten annotations of a type: the other findings are plain log lines,
+    # each one line that cannot start a command, then a notice that counts them.
+    assert lines[-3].startswith("::notice title=corpus-tool::19 more findings were")
+    commands, logged = lines[:10], lines[10:-3]
+    assert len(commands) + len(logged) == len(report.findings)
+    for line, finding in zip(logged, report.findings[10:], strict=True):
+        assert line.startswith("corpus-tool: corpus/") and f" error {finding.code} " in line
+        assert "\x1b" not in line and "\x00" not in line and "\r" not in line
+        assert not re.search("[\u2028\u2029\x85]", line)
+    for line, finding in zip(commands, report.findings[:10], strict=True):
         m = _COMMAND_RE.match(line)
         assert m is not None, line
         props: dict[str, Any] = dict(p.split("=", 1) for p in m.group(2).split(","))

@@ -141,22 +141,44 @@ def test_json_of_a_report_round_trips() -> None:
 # -- github ---------------------------------------------------------------------------
 
 COMMAND = re.compile(r"::(?P<level>error|warning|notice) (?P<props>[^:]*)::(?P<message>.*)")
-SUMMARY = re.compile(r"corpus-tool: (\d+) documents, (\d+) errors, (\d+) warnings, (\d+) info")
+SUMMARY = re.compile(
+    r"corpus-tool: ([\d,]+) documents, ([\d,]+) errors, ([\d,]+) warnings, ([\d,]+) info"
+)
+LOG_LINE = re.compile(
+    r"corpus-tool: (?P<where>.*): (?P<severity>error|warning|info)"
+    r" (?P<code>[A-Z]\d{3}) (?P<message>.*)"
+)
+LEFT_OUT = re.compile(
+    r"::notice title=corpus-tool::([\d,]+) more findings? (?:was|were) not annotated .*"
+)
 UNESCAPE = {"%25": "%", "%0D": "\r", "%0A": "\n", "%3A": ":", "%2C": ","}
+ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def _unescape(value: str) -> str:
     return re.sub("%25|%0D|%0A|%3A|%2C", lambda m: UNESCAPE[m.group()], value)
 
 
-def _parse_github(out: str) -> tuple[list[dict[str, str]], tuple[int, ...]]:
-    """(the commands, each as its level, properties and message; the summary's counts)."""
+def _parse_github(
+    out: str,
+) -> tuple[list[dict[str, str]], list[dict[str, str]], int, tuple[int, ...]]:
+    """(the commands, each as its level, properties and message; the findings left out
+    as log lines; how many the closing notice says were left out; the summary's counts)."""
     assert out.endswith("\n")
-    *commands, last = out[:-1].split("\n")
+    *lines, last = out[:-1].split("\n")
     summary = SUMMARY.fullmatch(last)
     assert summary, last
-    parsed = []
-    for line in commands:
+    left_out = 0
+    if lines and (m := LEFT_OUT.fullmatch(lines[-1])):
+        left_out = int(m[1].replace(",", ""))
+        lines.pop()
+    parsed, logged = [], []
+    for line in lines:
+        if logged or not line.startswith("::"):
+            m = LOG_LINE.fullmatch(line)
+            assert m, line
+            logged.append(m.groupdict())
+            continue
         m = COMMAND.fullmatch(line)
         assert m, line
         props = [p.split("=", 1) for p in m["props"].split(",")]
@@ -167,7 +189,8 @@ def _parse_github(out: str) -> tuple[list[dict[str, str]], tuple[int, ...]]:
             {"level": m["level"], **{k: _unescape(v) for k, v in props}}
             | {"message": _unescape(m["message"])}
         )
-    return parsed, tuple(int(n) for n in summary.groups())
+    counts = tuple(int(n.replace(",", "")) for n in summary.groups())
+    return parsed, logged, left_out, counts
 
 
 def _expected_command(f: dict[str, Any]) -> dict[str, str]:
@@ -183,21 +206,86 @@ def _expected_command(f: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def _assert_github_matches(out: str, data: dict[str, Any]) -> None:
-    commands, counts = _parse_github(out)
-    assert commands == [_expected_command(f) for f in _findings(data)]
+def _assert_github_matches(out: str, data: dict[str, Any], limit: int = 10) -> None:
+    """Errors first, then warnings, then notices, at most `limit` annotations of each
+    (one place kept for the closing notice when some are left out); every other finding
+    a log line, counted by the closing notice; the summary last."""
+    commands, logged, left_out, counts = _parse_github(out)
+    ordered = sorted(_findings(data), key=lambda f: ORDER[f["severity"]])
+    over = any(
+        sum(f["severity"] == sev for f in ordered) > limit for sev in ("error", "warning", "info")
+    )
+    annotated, rest = [], []
+    for sev in ("error", "warning", "info"):
+        group = [f for f in ordered if f["severity"] == sev]
+        room = limit - 1 if over and sev == "info" else limit
+        annotated += group[:room]
+        rest += group[room:]
+    assert commands == [_expected_command(f) for f in annotated]
+    assert [(g["code"], g["severity"]) for g in logged] == [
+        (f["code"], f["severity"]) for f in rest
+    ]
+    assert left_out == sum(f["suppressed"] or 1 for f in rest)
+    assert len(commands) + len(logged) == len(_findings(data))  # every finding is there
+    levels = Counter(c["level"] for c in commands)
+    assert all(n <= limit for n in levels.values())
+    assert levels["notice"] + (1 if rest else 0) <= limit  # the closing notice fits too
     s = data["summary"]
     assert counts == (s["documents"], s["error"], s["warning"], s["info"])
 
 
 def test_github_commands_parse_back_to_every_finding(outputs: dict[str, str]) -> None:
-    _assert_github_matches(outputs["github"], json.loads(outputs["json"]))
+    data = json.loads(outputs["json"])
+    assert data["summary"]["warning"] > 10  # so some are left out of the annotations
+    _assert_github_matches(outputs["github"], data)
 
 
 def test_github_escapes_what_would_end_a_command() -> None:
     out = RENDERERS["github"](SYNTHETIC)
     assert out.count("\n") == len(SYNTHETIC.findings) + 1  # the break in a message is escaped
     _assert_github_matches(out, json.loads(RENDERERS["json"](SYNTHETIC)))
+
+
+def _many(errors: int, warnings: int, infos: int) -> Report:
+    findings = []
+    for sev, n in ((Severity.INFO, infos), (Severity.WARNING, warnings), (Severity.ERROR, errors)):
+        findings += [
+            Finding("E005", sev, f"{sev.value} {i}", f"c/{sev.value}-{i:03d}.txt", i + 1, slug="s")
+            for i in range(n)
+        ]
+    return Report(findings=findings, documents=len(findings))
+
+
+@pytest.mark.parametrize(
+    ("errors", "warnings", "infos"),
+    [(0, 0, 0), (10, 10, 10), (11, 0, 0), (0, 25, 3), (3, 3, 30), (40, 40, 40), (0, 0, 10)],
+)
+def test_github_annotations_at_most_ten_of_each_type_errors_first(
+    errors: int, warnings: int, infos: int
+) -> None:
+    report = _many(errors, warnings, infos)
+    out = RENDERERS["github"](report)
+    _assert_github_matches(out, json.loads(RENDERERS["json"](report)))
+    lines = out.splitlines()
+    levels = [line.split(" ", 1)[0] for line in lines if line.startswith("::")]
+    # errors come before any warning, warnings before any notice (the closing one included)
+    assert levels == sorted(levels, key=["::error", "::warning", "::notice"].index)
+    left = max(errors - 10, 0) + max(warnings - 10, 0)
+    over = left > 0 or infos > 10
+    left += max(infos - (9 if over else 10), 0)
+    if left:
+        assert f"::notice title=corpus-tool::{left:,} more finding" in lines[-2]
+        assert "this step's log" in lines[-2]
+        assert levels.count("::notice") <= 10
+    else:
+        assert not any("not annotated" in line for line in lines)
+
+
+def test_github_says_where_the_full_report_is() -> None:
+    out = RENDERERS["github"](_many(12, 0, 0), where="see the job summary")
+    assert out.splitlines()[-2].endswith(
+        "(GitHub shows 10 of each type per step): see the job summary"
+    )
 
 
 # -- text -----------------------------------------------------------------------------

@@ -80,6 +80,7 @@ DOCS = pa.schema(
         ("text_sha256", pa.string()),
         ("url", pa.string()),
         ("signature", pa.binary()),  # uint32 MinHash values; null without near dedup
+        ("ignore", pa.list_(pa.string())),  # the document's own suppressions
     ]
 )
 KEYS = pa.schema(
@@ -224,6 +225,7 @@ def _process(batch: pa.Table, *, config: Config, output: str) -> pa.Table:
         record, signature, valid = None, None, False
         if isinstance(entry, Finding):
             found, path, line = [entry], entry.path, entry.line
+            ignore: list[str] = []
         else:
             doc = next(docs)
             found, path, line, record, valid = (
@@ -233,6 +235,7 @@ def _process(batch: pa.Table, *, config: Config, output: str) -> pa.Table:
                 doc.record,
                 doc.valid,
             )
+            ignore = list(doc.ignore)
             if record is not None and result.signatures is not None:
                 signature = next(sigs).tobytes()
         rows["seq"].append(seq)
@@ -242,6 +245,7 @@ def _process(batch: pa.Table, *, config: Config, output: str) -> pa.Table:
         rows["line"].append(line)
         rows["signature"].append(signature)
         rows["valid"].append(valid)
+        rows["ignore"].append(ignore)
         for name in INDEXED_FIELDS:
             rows[name].append(None if record is None else record[name])
         payload = None
@@ -389,6 +393,14 @@ def _feed(ordered: Any, driver: Driver) -> None:
             signature = None if sig is None else np.frombuffer(sig, dtype=np.uint32)
             encoded = payload if payload is not None and not whole else b""
             driver.document(
-                row["path"], row["line"], found, record, row["valid"], signature, encoded, seq
+                row["path"],
+                row["line"],
+                found,
+                record,
+                row["valid"],
+                signature,
+                encoded,
+                seq,
+                ignore=tuple(row["ignore"] or ()),
             )
         driver.advance(sum(row["document"] for row in rows))

@@ -20,7 +20,7 @@ from corpus_tool.config import Config
 from corpus_tool.engines import DEFAULT, run
 from corpus_tool.findings import Report
 from corpus_tool.package.files import MANIFEST, REPORT
-from corpus_tool.pipeline import RunResult, decode_record
+from corpus_tool.pipeline import RunResult, announce, decode_record
 
 
 @dataclass
@@ -103,12 +103,15 @@ def build_release(
         report = result.report
         if report.has_errors():
             n = report.counts()["error"]
-            return BuildOutcome(report, 1, f"{n} error(s) found: no release was written{note}")
+            return BuildOutcome(report, 1, f"{n:,} error(s) found: no release was written{note}")
         commit, timestamp = release_timestamp(config.root, paths)
         previous = previous_release(out, config.name, version)
+        if page is not None:
+            announce(progress, "writing the HTML report")
         extra = {REPORT: page(result, config)} if page is not None else None
         writer = ReleaseWriter(out, config.name, version, config)
         try:
+            announce(progress, "writing the release")
             writer.write_lines(kept())
             assert result.dedup is not None
             done = writer.finish(
@@ -127,7 +130,7 @@ def build_release(
         return BuildOutcome(
             report, 0, f"{done.path}: up to date (nothing written){note}", done.path
         )
-    message = f"{done.message}; {report.dropped_duplicates} duplicate(s) dropped{note}"
+    message = f"{done.message}; {report.dropped_duplicates:,} duplicate(s) dropped{note}"
     return BuildOutcome(report, 0, message, done.path)
 
 

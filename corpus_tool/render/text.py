@@ -35,11 +35,11 @@ def render_text(report: Report, color: bool = False, **_: object) -> str:
         out.append("")
     counts = report.counts()
     summary = (
-        f"{report.documents} documents checked: {counts['error']} errors, "
-        f"{counts['warning']} warnings, {counts['info']} info"
+        f"{report.documents:,} documents checked: {counts['error']:,} errors, "
+        f"{counts['warning']:,} warnings, {counts['info']:,} info"
     )
     if report.dropped_duplicates:
-        summary += f"; {report.dropped_duplicates} duplicates would be dropped"
+        summary += f"; {report.dropped_duplicates:,} duplicates would be dropped"
     color_code = "31" if counts["error"] else ("33" if counts["warning"] else "32")
     out.append(_paint(summary, color_code, color))
     return "\n".join(out) + "\n"

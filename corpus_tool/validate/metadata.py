@@ -45,7 +45,7 @@ from corpus_tool.models import (
     json_schema,
     sidecar_properties,
 )
-from corpus_tool.registry import Check, Hit, check, declare
+from corpus_tool.registry import Check, Hit, all_codes, check, declare
 from corpus_tool.sources import Item
 from corpus_tool.sources.decode import (
     MALFORMED_JSON,
@@ -374,6 +374,7 @@ class Parsed:
     name: str  # what the document is called: its id, else the file stem, else path:line
     reported: set[str]  # fields with a finding already: not also "missing"
     meta_unknown: bool = False  # the sidecar could not be read: nothing is "missing"
+    ignore: tuple[str, ...] = ()  # codes or prefixes the document's `ignore` silences
 
     @property
     def said(self) -> Collection[str]:
@@ -423,29 +424,31 @@ def check_item(item: Item) -> Parsed:
     shown_id = raw_id if valid_id(raw_id) else None
     raw = item.data if item.kind == "jsonl" else None
     findings.extend(check_metadata(meta, path=path, doc_id=shown_id, raw=raw, first_line=line))
-    meta = _typed(_valid_fields(meta, findings), findings, path, line, shown_id)
+    meta = _valid_fields(meta, findings)
+    ignore = _ignores(meta, findings, path, line, shown_id)
+    meta = _typed(meta, findings, path, line, shown_id)
     doc_id = shown_id if "id" in meta else None  # else a finding says why
     findings += missing_required.run({"id": raw_id}, path=path, line=line)
     reported = _fields(findings)
     display = doc_id or name
     if text is None:
         findings += missing_required.run({"text": None}, path=path, line=line, doc_id=doc_id)
-        return Parsed(doc_id, None, meta, findings, display, reported)
+        return Parsed(doc_id, None, meta, findings, display, reported, ignore=ignore)
     if not isinstance(text, str):
         hit = Hit(
             f"`text` is a {type(text).__name__} (`{shown(text)}`), not a string", field="text"
         )
         findings.append(SCHEMA_VIOLATION.finding(hit, path=path, line=line, doc_id=doc_id))
-        return Parsed(doc_id, None, meta, findings, display, reported)
+        return Parsed(doc_id, None, meta, findings, display, reported, ignore=ignore)
     if item.kind != "jsonl":  # JSON text cannot hold a lone surrogate: orjson rejects it
         pos = lone_surrogate(text)
         if pos is not None:
             hit = Hit(surrogate_message("text", text, pos), field="text")
             findings.append(invalid_utf8.finding(hit, path=path, line=line, doc_id=doc_id))
-            return Parsed(doc_id, None, meta, findings, display, reported)
+            return Parsed(doc_id, None, meta, findings, display, reported, ignore=ignore)
     checked, found = check_text(text, path, doc_id, line=line)
     findings.extend(found)
-    return Parsed(doc_id, checked, meta, findings, display, reported)
+    return Parsed(doc_id, checked, meta, findings, display, reported, ignore=ignore)
 
 
 def _check_txt(item: Item) -> Parsed:
@@ -461,8 +464,32 @@ def _check_txt(item: Item) -> Parsed:
     if doc_id is None:
         msg = f"id `{shown(stem)}` (the file's stem) must match `{ID_PATTERN}`"
         findings.append(INVALID_ID.finding(Hit(msg, field="id"), path=item.path, line=1))
+    ignore = _ignores(meta, findings, item.sidecar_path, 1, doc_id)
     meta = _typed(meta, findings, item.sidecar_path, None, doc_id)
-    return Parsed(doc_id, text, meta, findings, stem, _fields(findings), unreadable)
+    return Parsed(doc_id, text, meta, findings, stem, _fields(findings), unreadable, ignore)
+
+
+def _ignores(
+    meta: dict[str, Any],
+    findings: list[Finding],
+    path: str | None,
+    line: int | None,
+    doc_id: str | None,
+) -> tuple[str, ...]:
+    """The document's `ignore` list (its suppressions), the codes no code begins
+    with reported as M001. The schema has checked its shape."""
+    value = meta.get("ignore")
+    if not value or not isinstance(value, list):
+        return ()
+    known = all_codes()
+    kept = []
+    for sel in value:
+        if isinstance(sel, str) and any(code.startswith(sel) for code in known):
+            kept.append(sel)
+            continue
+        hit = Hit(f"`ignore`: unknown rule code or prefix `{shown(sel)}`", field="ignore")
+        findings.append(SCHEMA_VIOLATION.finding(hit, path=path, line=line, doc_id=doc_id))
+    return tuple(kept)
 
 
 def _fields(findings: list[Finding]) -> set[str]:
