@@ -13,6 +13,7 @@ import typer
 
 from corpus_tool.cli import app
 from corpus_tool.findings import Finding, Report, Severity
+from corpus_tool.registry import RULES
 from corpus_tool.render.explain import EXAMPLES, run_example
 from corpus_tool.render.sarif import sarif_log
 from corpus_tool.render.statistics import code_counts, render_statistics
@@ -314,6 +315,8 @@ def test_rule_explains_a_normalizer_rule_with_its_golden_case() -> None:
         assert part in out
     assert "Example (tests/golden/rules/N105-newsletter-prompt/" in out
     assert "\n    -" in out  # a line the rule removed, from the golden case
+    for code in RULES:  # the docstrings' own "Why:" is not said twice
+        assert "Why: Why" not in invoke("rule", code).stdout, code
 
 
 def test_rule_explains_a_check_with_an_example_checked_for_real() -> None:

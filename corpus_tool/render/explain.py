@@ -237,7 +237,8 @@ def _declared(check: Check) -> str | None:
 def _body(doc: str | None) -> str:
     """A docstring past its first line, as one paragraph (the "why" of a code)."""
     lines = (doc or "").strip().splitlines()[1:]
-    return " ".join(line.strip() for line in lines if line.strip())
+    body = " ".join(line.strip() for line in lines if line.strip())
+    return body.removeprefix("Why:").lstrip()  # the rules' docstrings say "Why:" themselves
 
 
 def _about_rule(rule: Rule) -> list[str]:
