@@ -58,6 +58,8 @@ class Report:
     documents: int = 0
     kept: int = 0
     dropped_duplicates: int = 0
+    # Duplicate clusters: kept id and location, keep rule, dropped members (`pipeline.clusters`)
+    clusters: list[dict[str, Any]] = _field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Findings per severity, the unlisted ones (`Finding.suppressed`) included."""
@@ -89,6 +91,7 @@ class Report:
                 **self.counts(),
             },
             "findings": [f.to_dict() for f in self.findings],
+            "clusters": self.clusters,
         }
 
 

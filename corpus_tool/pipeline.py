@@ -23,6 +23,7 @@ from typing import IO, Any, Protocol
 
 import numpy as np
 import orjson
+import xxhash
 
 from corpus_tool.config import Config
 from corpus_tool.extract import Extracted, extract, merge_metadata, read_page
@@ -78,6 +79,7 @@ class Processed:
     # Of a document without a language: the one detected ("" when the detector is unsure).
     detected: str | None = None
     profile: Profile | None = None  # what the report's corpus charts count of a record
+    raw_hash: bytes = b""  # `raw_hash` of the item: what an incremental run compares
 
 
 def process_document(item: Item, config: Config) -> Processed:
@@ -89,7 +91,7 @@ def process_document(item: Item, config: Config) -> Processed:
     """
     parsed = check_item(item)  # decode, parse, check the metadata
     findings = parsed.findings
-    out = Processed(item.path, item.line, findings)
+    out = Processed(item.path, item.line, findings, raw_hash=raw_hash(item))
     if parsed.text is None:
         return _bounded(out)
     text, doc_id = parsed.text, parsed.doc_id
@@ -120,6 +122,24 @@ def process_document(item: Item, config: Config) -> Processed:
     month = f"{published.year:04d}-{published.month:02d}" if published else None
     out.profile = (len(normalized.text), merged["source"], month, normalized.applied)
     return _bounded(out)
+
+
+def raw_hash(item: Item) -> bytes:
+    """16 bytes that change whenever the item's input does: xxh3-128 of the file's
+    bytes and its sidecar's (a .txt), of the line (JSONL), or of the row as JSON
+    (Parquet). A microsecond a document: what `check --since` compares."""
+    data = item.data
+    if not isinstance(data, bytes | bytearray):
+        try:
+            data = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+        except (TypeError, orjson.JSONEncodeError):
+            data = repr(data).encode("utf-8", "surrogatepass")
+    digest = xxhash.xxh3_128()
+    digest.update(data)
+    if item.sidecar is not None:
+        digest.update(b"\0sidecar\0")
+        digest.update(item.sidecar)
+    return digest.digest()
 
 
 def _language(
@@ -274,6 +294,11 @@ class RunResult:
     report: Report
     dedup: DedupResult | None
     profile: CorpusProfile | None = None  # None where the engine does not collect one
+    # Every document that joined deduplication, with its `raw_hash` (16 bytes each, in
+    # order): what a release's dedup index is written from. None where the engine keeps
+    # only the documents the findings name (Ray).
+    members: DedupIndex | None = None
+    raw_hashes: bytes = b""
 
 
 @dataclass
@@ -429,6 +454,7 @@ class Driver:
         self.profile = CorpusProfile()
         self.valid: list[bool] = []  # per record that joins deduplication: a release record?
         self.languages = LanguageTally()
+        self.raw_hashes = bytearray()  # per record in `members`: its `raw_hash`
         self._collected = FindingCollector()
 
     def collect(self, found: list[Finding]) -> None:
@@ -451,7 +477,16 @@ class Driver:
                 if doc.valid:
                     line = next(lines, b"")
             self.document(
-                doc.path, doc.line, doc.findings, record, doc.valid, sig, line, None, doc.profile
+                doc.path,
+                doc.line,
+                doc.findings,
+                record,
+                doc.valid,
+                sig,
+                line,
+                None,
+                doc.profile,
+                doc.raw_hash,
             )
             if record is not None:
                 self.languages.add(doc.detected)
@@ -468,11 +503,13 @@ class Driver:
         encoded: bytes = b"",
         key: int | None = None,
         profile: Profile | None = None,
+        raw: bytes = b"",
     ) -> None:
         """One document: its findings; and its record (whole, or INDEXED_FIELDS),
         MinHash `signature` and release line (`encoded`, with a spill) if it has one.
         `key`: the engine's number for it (default: its place among the documents).
-        `profile`: what the report counts of the record (an engine may not send it)."""
+        `profile`: what the report counts of the record (an engine may not send it);
+        `raw`: its `raw_hash` (likewise)."""
         if key is None:
             key = self.report.documents
         self.report.documents += 1
@@ -490,6 +527,7 @@ class Driver:
         if self.index.joins(key):
             sha, url = record["text_sha256"], record["url"]
             self.members.add(doc_id, path, line, sha, url, signature)
+            self.raw_hashes += raw.ljust(16, b"\0")[:16]
         if not valid:
             return
         if profile is not None:
@@ -516,5 +554,32 @@ class Driver:
                     f.hint = hint
         report.kept = int(dedup.keep.sum())
         report.dropped_duplicates = len(dedup.dropped)
+        report.clusters = clusters(dedup.dropped)
         profile = self.profile if self.profile.records or not report.kept else None
-        return RunResult(report, dedup, profile)
+        whole = isinstance(self.index, StreamIndex)
+        members = self.members if whole else None
+        return RunResult(report, dedup, profile, members, bytes(self.raw_hashes) if whole else b"")
+
+
+KEEP_RULE = "first in corpus order"  # which member of a duplicate cluster is kept
+
+
+def clusters(dropped: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The duplicate clusters of a run, from its dropped entries (in corpus order): each
+    with the kept document, the rule that kept it, and every dropped one with the kind
+    and similarity of its match with the kept one, and both locations."""
+    found: dict[str, dict[str, Any]] = {}
+    for d in dropped:
+        entry = found.get(d["duplicate_of"])
+        if entry is None:
+            entry = found[d["duplicate_of"]] = {
+                "kept": d["duplicate_of"],
+                "path": d["of_path"],
+                "line": d["of_line"],
+                "keep_rule": KEEP_RULE,
+                "dropped": [],
+            }
+        entry["dropped"].append(
+            {k: d[k] for k in ("id", "kind", "similarity", "path", "line")}
+        )
+    return list(found.values())  # in the order of each cluster's first dropped member

@@ -117,6 +117,7 @@ def build_release(
                 timestamp=timestamp,
                 previous=previous,
                 extra=extra,
+                index=_index_writer(result, config, paths),
             )
         except (ReleaseExistsError, ReleaseError) as exc:  # ReleaseError: a damaged previous
             return BuildOutcome(report, 1, f"{exc}{note}")
@@ -129,6 +130,18 @@ def build_release(
         )
     message = f"{done.message}; {report.dropped_duplicates} duplicate(s) dropped{note}"
     return BuildOutcome(report, 0, message, done.path)
+
+
+def _index_writer(
+    result: RunResult, config: Config, paths: list[Path]
+) -> Callable[[Path], list[str]] | None:
+    """What writes the release's dedup index (`dedup_index`), if the engine kept one."""
+    from corpus_tool.package.dedup_index import IndexData, source_files, write_index
+
+    data = IndexData.of_run(result)
+    if data is None:
+        return None
+    return lambda folder: write_index(folder, data, config, source_files(paths))
 
 
 def is_release(path: Path) -> bool:

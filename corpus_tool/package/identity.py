@@ -48,12 +48,21 @@ NOT_CONTENT = (
     "files",
 )
 OUTSIDE = (REPORT,)  # listed in the manifest with their checksums, not in the identity
+# Folders likewise outside: the dedup index (`dedup_index`), derived state a release
+# built before it existed lacks.
+OUTSIDE_PREFIXES = ("index/",)
+
+
+def outside(rel: object) -> bool:
+    """Is the release file `rel` outside the identity?"""
+    return isinstance(rel, str) and (rel in OUTSIDE or rel.startswith(OUTSIDE_PREFIXES))
+
 COVERS = (
     "name, version, schema, counts and dropped of this manifest, and each file's path,"
     " rows and content_sha256: for a data shard the SHA-256 of its records as JSON lines"
     " (the decompressed JSONL), for README.md and croissant.json their bytes with the"
     " shards' sizes and checksums masked (and Croissant's datePublished), for other"
-    " files their bytes; report.html is not covered"
+    " files their bytes; report.html and index/ are not covered"
 )
 MAX_TEXT_BYTES = 64 << 20  # the card, Croissant and changelog are a few kB
 _DOWNLOAD_SIZE = re.compile(rb"(?m)^(\s*download_size:)[ \t]*\d+[ \t]*$")
@@ -102,7 +111,7 @@ def release_view(release: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     files = []
     for path in sorted(release.rglob("*")):
         rel = path.relative_to(release).as_posix()
-        if rel == MANIFEST or rel in OUTSIDE or path.is_dir():
+        if rel == MANIFEST or outside(rel) or path.is_dir():
             continue
         if path.is_symlink() or not path.is_file():
             raise ReleaseReadError(release, rel, "not a regular file")
@@ -136,7 +145,7 @@ def view(manifest: dict[str, Any], files: Iterable[dict[str, Any]]) -> dict[str,
         (
             {k: f[k] for k in ("path", "rows", "content_sha256") if f.get(k) is not None}
             for f in files
-            if f.get("path") not in OUTSIDE
+            if not outside(f.get("path"))
         ),
         key=lambda f: str(f.get("path")),
     )
