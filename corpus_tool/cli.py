@@ -229,6 +229,7 @@ def check(
     quiet: QuietOpt = False,
     engine: EngineOpt = DEFAULT_ENGINE,
     ray_address: RayAddressOpt = None,
+    since: SinceOpt = None,
 ) -> None:
     """Check the corpus: run the whole pipeline except writing, report every problem.
 
@@ -241,9 +242,11 @@ def check(
         errors_as_exit(),
         _checking(config, paths, engine, ray_address, quiet) as (cfg, chosen, progress),
     ):
-        result = run(
-            chosen, cfg, engine=engine.value, address=ray_address, jobs=jobs, progress=progress
-        )
+        result = _check_since(since or cfg.since, cfg, chosen, engine, jobs, quiet)
+        if result is None:
+            result = run(
+                chosen, cfg, engine=engine.value, address=ray_address, jobs=jobs, progress=progress
+            )
     if format is Format.html:
         from corpus_tool.render.report.page import check_page
 
@@ -253,6 +256,39 @@ def check(
     color = format is Format.text and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     sys.stdout.write(RENDERERS[format.value](result.report, color=color))
     raise typer.Exit(result.report.exit_code(strict))
+
+
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="A release folder, or `latest` (the newest in dist/): check only what changed"
+        " against it, with its dedup index (also `since` in the configuration).",
+    ),
+]
+
+
+def _check_since(
+    since: str | None, cfg: Any, chosen: list[Path], engine: Engine, jobs: int | None, quiet: bool
+) -> Any:
+    """`check --since`: the incremental result, or None for a full check (no `since`,
+    or a release whose index cannot serve: the reason is said on stderr)."""
+    if not since:
+        return None
+    from corpus_tool.package.incremental import IndexError_, check_since, resolve_since
+
+    if engine.value != "local":
+        fail("--since runs on the local engine only")
+    release = resolve_since(since, cfg)
+    try:
+        done = check_since(chosen, cfg, release, jobs=jobs)
+    except IndexError_ as exc:
+        sys.stderr.write(f"{exc}: running a full check\n")
+        return None
+    done.result.report.since = done.change.to_dict()
+    if not quiet:
+        sys.stderr.write(done.change.summary() + "\n")
+    return done.result
 
 
 # ------------------------------------------------------------------------------ report

@@ -60,6 +60,7 @@ class Report:
     dropped_duplicates: int = 0
     # Duplicate clusters: kept id and location, keep rule, dropped members (`pipeline.clusters`)
     clusters: list[dict[str, Any]] = _field(default_factory=list)
+    since: dict[str, Any] | None = None  # with `check --since`: what changed against the release
 
     def counts(self) -> dict[str, int]:
         """Findings per severity, the unlisted ones (`Finding.suppressed`) included."""
@@ -92,6 +93,7 @@ class Report:
             },
             "findings": [f.to_dict() for f in self.findings],
             "clusters": self.clusters,
+            **({"since": self.since} if self.since is not None else {}),
         }
 
 
