@@ -557,6 +557,38 @@ def diff(
     sys.stdout.write(text)
 
 
+# ------------------------------------------------------------------------------ dedup
+
+dedup_app = typer.Typer(help="Duplicates: why a document was kept or dropped.", no_args_is_help=True)
+app.add_typer(dedup_app, name="dedup")
+
+
+@dedup_app.command("explain")
+def dedup_explain(
+    doc_id: Annotated[str, typer.Argument(metavar="ID", help="A document id.")],
+    release: Annotated[
+        str,
+        typer.Option("--release", help="A release folder, or `latest` (the newest in dist/)."),
+    ] = "latest",
+    config: ConfigOpt = None,
+) -> None:
+    """Say why a release kept or dropped a document, and which document it duplicates.
+
+    Example: corpus-tool dedup explain 000039_c614d281d6e136fc
+    """
+    from corpus_tool.package.dedup_index import IndexError_, explain
+    from corpus_tool.package.incremental import resolve_since
+
+    with errors_as_exit():
+        folder = resolve_since(release, _config(config))
+        try:
+            text, known = explain(folder, doc_id)
+        except IndexError_ as exc:
+            fail(str(exc), 1)
+    sys.stdout.write(text)
+    raise typer.Exit(0 if known else 1)
+
+
 def main() -> None:
     app()
 

@@ -295,6 +295,7 @@ class ReleaseIndex:
             )
         self.config = config
         self.n = n
+        self._check_sums()
         try:
             self.documents = pq.read_table(
                 self.release / DOCUMENTS,
@@ -323,6 +324,25 @@ class ReleaseIndex:
             raise IndexError_(
                 f"release {release}: the dedup index is damaged ({type(exc).__name__}: "
                 f"{str(exc)[:100]}); `corpus-tool verify {release}` says more"
+            ) from None
+
+    def _check_sums(self) -> None:
+        """Every index file's sha256 is the manifest's: a damaged index is never used."""
+        from corpus_tool.package.files import MANIFEST, sha256_file
+        from corpus_tool.package.manifest_model import read_manifest_file
+
+        try:
+            _, manifest = read_manifest_file(self.release / MANIFEST)
+            listed = {f.path: f.sha256 for f in manifest.files}
+            for rel in INDEX_FILES:
+                if rel not in listed:
+                    raise ValueError(f"manifest.json does not list {rel}")
+                if sha256_file(self.release / rel) != listed[rel]:
+                    raise ValueError(f"{rel} does not match its sha256 in manifest.json")
+        except (OSError, ValueError) as exc:
+            raise IndexError_(
+                f"release {self.release}: the dedup index is damaged ({str(exc)[:120]});"
+                f" `corpus-tool verify {self.release}` says more"
             ) from None
 
     def _check_shapes(self) -> None:
@@ -377,3 +397,57 @@ def index_meta(release: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def explain(release: Path, doc_id: str) -> tuple[str, bool]:
+    """Why the release kept or dropped the document `doc_id`, and with what; and
+    whether the release has it. Raises IndexError_ when the release has no index."""
+    release = Path(release)
+    if not (release / META).is_file():
+        raise IndexError_(
+            f"release {release} has no dedup index (built by an older corpus-tool):"
+            " rebuild it, or see its manifest's `dropped`"
+        )
+    try:
+        table = pq.read_table(release / DOCUMENTS, columns=["id", "path", "line", "root"])
+        found = json.loads((release / CLUSTERS).read_text(encoding="utf-8"))
+    except Exception as exc:  # Arrow raises its own types on a damaged file
+        raise IndexError_(f"release {release}: the dedup index is damaged ({exc})") from None
+    import pyarrow.compute as pc
+
+    rows = pc.indices_nonzero(pc.equal(table.column("id"), doc_id)).to_pylist()
+    if not rows:
+        return f"`{doc_id}` is not in {release} (neither kept nor dropped)\n", False
+    row = rows[0]
+
+    def where(r: int) -> str:
+        return f"{table.column('path')[r].as_py()}:{table.column('line')[r].as_py()}"
+
+    root = table.column("root")[row].as_py()
+    here = f"`{doc_id}` ({where(row)})"
+    if root != row:
+        kept = table.column("id")[root].as_py()
+        entry = next(
+            (d for c in found if c.get("kept") == kept for d in c.get("dropped", []) if d.get("id") == doc_id),
+            {},
+        )
+        kind, sim = entry.get("kind", "?"), entry.get("similarity")
+        what = {"exact": "an exact duplicate", "near": "a near duplicate", "url": "a same-url duplicate"}
+        return (
+            f"{here} was dropped: {what.get(kind, kind)} of `{kept}` ({where(root)}),"
+            f" similarity {sim}.\nkeep rule: {_KEEP_RULE}: `{kept}` comes first, so it is kept.\n"
+        ), True
+    cluster = next((c for c in found if c.get("kept") == doc_id), None)
+    if cluster is None:
+        return f"{here} is kept: it has no duplicate in {release}.\n", True
+    lines = [
+        f"{here} is kept: {_KEEP_RULE} of its cluster of {len(cluster['dropped']) + 1}; dropped:"
+    ]
+    for d in cluster["dropped"]:
+        lines.append(
+            f"  `{d['id']}` ({d['path']}:{d['line']}): {d['kind']}, similarity {d['similarity']}"
+        )
+    return "\n".join(lines) + "\n", True
+
+
+_KEEP_RULE = "first in corpus order"
