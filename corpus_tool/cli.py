@@ -474,6 +474,14 @@ def build(
     quiet: QuietOpt = False,
     engine: EngineOpt = DEFAULT_ENGINE,
     ray_address: RayAddressOpt = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="A release folder, or `latest`: process only what changed against it and"
+            " reuse its records (the same release as a full build, without report.html).",
+        ),
+    ] = None,
 ) -> None:
     """Check the corpus and write a versioned release to OUT/<name>-<version>/.
 
@@ -497,8 +505,9 @@ def build(
 
         require(engine.value, ray_address)
         cfg, chosen = _load(config, paths)
-        with progress_callback(quiet, "building") as progress:
-            outcome = build_release(
+        outcome = _build_since(since, cfg, chosen, version, out, engine, jobs, quiet)
+        with progress_callback(quiet or outcome is not None, "building") as progress:
+            outcome = outcome or build_release(
                 chosen,
                 cfg,
                 version,
@@ -515,6 +524,35 @@ def build(
         sys.stderr.write(RENDERERS["text"](outcome.report))
         sys.stderr.write(outcome.message + "\n")
     raise typer.Exit(outcome.exit_code)
+
+
+def _build_since(
+    since: str | None,
+    cfg: Any,
+    chosen: list[Path],
+    version: str,
+    out: Path,
+    engine: Engine,
+    jobs: int | None,
+    quiet: bool,
+) -> Any:
+    """`build --since`: its outcome, or None for a full build (no --since, or a release
+    whose index cannot serve: the reason is said on stderr)."""
+    if not since:
+        return None
+    from corpus_tool.package.incremental import IndexError_, build_since, resolve_since
+
+    if engine.value != "local":
+        fail("--since runs on the local engine only")
+    release = resolve_since(since, cfg, out)
+    try:
+        outcome, change = build_since(chosen, cfg, version, out, release, jobs=jobs)
+    except IndexError_ as exc:
+        sys.stderr.write(f"{exc}: running a full build\n")
+        return None
+    if not quiet:
+        sys.stderr.write(change.summary() + "\n")
+    return outcome
 
 
 # ------------------------------------------------------------------------------ verify

@@ -321,3 +321,80 @@ def test_dedup_explain_says_why_and_with_what(tmp_path: Path) -> None:
             ],
         }
     ]
+
+
+# -------------------------------------------------------------------- 3. build --since
+
+
+def _full_build(root: Path, version: str, out: Path, since: Path) -> Path:
+    """A full build of `version` into `out`, beside a copy of the release `since` (so
+    both builds write the same changelog)."""
+    import shutil
+
+    from corpus_tool.config import load_config
+    from corpus_tool.package.build import build_release
+
+    shutil.copytree(since, out / since.name)
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        cfg = load_config(root / "pyproject.toml")
+        outcome = build_release([Path("corpus")], cfg, version, out.relative_to(root))
+    finally:
+        os.chdir(old)
+    assert outcome.exit_code == 0, outcome.message
+    return out / f"demo-{version}"
+
+
+def _same_bytes(a: Path, b: Path) -> None:
+    files_a = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
+    assert files_a == files_b
+    for rel in files_a:
+        assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_build_since_is_byte_identical_to_a_full_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    make_corpus(tmp_path, docs=200, seed=seed)
+    release = _build(tmp_path)
+    change_corpus(tmp_path / "corpus", added=25, duplicates=10, edited=15, removed=12, seed=seed)
+    result = invoke(["build", "--version", "1.1.0", "--since", "latest"], cwd=tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "since dist/demo-1.0.0:" in result.stderr
+    since = tmp_path / "dist" / "demo-1.1.0"
+    full = _full_build(tmp_path, "1.1.0", tmp_path / "full", release)
+    _same_bytes(since, full)
+    assert invoke(["verify", str(since)], cwd=tmp_path).exit_code == 0
+
+
+def test_build_since_keeps_what_a_removal_undrops(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    paragraphs = _paragraphs()
+    a, b = " ".join(paragraphs[0:3]), " ".join(paragraphs[6:9])
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format(extra=""), encoding="utf-8")
+    _jsonl(corpus / "a.jsonl", [_doc("a1", a), _doc("b1", b)])
+    _jsonl(corpus / "b.jsonl", [_doc("a2", a), _doc("a3", a)])
+    release = _build(tmp_path)
+    _jsonl(corpus / "a.jsonl", [_doc("b1", b)])  # a2, dropped in 1.0.0, is kept now
+    assert invoke(["build", "--version", "1.0.1", "--since", "latest"], cwd=tmp_path).exit_code == 0
+    full = _full_build(tmp_path, "1.0.1", tmp_path / "full", release)
+    _same_bytes(tmp_path / "dist" / "demo-1.0.1", full)
+    manifest = json.loads((full / "manifest.json").read_text(encoding="utf-8"))
+    assert [(d["id"], d["duplicate_of"]) for d in manifest["dropped"]] == [("a3", "a2")]
+
+
+def test_build_since_with_an_error_writes_nothing(tmp_path: Path) -> None:
+    make_corpus(tmp_path, docs=40, shards=2)
+    _build(tmp_path)
+    change_corpus(tmp_path / "corpus", added=2, duplicates=0, edited=1, removed=1, repeated_ids=1)
+    result = invoke(["build", "--version", "1.0.1", "--since", "latest"], cwd=tmp_path)
+    assert result.exit_code == 1 and "no release was written" in result.stderr
+    assert not (tmp_path / "dist" / "demo-1.0.1").exists()
