@@ -51,7 +51,11 @@ def change_corpus(
     lines = {s: s.read_bytes().splitlines(keepends=True) for s in shards}
     slots = [(s, i) for s in shards for i in range(len(lines[s]))]
     chosen = rng.sample(slots, edited + removed + duplicates)
-    edit, drop, source = chosen[:edited], chosen[edited : edited + removed], chosen[edited + removed :]
+    edit, drop, source = (
+        chosen[:edited],
+        chosen[edited : edited + removed],
+        chosen[edited + removed :],
+    )
     touched: dict[str, list[str]] = {"edited": [], "removed": [], "added": [], "repeated": []}
     new_lines: dict[Path, list[bytes]] = {s: list(v) for s, v in lines.items()}
     for shard, i in edit:
@@ -71,7 +75,7 @@ def change_corpus(
         if k % 5:
             doc.pop("url", None)
         copies.append(doc)
-    for k, doc in enumerate(fresh):
+    for doc in fresh:
         doc["text"] = _mutate(doc["text"], rng, 0.3)
         doc.pop("url", None)
     extra = []
@@ -79,7 +83,7 @@ def change_corpus(
         doc["id"] = f"new{k:06d}_{rng.getrandbits(32):08x}"
         touched["added"].append(doc["id"])
         extra.append(doc)
-    for k in range(repeated_ids):
+    for _ in range(repeated_ids):
         shard, i = rng.choice(slots)
         doc = json.loads(lines[shard][i])
         doc["text"] = _mutate(doc["text"], rng, 0.5)
@@ -109,7 +113,11 @@ def _timed(cmd: list[str], cwd: Path) -> float:
 
 
 def _size(path: Path, prefix: str = "") -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and p.relative_to(path).as_posix().startswith(prefix))
+    return sum(
+        p.stat().st_size
+        for p in path.rglob("*")
+        if p.is_file() and p.relative_to(path).as_posix().startswith(prefix)
+    )
 
 
 def main() -> None:
@@ -155,8 +163,17 @@ def main() -> None:
                 ("build", [*tool, "build", "--version", "1.0.1", "-q", "--out", f"full{run}"]),
                 (
                     "build --since",
-                    [*tool, "build", "--version", "1.0.1", "-q", "--out", f"incr{run}",
-                     "--since", str(release)],
+                    [
+                        *tool,
+                        "build",
+                        "--version",
+                        "1.0.1",
+                        "-q",
+                        "--out",
+                        f"incr{run}",
+                        "--since",
+                        str(release),
+                    ],
                 ),
             ]
         for name, cmd in pairs:

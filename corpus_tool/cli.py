@@ -597,7 +597,9 @@ def diff(
 
 # ------------------------------------------------------------------------------ dedup
 
-dedup_app = typer.Typer(help="Duplicates: why a document was kept or dropped.", no_args_is_help=True)
+dedup_app = typer.Typer(
+    help="Duplicates: why a document was kept or dropped.", no_args_is_help=True
+)
 app.add_typer(dedup_app, name="dedup")
 
 

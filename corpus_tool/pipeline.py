@@ -579,7 +579,5 @@ def clusters(dropped: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "keep_rule": KEEP_RULE,
                 "dropped": [],
             }
-        entry["dropped"].append(
-            {k: d[k] for k in ("id", "kind", "similarity", "path", "line")}
-        )
+        entry["dropped"].append({k: d[k] for k in ("id", "kind", "similarity", "path", "line")})
     return list(found.values())  # in the order of each cluster's first dropped member

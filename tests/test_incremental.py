@@ -40,7 +40,9 @@ def _paragraphs() -> list[str]:
     return found
 
 
-def make_corpus(root: Path, docs: int = 240, shards: int = 4, seed: int = 1, extra: str = "") -> None:
+def make_corpus(
+    root: Path, docs: int = 240, shards: int = 4, seed: int = 1, extra: str = ""
+) -> None:
     """`docs` news-like documents in JSONL shards, some exact and near copies, some
     sharing a url; plus a pyproject."""
     rng = random.Random(seed)
@@ -189,8 +191,10 @@ def test_check_since_gives_the_full_checks_answer_for_what_changed(tmp_path: Pat
 def test_nothing_changed_reports_nothing_new(tmp_path: Path) -> None:
     make_corpus(tmp_path, docs=60, shards=2)
     release = _build(tmp_path)
-    code, inc, stderr = _check(tmp_path, "--since", str(release))
+    code, inc, _ = _check(tmp_path, "--since", str(release))
     full = _check(tmp_path)[1]
+    told = invoke(["check", "--since", str(release)], cwd=tmp_path).stderr
+    assert "0 added, 0 edited, 0 removed, 60 unchanged (0 of 2 files read again)" in told
     assert code == 0 and inc["findings"] == [] and inc["summary"]["documents"] == 60
     assert inc["summary"]["dropped_duplicates"] == full["summary"]["dropped_duplicates"]
     assert inc["since"]["unchanged"] == 60
@@ -237,7 +241,8 @@ def test_a_removed_document_undrops_its_duplicate(tmp_path: Path) -> None:
     release = _build(tmp_path)
     _jsonl(corpus / "a.jsonl", [_doc("b1", b)])  # a1 removed: a2 is kept now, a3 its duplicate
     code, inc, _ = _check(tmp_path, "--since", str(release))
-    full = _check(tmp_path)[1]
+    code_full, full, _ = _check(tmp_path)
+    assert code == code_full
     for k in ("documents", "kept", "dropped_duplicates"):
         assert inc["summary"][k] == full["summary"][k], k
     assert [(f["code"], f["doc_id"], f["related"]) for f in inc["findings"]] == [
@@ -268,7 +273,7 @@ def test_since_a_release_without_an_index_or_with_other_settings_runs_a_full_che
     (tmp_path / "pyproject.toml").write_text(
         PYPROJECT.format(extra="[tool.corpus-tool.dedup]\nthreshold = 0.8\n"), encoding="utf-8"
     )
-    code, inc, stderr = _check(tmp_path, "--since", "latest")
+    _, inc, stderr = _check(tmp_path, "--since", "latest")
     assert "built with other settings (dedup): running a full check" in stderr
     assert "since" not in inc and inc["summary"]["documents"] == 30
     result = invoke(["check", "-q", "--since", "nowhere"], cwd=tmp_path)
@@ -317,7 +322,13 @@ def test_dedup_explain_says_why_and_with_what(tmp_path: Path) -> None:
             "line": 1,
             "keep_rule": "first in corpus order",
             "dropped": [
-                {"id": "a2", "kind": "exact", "similarity": 1.0, "path": "corpus/a.jsonl", "line": 3}
+                {
+                    "id": "a2",
+                    "kind": "exact",
+                    "similarity": 1.0,
+                    "path": "corpus/a.jsonl",
+                    "line": 3,
+                }
             ],
         }
     ]

@@ -108,9 +108,7 @@ def source_files(paths: list[Path], cwd: Path | None = None) -> list[SourceFile]
     found = []
     for entry in listing.entries:
         try:
-            found.append(
-                SourceFile(entry.shown, entry.real, Path(entry.real).stat().st_size, b"")
-            )
+            found.append(SourceFile(entry.shown, entry.real, Path(entry.real).stat().st_size, b""))
         except OSError:
             continue
     for f in found:
@@ -427,12 +425,22 @@ def explain(release: Path, doc_id: str) -> tuple[str, bool]:
     here = f"`{doc_id}` ({where(row)})"
     if root != row:
         kept = table.column("id")[root].as_py()
-        entry = next(
-            (d for c in found if c.get("kept") == kept for d in c.get("dropped", []) if d.get("id") == doc_id),
+        entry: dict[str, Any] = next(
+            (
+                d
+                for c in found
+                if c.get("kept") == kept
+                for d in c.get("dropped", [])
+                if d.get("id") == doc_id
+            ),
             {},
         )
         kind, sim = entry.get("kind", "?"), entry.get("similarity")
-        what = {"exact": "an exact duplicate", "near": "a near duplicate", "url": "a same-url duplicate"}
+        what = {
+            "exact": "an exact duplicate",
+            "near": "a near duplicate",
+            "url": "a same-url duplicate",
+        }
         return (
             f"{here} was dropped: {what.get(kind, kind)} of `{kept}` ({where(root)}),"
             f" similarity {sim}.\nkeep rule: {_KEEP_RULE}: `{kept}` comes first, so it is kept.\n"

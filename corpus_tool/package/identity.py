@@ -57,6 +57,7 @@ def outside(rel: object) -> bool:
     """Is the release file `rel` outside the identity?"""
     return isinstance(rel, str) and (rel in OUTSIDE or rel.startswith(OUTSIDE_PREFIXES))
 
+
 COVERS = (
     "name, version, schema, counts and dropped of this manifest, and each file's path,"
     " rows and content_sha256: for a data shard the SHA-256 of its records as JSON lines"

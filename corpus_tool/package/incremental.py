@@ -96,7 +96,7 @@ def resolve_since(since: str | Path, config: Config, out: Path = Path("dist")) -
     if str(since) == "latest":
         found = latest_release(out, config.name)
         if found is None:
-            raise ConfigError(f'--since latest: no release of `{config.name}` in {out}/')
+            raise ConfigError(f"--since latest: no release of `{config.name}` in {out}/")
         return found
     path = Path(since)
     if not (path / "manifest.json").is_file():
@@ -482,9 +482,7 @@ class _Run:
         for root, nodes in comp.items():
             if len(nodes) < 2:
                 continue
-            differs = any(
-                nd >= n or self.roots[nd] != self.new_root.get(nd, nd) for nd in nodes
-            )
+            differs = any(nd >= n or self.roots[nd] != self.new_root.get(nd, nd) for nd in nodes)
             if differs:
                 for nd in nodes:
                     if nd != root:
@@ -810,4 +808,6 @@ def _release_lines(release: Path, ranks: list[int]) -> Any:
         if digest.hexdigest() != entry.get("content_sha256", digest.hexdigest()):
             from corpus_tool.package.verify import Problem, ReleaseError
 
-            raise ReleaseError(release, [Problem(entry["path"], "records differ from the manifest")])
+            raise ReleaseError(
+                release, [Problem(entry["path"], "records differ from the manifest")]
+            )

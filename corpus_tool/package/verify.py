@@ -211,7 +211,11 @@ def _check_readable(entry: FileModel, found: Measured) -> str | None:
 
 
 def _check_rows(entry: FileModel, found: Measured) -> str | None:
-    if format_of(entry.path) is not None and entry.rows is None and not identity.outside(entry.path):
+    if (
+        format_of(entry.path) is not None
+        and entry.rows is None
+        and not identity.outside(entry.path)
+    ):
         return "a data file, but its manifest entry has no `rows`"
     if entry.rows is not None and found.rows is not None and found.rows != entry.rows:
         return f"{found.rows} rows, manifest says {entry.rows}"
@@ -672,8 +676,11 @@ def _index_parts(ctx: Context, di: Any) -> list[Problem]:
     problems = []
     if n != counts.records + counts.dropped:
         problems.append(
-            Problem(di.META, f"{n} documents, the manifest's records and dropped make"
-                    f" {counts.records + counts.dropped}")
+            Problem(
+                di.META,
+                f"{n} documents, the manifest's records and dropped make"
+                f" {counts.records + counts.dropped}",
+            )
         )
     rows = pq.ParquetFile(ctx.release / di.DOCUMENTS).metadata.num_rows
     if rows != n:

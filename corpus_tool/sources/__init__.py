@@ -118,7 +118,9 @@ def read_items(
         yield from _empty_roots(listing, fruitful, read=True)
 
 
-def read_entry(entry: Entry, sidecars: dict[str, Entry], max_file_bytes: int) -> Iterator[Item | Finding]:
+def read_entry(
+    entry: Entry, sidecars: dict[str, Entry], max_file_bytes: int
+) -> Iterator[Item | Finding]:
     """The documents of one listed file (a .txt with its sidecar from `sidecars`, keyed
     by listed path, or a shard), as `read_items` reads them: for a run that re-reads
     only some files of a listing (`check --since`)."""
