@@ -275,7 +275,7 @@ def _check_since(
     or a release whose index cannot serve: the reason is said on stderr)."""
     if not since:
         return None
-    from corpus_tool.package.incremental import IndexError_, check_since, resolve_since
+    from corpus_tool.engines.since import IndexError_, check_since, resolve_since
 
     if engine.value != "local":
         fail("--since runs on the local engine only")
@@ -540,7 +540,8 @@ def _build_since(
     whose index cannot serve: the reason is said on stderr)."""
     if not since:
         return None
-    from corpus_tool.package.incremental import IndexError_, build_since, resolve_since
+    from corpus_tool.engines.since import IndexError_, resolve_since
+    from corpus_tool.package.since import build_since
 
     if engine.value != "local":
         fail("--since runs on the local engine only")
@@ -616,8 +617,8 @@ def dedup_explain(
 
     Example: corpus-tool dedup explain 000039_c614d281d6e136fc
     """
-    from corpus_tool.package.dedup_index import IndexError_, explain
-    from corpus_tool.package.incremental import resolve_since
+    from corpus_tool.engines.since import IndexError_, resolve_since
+    from corpus_tool.package.dedup_index import explain
 
     with errors_as_exit():
         folder = resolve_since(release, _config(config))

@@ -124,7 +124,7 @@ def test_release_carries_a_verified_index_outside_its_identity(tmp_path: Path) -
     release = _build(tmp_path)
     manifest = json.loads((release / "manifest.json").read_text(encoding="utf-8"))
     listed = {f["path"] for f in manifest["files"]}
-    from corpus_tool.package.dedup_index import INDEX_FILES, ReleaseIndex
+    from corpus_tool.engines.since import INDEX_FILES, ReleaseIndex
 
     assert set(INDEX_FILES) <= listed
     assert invoke(["verify", str(release)], cwd=tmp_path).exit_code == 0

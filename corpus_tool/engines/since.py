@@ -1,4 +1,28 @@
-"""`check --since RELEASE`: check what changed against a release, using its dedup index.
+"""Incremental runs: `check --since RELEASE` checks what changed against a release,
+using the dedup index the release carries (written by `package.dedup_index`).
+
+The index, in the release's `index/` folder:
+
+    index.json        format version, document count, the configuration's
+                      fingerprint (what must match to use the index), and the
+                      xxh3-128 of each other index file
+    documents.parquet one row per document that joined deduplication, in corpus
+                      order: id, path, line, raw (xxh3-128 of the input: file and
+                      sidecar, line or row), text_sha256, url, url_key, root (the
+                      row of its cluster's kept document; its own when kept)
+    files.parquet     every corpus file read: path, size, xxh3-128
+    signatures.npy    MinHash signatures, documents x num_perm uint32
+    band_keys.npy     per LSH band, the low 32 bits of every document's band key,
+                      sorted (bands x documents uint32) ...
+    band_rows.npy     ... and the row each belongs to: a band lookup is a binary
+                      search; the full 64-bit key is checked on the signature
+    clusters.json     the duplicate clusters: kept id, keep rule, dropped ids with
+                      kind, similarity and locations (`pipeline.clusters`)
+
+The `.npy` files are memory-mapped and the Parquet files read column by column.
+The manifest lists every file with its checksums (`verify` checks them); an
+incremental run checks index.json against the manifest and the other files
+against index.json, so a damaged index is never used.
 
 Change detection is cheap first: a corpus file whose path, size and xxh3-128 are
 the release's is unchanged, and so is every document it held. A changed shard
@@ -30,25 +54,25 @@ back to a full check and says why (`IndexError_`).
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+import hashlib
+import json
+import os
+import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import xxhash
 
+import corpus_tool
 from corpus_tool.config import Config, ConfigError
 from corpus_tool.findings import Finding, FindingCollector, Report
-from corpus_tool.package.dedup_index import (
-    DOCUMENTS,
-    IndexError_,
-    ReleaseIndex,
-    SourceFile,
-    file_hash,
-)
 from corpus_tool.pipeline import (
     DROP_TEXT,
     BatchResult,
@@ -59,9 +83,11 @@ from corpus_tool.pipeline import (
 )
 from corpus_tool.sources import Item, display_path, read_entry
 from corpus_tool.sources.files import SIDECAR_SUFFIX, list_corpus
+from corpus_tool.sources.read import ORPHAN_SIDECAR
 from corpus_tool.validate.dedup import (
     DedupResult,
     Member,
+    band_key,
     band_keys,
     cluster,
     hash_keys,
@@ -72,23 +98,222 @@ from corpus_tool.validate.dedup import (
 )
 from corpus_tool.validate.metadata import valid_id
 
-__all__ = ["Change", "IndexError_", "check_since", "latest_release", "resolve_since"]
+INDEX_DIR = "index"
+META = f"{INDEX_DIR}/index.json"
+DOCUMENTS = f"{INDEX_DIR}/documents.parquet"
+FILES = f"{INDEX_DIR}/files.parquet"
+SIGNATURES = f"{INDEX_DIR}/signatures.npy"
+BAND_KEYS = f"{INDEX_DIR}/band_keys.npy"
+BAND_ROWS = f"{INDEX_DIR}/band_rows.npy"
+CLUSTERS = f"{INDEX_DIR}/clusters.json"
+INDEX_FILES = (META, DOCUMENTS, FILES, SIGNATURES, BAND_KEYS, BAND_ROWS, CLUSTERS)
+INDEX_VERSION = 1
+CHUNK = 1 << 20
+LOW32 = np.uint64(0xFFFFFFFF)
+
+
+class IndexError_(Exception):
+    """The release's index is missing, from other settings, or damaged: the message says
+    which, and an incremental run falls back to a full one."""
+
+
+def fingerprint(config: Config) -> dict[str, Any]:
+    """What decides every value of the index: the tool's version and the settings
+    that change a document's record, its findings' existence or its dedup keys."""
+    return {
+        "tool_version": corpus_tool.__version__,
+        "dedup": config.dedup.model_dump(),
+        "enabled": sorted(config.enabled_codes()),
+        "language": config.language,
+        "language_confidence": config.language_confidence,
+        "max_file_bytes": config.max_file_bytes,
+    }
+
+
+def fingerprint_sha256(config: Config) -> str:
+    text = json.dumps(fingerprint(config), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def file_hash(path: str) -> bytes:
+    """xxh3-128 of a file's bytes (GB/s: the cheap test of an unchanged file)."""
+    digest = xxhash.xxh3_128()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.digest()
+
+
+@dataclass
+class SourceFile:
+    shown: str  # the path as findings show it
+    real: str
+    size: int
+    digest: bytes
+
+
+def _listed_sha256(release: Path) -> dict[str, str]:
+    """path -> sha256 of the files a release's manifest lists (ValueError if unreadable)."""
+    data = orjson.loads((release / "manifest.json").read_bytes())
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, list):
+        raise ValueError("manifest.json has no file list")
+    return {
+        f["path"]: f["sha256"]
+        for f in files
+        if isinstance(f, dict)
+        and isinstance(f.get("path"), str)
+        and isinstance(f.get("sha256"), str)
+    }
+
+
+class ReleaseIndex:
+    """A release's index, opened for lookups (memory-mapped; columns read on demand)."""
+
+    def __init__(self, release: Path, config: Config) -> None:
+        self.release = Path(release)
+        meta_path = self.release / META
+        if not meta_path.is_file():
+            raise IndexError_(
+                f"release {release} has no dedup index (built by an older corpus-tool)"
+            )
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            version, n = meta["index_version"], int(meta["documents"])
+            recorded = meta["fingerprint_sha256"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexError_(f"release {release}: index/index.json is damaged ({exc})") from None
+        if version != INDEX_VERSION:
+            raise IndexError_(f"release {release}: index version {version} is not {INDEX_VERSION}")
+        if recorded != fingerprint_sha256(config):
+            theirs = meta.get("fingerprint", {})
+            ours = fingerprint(config)
+            what = [k for k in sorted(ours) if theirs.get(k) != ours[k]] or ["settings"]
+            raise IndexError_(
+                f"release {release} was built with other settings ({', '.join(what)})"
+            )
+        self.config = config
+        self.n = n
+        self._check_sums(meta)
+        try:
+            self.documents = pq.ParquetFile(self.release / DOCUMENTS).read(
+                columns=["id", "path", "line", "raw", "text_sha256", "url_key", "root"],
+            )
+            files = pq.ParquetFile(self.release / FILES).read()
+            self.files = {
+                p: (s, d)
+                for p, s, d in zip(
+                    files.column("path").to_pylist(),
+                    files.column("size").to_pylist(),
+                    files.column("xxh3_128").to_pylist(),
+                    strict=True,
+                )
+            }
+            self.has_signatures = bool(meta.get("signatures"))
+            self.signatures = (
+                np.load(self.release / SIGNATURES, mmap_mode="r") if self.has_signatures else None
+            )
+            self.band_keys = np.load(self.release / BAND_KEYS, mmap_mode="r")
+            self.band_rows = np.load(self.release / BAND_ROWS, mmap_mode="r")
+            self._check_shapes()
+        except IndexError_:
+            raise
+        except Exception as exc:  # Arrow and numpy raise their own types on a damaged file
+            raise IndexError_(
+                f"release {release}: the dedup index is damaged ({type(exc).__name__}: "
+                f"{str(exc)[:100]}); `corpus-tool verify {release}` says more"
+            ) from None
+
+    def _check_sums(self, meta: dict[str, Any]) -> None:
+        """index.json's sha256 is the manifest's, and every other index file's xxh3-128 is
+        the one index.json records (as fast as reading it): a damaged index is never used."""
+        try:
+            listed = _listed_sha256(self.release)
+            if hashlib.sha256((self.release / META).read_bytes()).hexdigest() != listed.get(META):
+                raise ValueError(f"{META} does not match its sha256 in manifest.json")
+            recorded = meta.get("xxh3_128")
+            for rel in INDEX_FILES[1:]:
+                if rel not in listed:
+                    raise ValueError(f"manifest.json does not list {rel}")
+                if (
+                    not isinstance(recorded, dict)
+                    or recorded.get(rel) != file_hash(str(self.release / rel)).hex()
+                ):
+                    raise ValueError(f"{rel} does not match its xxh3_128 in {META}")
+        except (OSError, ValueError) as exc:
+            raise IndexError_(
+                f"release {self.release}: the dedup index is damaged ({str(exc)[:120]});"
+                f" `corpus-tool verify {self.release}` says more"
+            ) from None
+
+    def _check_shapes(self) -> None:
+        n, cfg = self.n, self.config.dedup
+        problems = []
+        if self.documents.num_rows != n:
+            problems.append(f"documents.parquet has {self.documents.num_rows} rows, not {n}")
+        if self.signatures is not None and self.signatures.shape != (n, cfg.num_perm):
+            problems.append(f"signatures.npy is {self.signatures.shape}")
+        bands = cfg.bands if self.has_signatures else 0
+        for name, arr in (("band_keys", self.band_keys), ("band_rows", self.band_rows)):
+            if arr.shape != (bands, n) or arr.dtype != np.uint32:
+                problems.append(f"{name}.npy is {arr.shape} {arr.dtype}")
+        if self.band_rows.size and int(self.band_rows.max(initial=0)) >= n:
+            problems.append("band_rows.npy points past the documents")
+        roots = self.documents.column("root").to_numpy()
+        if n and (roots.min() < 0 or roots.max() >= n):
+            problems.append("documents.parquet: a root points past the documents")
+        if problems:
+            raise IndexError_(f"release {self.release}: the dedup index is damaged: {problems[0]}")
+
+    def clusters(self) -> list[dict[str, Any]]:
+        try:
+            found = json.loads((self.release / CLUSTERS).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexError_(f"release {self.release}: index/clusters.json: {exc}") from None
+        if not isinstance(found, list):
+            raise IndexError_(f"release {self.release}: index/clusters.json is not a list")
+        return found
+
+    def band_rows_of(self, band: int, keys: np.ndarray) -> np.ndarray:
+        """Rows whose band key has the low 32 bits of one of `keys` (a superset of the
+        rows with the key itself: the caller checks the full key)."""
+        low = np.unique((keys & LOW32).astype(np.uint32))
+        sorted_keys = self.band_keys[band]
+        start = np.searchsorted(sorted_keys, low, side="left")
+        stop = np.searchsorted(sorted_keys, low, side="right")
+        if not (stop > start).any():
+            return np.empty(0, dtype=np.int64)
+        rows = self.band_rows[band]
+        return np.concatenate(
+            [rows[a:b] for a, b in zip(start.tolist(), stop.tolist(), strict=True) if b > a]
+        ).astype(np.int64)
+
+
+def index_meta(release: Path) -> dict[str, Any] | None:
+    path = Path(release) / META
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def latest_release(out: Path, name: str) -> Path | None:
     """The newest release of `name` in `out` (by version), or None."""
-    from corpus_tool.package.version import parse_version
-
     found = []
     if Path(out).is_dir():
         for folder in Path(out).iterdir():
             if not folder.name.startswith(f"{name}-") or not (folder / "manifest.json").is_file():
                 continue
-            try:
-                found.append((parse_version(folder.name[len(name) + 1 :]), folder))
-            except ValueError:
-                continue
+            version = _VERSION.fullmatch(folder.name[len(name) + 1 :])
+            if version is not None:
+                found.append((tuple(int(p) for p in version.groups()), folder))
     return max(found)[1] if found else None
+
+
+_VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")  # X.Y.Z: the releases `build` names
 
 
 def resolve_since(since: str | Path, config: Config, out: Path = Path("dist")) -> Path:
@@ -154,10 +379,10 @@ def check_since(
     """Check the corpus against `release` (see the module doc). Raises IndexError_ when
     the release's index cannot be used: the caller runs a full check instead."""
     index = ReleaseIndex(release, config)
-    return _Run(index, paths, config, jobs, cwd or Path.cwd(), output).run()
+    return SinceRun(index, paths, config, jobs, cwd or Path.cwd(), output).run()
 
 
-class _Run:
+class SinceRun:
     def __init__(
         self,
         index: ReleaseIndex,
@@ -182,7 +407,7 @@ class _Run:
         self.line = docs.column("line").to_numpy().astype(np.int64).copy()
         self.roots = docs.column("root").to_numpy().astype(np.int64)
         digests = docs.column("text_sha256").combine_chunks()
-        self.digests = _fixed_bytes(digests, 32)
+        self.digests = fixed_bytes(digests, 32)
         self.hk = hash_keys(self.digests) if self.n else np.empty(0, np.uint64)
         self.uk = docs.column("url_key").to_numpy().astype(np.uint64)
         self.alive = np.zeros(self.n, dtype=bool)  # an unchanged document, in dedup
@@ -192,72 +417,104 @@ class _Run:
     # -- 1. what changed --------------------------------------------------------------
 
     def detect(self) -> list[Item]:
+        """Which documents to process: every one of a new or changed file whose input is
+        not a release record of that file (matched in order). Each file is read once:
+        hashed, and if it changed, split into documents right away."""
         listing = list_corpus(self.paths, [display_path(p, self.cwd) for p in self.paths])
         for finding in listing.findings:
             self.collect([finding])
         entries = listing.entries
         self.pos = {e.shown: i for i, e in enumerate(entries)}
         old = self.index.files
-        changed: set[str] = set()
+        changed = {
+            gone[: -len(SIDECAR_SUFFIX)] + ".txt"  # a sidecar's change is its document's
+            for gone in set(old) - set(self.pos)
+            if gone.endswith(SIDECAR_SUFFIX)
+        }
+        self.change.files = sum(e.kind != "sidecar" for e in entries)
+        code_of = {name: i for i, name in enumerate(self.names)}
+        by_code = np.argsort(self.codes, kind="stable")
+        bounds = np.searchsorted(self.codes[by_code], np.arange(len(self.names) + 1))
+        raw = self.index.documents.column("raw")
+        sidecars = {e.path: e for e in entries if e.kind == "sidecar"}
+        listed = {e.path for e in entries}
+        limit = self.config.max_file_bytes
         self.files = []
+        items: list[Item] = []
+        later = []  # .txt documents: read once every sidecar is known
         for e in entries:
+            data = _plain_bytes(e.real)
             try:
-                size = Path(e.real).stat().st_size
-                digest = file_hash(e.real)
+                size = len(data) if data else Path(e.real).stat().st_size
+                digest = xxhash.xxh3_128_digest(data) if data else file_hash(e.real)
             except OSError:
                 size, digest = -1, b""
             self.files.append(SourceFile(e.shown, e.real, size, digest))
             if old.get(e.shown) != (size, digest):
                 changed.add(e.shown)
-        for gone in (set(old) - set(self.pos)) | set(changed):
-            if gone.endswith(SIDECAR_SUFFIX):  # a sidecar's change is its document's
-                changed.add(gone[: -len(SIDECAR_SUFFIX)] + ".txt")
-        self.change.files = sum(e.kind != "sidecar" for e in entries)
-        code_of = {name: i for i, name in enumerate(self.names)}
-        same = np.array([n in self.pos and n not in changed for n in self.names], dtype=bool)
-        self.code_pos = np.array([self.pos.get(n, -1) for n in self.names], dtype=np.int64)
-        if self.n:
-            self.present = same[self.codes]
-        raw = self.index.documents.column("raw")
-        sidecars = {e.path: e for e in entries if e.kind == "sidecar"}
-        listed = {e.path for e in entries}
-        items: list[Item] = []
-        for e in entries:
+                if e.kind == "sidecar":
+                    changed.add(e.shown[: -len(SIDECAR_SUFFIX)] + ".txt")
+                elif e.kind == "shard":
+                    lines = _plain_lines(data, e.shown, limit) if data else None
+                    stream = lines if lines is not None else _hashed(read_entry(e, {}, limit))
+                    items += self._match(code_of.get(e.shown), by_code, bounds, raw, stream)
             if e.kind == "sidecar":
                 text = e.path[: -len(SIDECAR_SUFFIX)] + ".txt"
                 if text not in listed and not Path(text).is_file():
-                    from corpus_tool.sources.read import ORPHAN_SIDECAR
-
                     name = Path(text).name
-                    self.collect(
-                        [ORPHAN_SIDECAR.finding(f"no `{name}` beside this sidecar", path=e.shown)]
-                    )
-                continue
-            if e.shown not in changed:
-                continue
-            self.change.reread += 1
-            code = code_of.get(e.shown)
-            rows = np.flatnonzero(self.codes == code) if code is not None else np.empty(0, int)
-            waiting: dict[bytes, deque[int]] = defaultdict(deque)
-            for row, h in zip(rows.tolist(), raw.take(pa.array(rows)).to_pylist(), strict=True):
-                waiting[h].append(row)
-            last = -1
-            for found in read_entry(e, sidecars, self.config.max_file_bytes):
-                if isinstance(found, Finding):
-                    self.collect([found])
-                    continue
-                queue = waiting.get(raw_hash(found))
-                while queue and queue[0] <= last:
-                    queue.popleft()
-                if queue:  # the same input as a release record, in order: unchanged
-                    last = queue.popleft()
-                    self.present[last] = True
-                    self.line[last] = found.line
-                else:
-                    items.append(found)
+                    msg = f"no `{name}` beside this sidecar"
+                    self.collect([ORPHAN_SIDECAR.finding(msg, path=e.shown)])
+            elif e.kind != "shard":
+                later.append(e)
+        for e in later:
+            if e.shown in changed:
+                stream = _hashed(read_entry(e, sidecars, limit))
+                items += self._match(code_of.get(e.shown), by_code, bounds, raw, stream)
+        self.change.reread = sum(e.kind != "sidecar" and e.shown in changed for e in entries)
+        same = np.array([n in self.pos and n not in changed for n in self.names], dtype=bool)
+        self.code_pos = np.array([self.pos.get(n, -1) for n in self.names], dtype=np.int64)
+        if self.n:
+            self.present |= same[self.codes]
         self.alive = self.present.copy()
         self.okey = (self.code_pos[self.codes] << 32) | self.line if self.n else self.line
         return items
+
+    def _match(
+        self,
+        code: int | None,
+        by_code: np.ndarray,
+        bounds: np.ndarray,
+        raw: pa.ChunkedArray,
+        stream: Any,
+    ) -> list[Item]:
+        """Mark the release records of one changed file that are still there, unchanged
+        and in order (a line moved by an insertion keeps its record, at its new line);
+        the documents that are not (to process)."""
+        rows = by_code[bounds[code] : bounds[code + 1]] if code is not None else by_code[:0]
+        waiting: dict[bytes, list[int]] = {}
+        for row, h in zip(rows.tolist(), raw.take(pa.array(rows)).to_pylist(), strict=True):
+            waiting.setdefault(h, []).append(row)
+        taken: dict[bytes, int] = {}  # how many rows of each hash are used or passed
+        last = -1
+        out = []
+        for found, digest in stream:
+            if isinstance(found, Finding):
+                self.collect([found])
+                continue
+            candidates = waiting.get(digest)
+            if candidates is not None:
+                k = taken.get(digest, 0)
+                while k < len(candidates) and candidates[k] <= last:
+                    k += 1
+                if k < len(candidates):  # the same input as a release record: unchanged
+                    last = candidates[k]
+                    taken[digest] = k + 1
+                    self.present[last] = True
+                    self.line[last] = found.line
+                    continue
+                taken[digest] = k
+            out.append(found.item())
+        return out
 
     def collect(self, found: list[Finding]) -> None:
         self.collector.extend(self.config.apply(found))
@@ -327,16 +584,16 @@ class _Run:
             if len(uses) < 2:
                 continue
             uses.sort()
-            first = self._where(uses[0][1])
+            first = self.where(uses[0][1])
             for _, node in uses[1:]:
-                path, line = self._where(node)
+                path, line = self.where(node)
                 self.collect([duplicate_id(doc_id, path, line, first)])
                 if node < self.n:
                     self.alive[node] = False
                 else:
                     self.s_joins[node - self.n] = False
 
-    def _where(self, node: int) -> tuple[str, int]:
+    def where(self, node: int) -> tuple[str, int]:
         if node < self.n:
             return self.names[self.codes[node]], int(self.line[node])
         j = node - self.n
@@ -344,7 +601,7 @@ class _Run:
 
     # -- 4. duplicates ----------------------------------------------------------------
 
-    def _sigs(self, nodes: np.ndarray) -> np.ndarray:
+    def sigs(self, nodes: np.ndarray) -> np.ndarray:
         out = np.empty((nodes.size, self.cfg.num_perm), dtype=np.uint32)
         old = nodes < self.n
         if old.any():
@@ -358,16 +615,16 @@ class _Run:
         return out
 
     def _bands(self, nodes: np.ndarray) -> np.ndarray:
-        return band_keys(self._sigs(nodes), self.cfg)
+        return band_keys(self.sigs(nodes), self.cfg)
 
-    def _okeys(self, nodes: np.ndarray) -> np.ndarray:
+    def okeys(self, nodes: np.ndarray) -> np.ndarray:
         out = np.empty(nodes.size, dtype=np.int64)
         old = nodes < self.n
         out[old] = self.okey[nodes[old]]
         out[~old] = self.s_okey[nodes[~old] - self.n]
         return out
 
-    def _s_nodes(self) -> np.ndarray:
+    def s_nodes(self) -> np.ndarray:
         return self.n + np.flatnonzero(self.s_joins)
 
     def _runs(self, nodes: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
@@ -376,7 +633,7 @@ class _Run:
         cfg = self.cfg
         edges: list[np.ndarray] = []
         members: list[np.ndarray] = [nodes]
-        s_nodes = self._s_nodes()
+        s_nodes = self.s_nodes()
         old_nodes, new_nodes = nodes[nodes < self.n], nodes[nodes >= self.n]
         if cfg.exact:
             keys = np.concatenate([self.hk[old_nodes], self.s_hk[new_nodes - self.n]])
@@ -394,9 +651,7 @@ class _Run:
                 rows = self.index.band_rows_of(b, keys)
                 rows = rows[self.alive[rows]]
                 if rows.size:
-                    sigs = self._sigs(rows)[:, b * rows_per : (b + 1) * rows_per]
-                    from corpus_tool.validate.dedup import band_key
-
+                    sigs = self.sigs(rows)[:, b * rows_per : (b + 1) * rows_per]
                     full = band_key(sigs)
                     hit = np.isin(full, keys)
                     rows, full = rows[hit], full[hit]
@@ -409,7 +664,7 @@ class _Run:
                     run_keys.append(s_bands[hit, b])
                 found = self._pairs(np.concatenate(run_nodes), np.concatenate(run_keys))
                 if found.size:
-                    left, right = self._sigs(found[:, 0]), self._sigs(found[:, 1])
+                    left, right = self.sigs(found[:, 0]), self.sigs(found[:, 1])
                     found = found[similar(left, right, cfg.threshold)]
                 edges.append(found)
                 members.append(np.concatenate(run_nodes))
@@ -434,7 +689,7 @@ class _Run:
         """`key_pairs` over documents in corpus order, as node pairs."""
         if nodes.size < 2:
             return np.empty((0, 2), dtype=np.int64)
-        order = np.argsort(self._okeys(nodes), kind="stable")
+        order = np.argsort(self.okeys(nodes), kind="stable")
         nodes, keys = nodes[order], keys[order]
         return nodes[key_pairs(keys)]
 
@@ -449,7 +704,7 @@ class _Run:
         cfg = self.cfg
         n = self.n
         gone = np.flatnonzero(~self.alive) if n else np.empty(0, np.int64)
-        s_nodes = self._s_nodes()
+        s_nodes = self.s_nodes()
         # The runs of the changed documents' and the gone ones' keys (gone: as they were).
         seeds = np.concatenate([s_nodes, gone]).astype(np.int64)
         was_alive, self.alive = self.alive, self.alive.copy()
@@ -470,9 +725,9 @@ class _Run:
                 break
             x = np.union1d(x, np.union1d(outside, self._cluster_members(outside[outside < n])))
         self.x = x
-        okeys = self._okeys(x)
+        okeys = self.okeys(x)
         node_of = dict(zip(okeys.tolist(), x.tolist(), strict=True))
-        roots_ok = cluster([self._okeys(pairs.reshape(-1)).reshape(-1, 2)]) if pairs.size else {}
+        roots_ok = cluster([self.okeys(pairs.reshape(-1)).reshape(-1, 2)]) if pairs.size else {}
         self.new_root = {node_of[a]: node_of[b] for a, b in roots_ok.items()}  # dropped -> kept
         # Which clusters to report: those with a changed document or another outcome.
         comp: dict[int, list[int]] = defaultdict(list)
@@ -486,11 +741,11 @@ class _Run:
             if differs:
                 for nd in nodes:
                     if nd != root:
-                        reported[int(self._okeys(np.array([nd]))[0])] = int(
-                            self._okeys(np.array([root]))[0]
+                        reported[int(self.okeys(np.array([nd]))[0])] = int(
+                            self.okeys(np.array([root]))[0]
                         )
         self._member_of = node_of
-        findings, dropped = report(reported, self._member, cfg)
+        findings, dropped = report(reported, self.member, cfg)
         self.collect(findings)
         self.dropped = dropped
         # Counts for the summary: every document of the corpus.
@@ -501,37 +756,36 @@ class _Run:
         self.dropped_total = int(old_dropped.sum()) + len(self.new_root)
         self.in_x = in_x
 
-    def _urls_col(self) -> pa.ChunkedArray:
+    def urls(self) -> pa.ChunkedArray:
         if self._urls is None:
-            self._urls = pq.read_table(self.index.release / DOCUMENTS, columns=["url"]).column(
-                "url"
-            )
+            docs = pq.ParquetFile(self.index.release / DOCUMENTS)
+            self._urls = docs.read(columns=["url"]).column("url")
         return self._urls
 
     def _url_of(self, node: int) -> str:
         if node >= self.n:
             url = self.s_url[node - self.n]
             return url if isinstance(url, str) else ""
-        return str(self._urls_col()[node].as_py() or "")
+        return str(self.urls()[node].as_py() or "")
 
-    def _member(self, okey: int) -> Member:
+    def member(self, okey: int) -> Member:
         node = self._member_of[okey]
-        path, line = self._where(node)
+        path, line = self.where(node)
         key = int(self.uk[node] if node < self.n else self.s_uk[node - self.n])
         url = ""
         if key:  # the spelling of the first document with this url, as a full check shows
             rows = np.flatnonzero((self.uk == np.uint64(key)) & self.alive)
-            news = self._s_nodes()
+            news = self.s_nodes()
             news = news[self.s_uk[news - self.n] == np.uint64(key)]
             nodes = np.concatenate([rows, news])
-            url = self._url_of(int(nodes[np.argmin(self._okeys(nodes))]))
+            url = self._url_of(int(nodes[np.argmin(self.okeys(nodes))]))
         if node < self.n:
             doc_id = str(self.index.documents.column("id")[node].as_py())
             digest = self.digests[32 * node : 32 * node + 32]
         else:
             doc_id = self.s_ids[node - self.n]
             digest = self.s_digest[node - self.n]
-        sig = self._sigs(np.array([node]))[0] if self.index.signatures is not None else None
+        sig = self.sigs(np.array([node]))[0] if self.index.signatures is not None else None
         return Member(doc_id, path, line, digest, key, url, sig)
 
     # -- the run ----------------------------------------------------------------------
@@ -566,248 +820,84 @@ class _Run:
         return sum(1 for node in self.new_root if node >= self.n)
 
 
-def _fixed_bytes(array: pa.Array, width: int) -> bytes:
+FAST_BYTES = 1 << 30  # plain JSONL shards up to this size are read in one piece
+
+
+@dataclass(slots=True)
+class _Line:
+    """A line of a changed shard, made an `Item` only if it must be processed."""
+
+    path: str
+    line: int
+    data: Any  # bytes or a memoryview of them
+
+    def item(self) -> Item:
+        return Item("jsonl", self.path, self.line, bytes(self.data))
+
+
+def _hashed(stream: Any) -> Any:
+    """Items (as `_Line`-like: `item()` gives them back) with their `raw_hash`."""
+    for found in stream:
+        if isinstance(found, Finding):
+            yield found, b""
+        else:
+            found_item = found
+            yield _Held(found_item), raw_hash(found_item)
+
+
+@dataclass(slots=True)
+class _Held:
+    it: Item
+
+    @property
+    def line(self) -> int:
+        return self.it.line
+
+    def item(self) -> Item:
+        return self.it
+
+
+_BLANK = frozenset(b" \t\r\n\x0b\x0c")
+
+
+def _plain_bytes(path: str) -> bytes:
+    """The bytes of a plain JSONL shard to split here (b"" for any other file)."""
+    if not path.endswith(".jsonl"):
+        return b""
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size > FAST_BYTES:
+                return b""
+            return f.read()
+    except OSError:
+        return b""  # `read_shard` says why
+
+
+def _plain_lines(data: bytes, shown: str, limit: int) -> list[tuple[Any, bytes]] | None:
+    """The documents of a plain JSONL shard's bytes as `read_shard` numbers them, each
+    with its `raw_hash`, without an Item per line (the unchanged are most); None when
+    a line is over `limit` (then `read_shard` reads it and says so)."""
+    view = memoryview(data)
+    out: list[tuple[Any, bytes]] = []
+    digest = xxhash.xxh3_128_digest
+    start, lineno, size = 0, 0, len(data)
+    while start < size:
+        end = data.find(b"\n", start)
+        end = size if end < 0 else end + 1
+        lineno += 1
+        if end - start > limit:
+            return None
+        if data[start] not in _BLANK or data[start:end].strip():
+            piece = view[start:end]
+            out.append((_Line(shown, lineno, piece), digest(piece)))
+        start = end
+    return out
+
+
+def fixed_bytes(array: pa.Array, width: int) -> bytes:
     """The values of a fixed-size binary array, back to back."""
     if array.null_count:
         array = pc.fill_null(array, pa.scalar(b"\0" * width, pa.binary(width)))
     buf = array.buffers()[1]
     start = array.offset * width
     return bytes(buf)[start : start + len(array) * width] if buf is not None else b""
-
-
-# -------------------------------------------------------------------- build --since
-
-
-def build_since(
-    paths: list[Path],
-    config: Config,
-    version: str,
-    out: Path,
-    release: Path,
-    *,
-    jobs: int | None = None,
-    cwd: Path | None = None,
-) -> tuple[Any, Change]:
-    """`build --since`: the release of the corpus, byte-identical to a full build's
-    (without `report.html`), from the changed documents and the records of the
-    unchanged ones in `release`. Raises IndexError_ when its index cannot serve."""
-    from corpus_tool.package import tempfiles
-    from corpus_tool.package.build import refused, write_release
-    from corpus_tool.pipeline import SPILL_LINES
-
-    index = ReleaseIndex(release, config)
-    run = _Run(index, paths, config, jobs, cwd or Path.cwd(), SPILL_LINES)
-    done = run.run()
-    if done.result.report.has_errors():
-        return refused(done.result.report), done.change
-    swept = tempfiles.sweep(out)
-    note = f"\nremoved what interrupted builds left in {out}: {', '.join(swept)}" if swept else ""
-    plan = _Plan(run)
-    outcome = write_release(
-        done.result.report,
-        config,
-        paths,
-        version,
-        out,
-        plan.lines(),
-        plan.dropped,
-        index=lambda folder: plan.write_index(folder),
-        note=note,
-    )
-    return outcome, done.change
-
-
-class _Plan:
-    """The new release from an incremental run: every document in dedup in corpus order,
-    which are kept, their records and the index."""
-
-    def __init__(self, run: _Run) -> None:
-        self.run = run
-        n = run.n
-        s_nodes = run._s_nodes()
-        u_rows = np.flatnonzero(run.alive)
-        nodes = np.concatenate([u_rows, s_nodes]).astype(np.int64)
-        self.nodes = nodes[np.argsort(run._okeys(nodes), kind="stable")]
-        number = {node: i for i, node in enumerate(self.nodes.tolist())}
-        # Every cluster of X again (the check reported only the changed ones).
-        x_okeys = run._okeys(run.x)
-        all_roots = {
-            int(run._okeys(np.array([d]))[0]): int(run._okeys(np.array([k]))[0])
-            for d, k in run.new_root.items()
-        }
-        del x_okeys
-        _, x_dropped = report(all_roots, run._member, run.cfg)
-        by_id = {d["id"]: d for d in x_dropped}
-        old = self._old_dropped()
-        roots = np.arange(len(self.nodes), dtype=np.int64)
-        dropped: list[dict[str, Any]] = []
-        ids = run.index.documents.column("id")
-        for i, node in enumerate(self.nodes.tolist()):
-            if node >= n or run.in_x[node]:
-                kept = run.new_root.get(node)
-                if kept is None:
-                    continue
-                doc_id = run.s_ids[node - n] if node >= n else str(ids[node].as_py())
-                dropped.append(by_id[doc_id])
-                roots[i] = number[kept]
-            elif run.roots[node] != node:
-                kept = int(run.roots[node])
-                doc_id = str(ids[node].as_py())
-                entry = dict(old[doc_id])
-                path, line = run._where(node)
-                of_path, of_line = run._where(kept)
-                entry.update(path=path, line=line, of_path=of_path, of_line=of_line)
-                dropped.append(entry)
-                roots[i] = number[kept]
-        self.dropped = dropped
-        self.roots = roots
-        self.keep = roots == np.arange(len(self.nodes))
-
-    def _old_dropped(self) -> dict[str, dict[str, Any]]:
-        from corpus_tool.package.manifest import read_manifest
-
-        manifest = read_manifest(self.run.index.release)
-        return {d["id"]: d for d in manifest["dropped"]}
-
-    def lines(self) -> Any:
-        """The kept records as release JSON lines, in corpus order."""
-        run, n = self.run, self.run.n
-        old_kept = run.roots == np.arange(n)
-        rank = np.cumsum(old_kept) - 1
-        again = [
-            node
-            for node, keep in zip(self.nodes.tolist(), self.keep.tolist(), strict=True)
-            if keep and node < n and not old_kept[node]
-        ]
-        redone = self._reprocess(again)
-        wanted = [
-            int(rank[node])
-            for node, keep in zip(self.nodes.tolist(), self.keep.tolist(), strict=True)
-            if keep and node < n and old_kept[node]
-        ]
-        old = _release_lines(run.index.release, wanted)
-        for node, keep in zip(self.nodes.tolist(), self.keep.tolist(), strict=True):
-            if not keep:
-                continue
-            if node >= n:
-                yield run.s_lines[node - n]
-            elif old_kept[node]:
-                yield next(old)
-            else:
-                yield redone[node]
-
-    def _reprocess(self, rows: list[int]) -> dict[int, bytes]:
-        """Release lines of unchanged documents the release dropped and the corpus now
-        keeps (a duplicate whose kept twin was removed): read and processed again."""
-        if not rows:
-            return {}
-        from corpus_tool.engines.local import process_items
-        from corpus_tool.pipeline import SPILL_LINES
-
-        run = self.run
-        want = {run._where(r): r for r in rows}
-        listing = list_corpus(run.paths, [display_path(p, run.cwd) for p in run.paths])
-        sidecars = {e.path: e for e in listing.entries if e.kind == "sidecar"}
-        items = []
-        for e in listing.entries:
-            if e.kind != "sidecar" and any(p == e.shown for p, _ in want):
-                for found in read_entry(e, sidecars, run.config.max_file_bytes):
-                    if isinstance(found, Item) and (found.path, found.line) in want:
-                        items.append(found)
-        out: dict[int, bytes] = {}
-        for batch in process_items(items, run.config, SPILL_LINES, run.jobs):
-            lines = iter(batch.lines or ())
-            for doc in batch.docs:
-                if doc.record is not None and doc.valid:
-                    out[want[(doc.path, doc.line)]] = next(lines)
-        missing = [r for r in rows if r not in out]
-        if missing:
-            raise ValueError(f"{run._where(missing[0])}: could not be read again")
-        return out
-
-    def write_index(self, folder: Path) -> list[str]:
-        from corpus_tool.package.dedup_index import IndexData, write_index
-
-        run, n, nodes = self.run, self.run.n, self.nodes.tolist()
-        docs = run.index.documents
-        old = self.nodes[self.nodes < n]
-        old_ids = docs.column("id").take(pa.array(old)).to_pylist()
-        old_raw = _fixed_bytes(docs.column("raw").combine_chunks(), 16)
-        old_urls = run._urls_col().take(pa.array(old)).to_pylist()
-        ids, paths, lines, raw, digests, urls, keys = [], [], [], [], [], [], []
-        taken = iter(range(len(old)))
-        for node in nodes:
-            path, line = run._where(node)
-            paths.append(path)
-            lines.append(line)
-            if node < n:
-                k = next(taken)
-                ids.append(old_ids[k])
-                raw.append(old_raw[16 * node : 16 * node + 16])
-                digests.append(run.digests[32 * node : 32 * node + 32])
-                urls.append(old_urls[k] or "")
-                keys.append(int(run.uk[node]))
-            else:
-                j = node - n
-                ids.append(run.s_ids[j])
-                raw.append(run.s_raw[j].ljust(16, b"\0")[:16])
-                digests.append(run.s_digest[j])
-                url = run.s_url[j]
-                urls.append(url if isinstance(url, str) else "")
-                keys.append(int(run.s_uk[j]))
-        names: dict[str, int] = {}
-        codes = [names.setdefault(p, len(names)) for p in paths]
-        block = 65_536
-        sigs = (
-            [run._sigs(self.nodes[i : i + block]) for i in range(0, len(nodes), block)]
-            if run.index.signatures is not None
-            else []
-        )
-        data = IndexData(
-            pa.array(ids, pa.string()),
-            pa.DictionaryArray.from_arrays(
-                pa.array(codes, pa.int32()), pa.array(list(names), pa.string())
-            ),
-            np.array(lines, dtype=np.int64),
-            b"".join(raw),
-            b"".join(digests),
-            pa.array(urls, pa.large_string()),
-            np.array(keys, dtype=np.uint64),
-            self.roots,
-            sigs,
-            clusters(self.dropped),
-        )
-        return write_index(folder, data, run.config, run.files)
-
-
-def _release_lines(release: Path, ranks: list[int]) -> Any:
-    """The release's JSONL records at `ranks` (increasing), as bytes; each shard's
-    records are checked against its `content_sha256` as they are read."""
-    import hashlib
-
-    from isal import igzip
-
-    from corpus_tool.package.manifest import read_manifest
-
-    manifest = read_manifest(release)
-    shards = sorted(
-        (f for f in manifest["files"] if f["path"].startswith("jsonl/")), key=lambda f: f["path"]
-    )
-    wanted = iter(ranks)
-    target = next(wanted, None)
-    rank = 0
-    for entry in shards:
-        digest = hashlib.sha256()
-        with igzip.open(release / entry["path"], "rb") as f:
-            for line in f:
-                digest.update(line)
-                if rank == target:
-                    yield line
-                    target = next(wanted, None)
-                rank += 1
-        if digest.hexdigest() != entry.get("content_sha256", digest.hexdigest()):
-            from corpus_tool.package.verify import Problem, ReleaseError
-
-            raise ReleaseError(
-                release, [Problem(entry["path"], "records differ from the manifest")]
-            )
