@@ -259,7 +259,7 @@ class ReleaseIndex:
                 problems.append(f"{name}.npy is {arr.shape} {arr.dtype}")
         if self.band_rows.size and int(self.band_rows.max(initial=0)) >= n:
             problems.append("band_rows.npy points past the documents")
-        roots = self.documents.column("root").to_numpy()
+        roots = _numpy(self.documents.column("root"))
         if n and (roots.min() < 0 or roots.max() >= n):
             problems.append("documents.parquet: a root points past the documents")
         if problems:
@@ -402,14 +402,14 @@ class SinceRun:
         paths_col = docs.column("path").combine_chunks()
         if not pa.types.is_dictionary(paths_col.type):
             paths_col = paths_col.dictionary_encode()
-        self.codes = paths_col.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        self.codes = _numpy(paths_col.indices).astype(np.int64)
         self.names: list[str] = paths_col.dictionary.to_pylist()
-        self.line = docs.column("line").to_numpy().astype(np.int64).copy()
-        self.roots = docs.column("root").to_numpy().astype(np.int64)
+        self.line = _numpy(docs.column("line")).astype(np.int64)
+        self.roots = _numpy(docs.column("root")).astype(np.int64)
         digests = docs.column("text_sha256").combine_chunks()
         self.digests = fixed_bytes(digests, 32)
         self.hk = hash_keys(self.digests) if self.n else np.empty(0, np.uint64)
-        self.uk = docs.column("url_key").to_numpy().astype(np.uint64)
+        self.uk = _numpy(docs.column("url_key")).astype(np.uint64)
         self.alive = np.zeros(self.n, dtype=bool)  # an unchanged document, in dedup
         self.present = np.zeros(self.n, dtype=bool)  # an unchanged document (M009 or not)
         self._urls: pa.ChunkedArray | None = None
@@ -455,9 +455,12 @@ class SinceRun:
                 if e.kind == "sidecar":
                     changed.add(e.shown[: -len(SIDECAR_SUFFIX)] + ".txt")
                 elif e.kind == "shard":
-                    lines = _plain_lines(data, e.shown, limit) if data else None
-                    stream = lines if lines is not None else _hashed(read_entry(e, {}, limit))
-                    items += self._match(code_of.get(e.shown), by_code, bounds, raw, stream)
+                    docs: _Documents | None = None
+                    if data:
+                        docs = _PlainShard.split(data, e.shown, limit)
+                    if docs is None:
+                        docs = _ReadItems(read_entry(e, {}, limit), self.collect)
+                    items += self._match(code_of.get(e.shown), by_code, bounds, raw, docs)
             if e.kind == "sidecar":
                 text = e.path[: -len(SIDECAR_SUFFIX)] + ".txt"
                 if text not in listed and not Path(text).is_file():
@@ -468,8 +471,8 @@ class SinceRun:
                 later.append(e)
         for e in later:
             if e.shown in changed:
-                stream = _hashed(read_entry(e, sidecars, limit))
-                items += self._match(code_of.get(e.shown), by_code, bounds, raw, stream)
+                read = _ReadItems(read_entry(e, sidecars, limit), self.collect)
+                items += self._match(code_of.get(e.shown), by_code, bounds, raw, read)
         self.change.reread = sum(e.kind != "sidecar" and e.shown in changed for e in entries)
         same = np.array([n in self.pos and n not in changed for n in self.names], dtype=bool)
         self.code_pos = np.array([self.pos.get(n, -1) for n in self.names], dtype=np.int64)
@@ -485,35 +488,35 @@ class SinceRun:
         by_code: np.ndarray,
         bounds: np.ndarray,
         raw: pa.ChunkedArray,
-        stream: Any,
+        docs: _Documents,
     ) -> list[Item]:
         """Mark the release records of one changed file that are still there, unchanged
         and in order (a line moved by an insertion keeps its record, at its new line);
         the documents that are not (to process)."""
         rows = by_code[bounds[code] : bounds[code + 1]] if code is not None else by_code[:0]
         waiting: dict[bytes, list[int]] = {}
-        for row, h in zip(rows.tolist(), raw.take(pa.array(rows)).to_pylist(), strict=True):
+        for row, h in zip(rows.tolist(), raw.take(_indices(rows)).to_pylist(), strict=True):
             waiting.setdefault(h, []).append(row)
         taken: dict[bytes, int] = {}  # how many rows of each hash are used or passed
         last = -1
         out = []
-        for found, digest in stream:
-            if isinstance(found, Finding):
-                self.collect([found])
-                continue
+        matched_rows, matched_lines = [], []
+        for k, digest in enumerate(docs.digests):
             candidates = waiting.get(digest)
             if candidates is not None:
-                k = taken.get(digest, 0)
-                while k < len(candidates) and candidates[k] <= last:
-                    k += 1
-                if k < len(candidates):  # the same input as a release record: unchanged
-                    last = candidates[k]
-                    taken[digest] = k + 1
-                    self.present[last] = True
-                    self.line[last] = found.line
+                j = taken.get(digest, 0)
+                while j < len(candidates) and candidates[j] <= last:
+                    j += 1
+                taken[digest] = j + 1
+                if j < len(candidates):  # the same input as a release record: unchanged
+                    last = candidates[j]
+                    matched_rows.append(last)
+                    matched_lines.append(docs.lines[k])
                     continue
-                taken[digest] = k
-            out.append(found.item())
+            out.append(docs.item(k))
+        if matched_rows:
+            self.present[matched_rows] = True
+            self.line[matched_rows] = matched_lines
         return out
 
     def collect(self, found: list[Finding]) -> None:
@@ -572,9 +575,10 @@ class SinceRun:
         wanted = sorted({i for i in self.s_ids if valid_id(i)})
         occurrences: dict[str, list[tuple[int, int]]] = defaultdict(list)  # id -> (okey, node)
         if wanted and self.n:
-            mask = pc.is_in(self.index.documents.column("id"), value_set=pa.array(wanted))
-            rows = np.flatnonzero(mask.to_numpy(zero_copy_only=False) & self.present)
-            ids = self.index.documents.column("id").take(pa.array(rows)).to_pylist()
+            mask = pc.is_in(self.index.documents.column("id"), value_set=_strings(wanted))
+            found = _numpy(pc.indices_nonzero(mask)).astype(np.int64)
+            rows = found[self.present[found]]
+            ids = self.index.documents.column("id").take(_indices(rows)).to_pylist()
             for row, doc_id in zip(rows.tolist(), ids, strict=True):
                 occurrences[doc_id].append((int(self.okey[row]), row))
         for j, doc_id in enumerate(self.s_ids):
@@ -798,7 +802,7 @@ class SinceRun:
         change = self.change
         old_ids = self.index.documents.column("id")
         gone = np.flatnonzero(~self.present) if self.n else np.empty(0, np.int64)
-        gone_ids = set(old_ids.take(pa.array(gone)).to_pylist()) if gone.size else set()
+        gone_ids = set(old_ids.take(_indices(gone)).to_pylist()) if gone.size else set()
         change.edited = sum(1 for i in set(self.s_ids) if i in gone_ids)
         change.added = len(self.s_ids) - sum(1 for i in self.s_ids if i in gone_ids)
         change.removed = len(gone_ids - set(self.s_ids))
@@ -823,41 +827,70 @@ class SinceRun:
 FAST_BYTES = 1 << 30  # plain JSONL shards up to this size are read in one piece
 
 
-@dataclass(slots=True)
-class _Line:
-    """A line of a changed shard, made an `Item` only if it must be processed."""
+class _Documents:
+    """The documents of one changed file: their `raw_hash`es and lines, and each as an
+    Item on demand (most are unchanged and never become one)."""
 
-    path: str
-    line: int
-    data: Any  # bytes or a memoryview of them
+    digests: list[bytes]
+    lines: list[int]
 
-    def item(self) -> Item:
-        return Item("jsonl", self.path, self.line, bytes(self.data))
-
-
-def _hashed(stream: Any) -> Any:
-    """Items (as `_Line`-like: `item()` gives them back) with their `raw_hash`."""
-    for found in stream:
-        if isinstance(found, Finding):
-            yield found, b""
-        else:
-            found_item = found
-            yield _Held(found_item), raw_hash(found_item)
+    def item(self, k: int) -> Item:
+        raise NotImplementedError
 
 
-@dataclass(slots=True)
-class _Held:
-    it: Item
+class _ReadItems(_Documents):
+    """Documents as `read_entry` reads them (its findings go to `collect`)."""
 
-    @property
-    def line(self) -> int:
-        return self.it.line
+    def __init__(self, stream: Any, collect: Any) -> None:
+        self.items: list[Item] = []
+        for found in stream:
+            if isinstance(found, Finding):
+                collect([found])
+            else:
+                self.items.append(found)
+        self.digests = [raw_hash(i) for i in self.items]
+        self.lines = [i.line for i in self.items]
 
-    def item(self) -> Item:
-        return self.it
+    def item(self, k: int) -> Item:
+        return self.items[k]
 
 
-_BLANK = frozenset(b" \t\r\n\x0b\x0c")
+class _PlainShard(_Documents):
+    """The documents of a plain JSONL shard's bytes, numbered as `read_shard` numbers
+    them, split and hashed here with no Python object per unchanged line."""
+
+    def __init__(
+        self, data: bytes, shown: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
+    ) -> None:
+        self.data, self.shown = data, shown
+        view, digest = memoryview(data), xxhash.xxh3_128_digest
+        self.starts, self.ends = starts.tolist(), ends.tolist()
+        self.digests = [digest(view[a:b]) for a, b in zip(self.starts, self.ends, strict=True)]
+        self.lines = lines.tolist()
+
+    @classmethod
+    def split(cls, data: bytes, shown: str, limit: int) -> _PlainShard | None:
+        """None when a line is over `limit` (then `read_shard` reads it and says so)."""
+        arr = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(arr == 10) + 1
+        if ends.size == 0 or ends[-1] != arr.size:
+            ends = np.append(ends, arr.size)
+        starts = np.concatenate(([0], ends[:-1]))
+        if ((ends - starts) > limit).any():
+            return None
+        numbers = np.arange(1, starts.size + 1)
+        keep = ends > starts
+        maybe_blank = keep & _BLANK_BYTES[arr[np.minimum(starts, max(arr.size - 1, 0))]]
+        for k in np.flatnonzero(maybe_blank).tolist():
+            keep[k] = bool(data[starts[k] : ends[k]].strip())
+        return cls(data, shown, starts[keep], ends[keep], numbers[keep])
+
+    def item(self, k: int) -> Item:
+        return Item("jsonl", self.shown, self.lines[k], self.data[self.starts[k] : self.ends[k]])
+
+
+_BLANK_BYTES = np.zeros(256, dtype=bool)
+_BLANK_BYTES[list(b" \t\r\n\x0b\x0c")] = True
 
 
 def _plain_bytes(path: str) -> bytes:
@@ -873,25 +906,43 @@ def _plain_bytes(path: str) -> bytes:
         return b""  # `read_shard` says why
 
 
-def _plain_lines(data: bytes, shown: str, limit: int) -> list[tuple[Any, bytes]] | None:
-    """The documents of a plain JSONL shard's bytes as `read_shard` numbers them, each
-    with its `raw_hash`, without an Item per line (the unchanged are most); None when
-    a line is over `limit` (then `read_shard` reads it and says so)."""
-    view = memoryview(data)
-    out: list[tuple[Any, bytes]] = []
-    digest = xxhash.xxh3_128_digest
-    start, lineno, size = 0, 0, len(data)
-    while start < size:
-        end = data.find(b"\n", start)
-        end = size if end < 0 else end + 1
-        lineno += 1
-        if end - start > limit:
-            return None
-        if data[start] not in _BLANK or data[start:end].strip():
-            piece = view[start:end]
-            out.append((_Line(shown, lineno, piece), digest(piece)))
-        start = end
-    return out
+def _indices(rows: np.ndarray) -> pa.Array:
+    """Row numbers as an Arrow array, from their buffer (see `_numpy`)."""
+    data = np.ascontiguousarray(rows, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), data.size, [None, pa.py_buffer(data)])
+
+
+def _strings(values: list[str]) -> pa.Array:
+    """Strings as an Arrow array, from buffers (see `_numpy`)."""
+    encoded = [v.encode("utf-8", "surrogatepass") for v in values]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return pa.StringArray.from_buffers(
+        len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))
+    )
+
+
+_NUMPY = {
+    pa.int32(): np.int32,
+    pa.int64(): np.int64,
+    pa.uint32(): np.uint32,
+    pa.uint64(): np.uint64,
+}
+
+
+def _numpy(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """An integer column without nulls as a numpy array (a writable copy), from its
+    buffer: Arrow's `to_numpy` imports pandas, half a second of a run."""
+    arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    dtype = np.dtype(_NUMPY[arr.type])
+    if arr.null_count:
+        raise ValueError(f"a {arr.type} column with nulls")
+    data = arr.buffers()[1]
+    if data is None:
+        return np.empty(0, dtype=dtype)
+    return np.frombuffer(
+        data, dtype=dtype, count=len(arr), offset=arr.offset * dtype.itemsize
+    ).copy()
 
 
 def fixed_bytes(array: pa.Array, width: int) -> bytes:
