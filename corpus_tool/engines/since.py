@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import re
 from collections import defaultdict
@@ -860,7 +861,7 @@ class _PlainShard(_Documents):
     them, split and hashed here with no Python object per unchanged line."""
 
     def __init__(
-        self, data: bytes, shown: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
+        self, data: Any, shown: str, starts: np.ndarray, ends: np.ndarray, lines: np.ndarray
     ) -> None:
         self.data, self.shown = data, shown
         view, digest = memoryview(data), xxhash.xxh3_128_digest
@@ -869,7 +870,7 @@ class _PlainShard(_Documents):
         self.lines = lines.tolist()
 
     @classmethod
-    def split(cls, data: bytes, shown: str, limit: int) -> _PlainShard | None:
+    def split(cls, data: Any, shown: str, limit: int) -> _PlainShard | None:
         """None when a line is over `limit` (then `read_shard` reads it and says so)."""
         arr = np.frombuffer(data, dtype=np.uint8)
         ends = np.flatnonzero(arr == 10) + 1
@@ -893,16 +894,18 @@ _BLANK_BYTES = np.zeros(256, dtype=bool)
 _BLANK_BYTES[list(b" \t\r\n\x0b\x0c")] = True
 
 
-def _plain_bytes(path: str) -> bytes:
-    """The bytes of a plain JSONL shard to split here (b"" for any other file)."""
+def _plain_bytes(path: str) -> Any:
+    """The bytes of a plain JSONL shard to split here, memory-mapped (no copy); b""
+    for any other file, an empty one or one that cannot be opened."""
     if not path.endswith(".jsonl"):
         return b""
     try:
         with open(path, "rb") as f:
-            if os.fstat(f.fileno()).st_size > FAST_BYTES:
+            size = os.fstat(f.fileno()).st_size
+            if not 0 < size <= FAST_BYTES:
                 return b""
-            return f.read()
-    except OSError:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
         return b""  # `read_shard` says why
 
 
