@@ -124,6 +124,9 @@ def process_document(item: Item, config: Config) -> Processed:
     return _bounded(out)
 
 
+UNHASHABLE = b"\xff" * 16  # the `raw_hash` of a row that cannot be serialized
+
+
 def raw_hash(item: Item) -> bytes:
     """16 bytes that change whenever the item's input does: xxh3-128 of the file's
     bytes and its sidecar's (a .txt), of the line (JSONL), or of the row as JSON
@@ -132,8 +135,8 @@ def raw_hash(item: Item) -> bytes:
     if not isinstance(data, bytes | bytearray):
         try:
             data = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
-        except (TypeError, orjson.JSONEncodeError):
-            data = repr(data).encode("utf-8", "surrogatepass")
+        except (TypeError, orjson.JSONEncodeError, RecursionError):
+            return UNHASHABLE  # too deep or of no JSON type: compared as changed, always
     digest = xxhash.xxh3_128()
     digest.update(data)
     if item.sidecar is not None:
@@ -299,6 +302,8 @@ class RunResult:
     # only the documents the findings name (Ray).
     members: DedupIndex | None = None
     raw_hashes: bytes = b""
+    # Of `members`: dropped number -> kept number, where not `dedup.roots`'s numbering.
+    index_roots: dict[int, int] | None = None
 
 
 @dataclass
@@ -397,6 +402,14 @@ class FoundIndex:
         self.number[key] = len(self.number)
         return True
 
+    def whole_roots(self) -> dict[int, int]:
+        """`roots` numbered as every joined record in order (`keys`): a whole index's."""
+        keys = np.frombuffer(self.keys, dtype=np.int64)
+        dropped = np.fromiter(self.roots, dtype=np.int64, count=len(self.roots))
+        kept = np.fromiter(self.roots.values(), dtype=np.int64, count=len(self.roots))
+        a, b = np.searchsorted(keys, dropped), np.searchsorted(keys, kept)
+        return dict(zip(a.tolist(), b.tolist(), strict=True))
+
     def resolve(self, members: DedupIndex) -> DedupResult:
         number = self.number
         result = members.settle({number[a]: number[b] for a, b in self.roots.items()})
@@ -454,7 +467,12 @@ class Driver:
         self.profile = CorpusProfile()
         self.valid: list[bool] = []  # per record that joins deduplication: a release record?
         self.languages = LanguageTally()
-        self.raw_hashes = bytearray()  # per record in `members`: its `raw_hash`
+        # Every document that joins deduplication, for the release's dedup index: the
+        # stream's `members`, or (an engine that names only some) a second index, in a build.
+        self.whole: DedupIndex | None = self.members
+        if not isinstance(self.index, StreamIndex):
+            self.whole = DedupIndex(job.config.dedup) if job.spill is not None else None
+        self.raw_hashes = bytearray()  # per document in `whole`: its `raw_hash`
         self._collected = FindingCollector()
 
     def collect(self, found: list[Finding]) -> None:
@@ -524,9 +542,12 @@ class Driver:
                 return
         # Documents with errors take part in deduplication; records are the valid ones.
         self.valid.append(valid)
+        sha, url = record["text_sha256"], record["url"]
         if self.index.joins(key):
-            sha, url = record["text_sha256"], record["url"]
             self.members.add(doc_id, path, line, sha, url, signature)
+        if self.whole is not None:  # every document, for the release's dedup index
+            if self.whole is not self.members:
+                self.whole.add(doc_id, path, line, sha, url, signature)
             self.raw_hashes += raw.ljust(16, b"\0")[:16]
         if not valid:
             return
@@ -556,9 +577,10 @@ class Driver:
         report.dropped_duplicates = len(dedup.dropped)
         report.clusters = clusters(dedup.dropped)
         profile = self.profile if self.profile.records or not report.kept else None
-        whole = isinstance(self.index, StreamIndex)
-        members = self.members if whole else None
-        return RunResult(report, dedup, profile, members, bytes(self.raw_hashes) if whole else b"")
+        result = RunResult(report, dedup, profile, self.whole, bytes(self.raw_hashes))
+        if isinstance(self.index, FoundIndex) and self.whole is not None:
+            result.index_roots = self.index.whole_roots()
+        return result
 
 
 KEEP_RULE = "first in corpus order"  # which member of a duplicate cluster is kept

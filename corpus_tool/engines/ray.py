@@ -80,6 +80,7 @@ DOCS = pa.schema(
         ("text_sha256", pa.string()),
         ("url", pa.string()),
         ("signature", pa.binary()),  # uint32 MinHash values; null without near dedup
+        ("raw", pa.binary()),  # `raw_hash` of the input, for the release's dedup index
     ]
 )
 KEYS = pa.schema(
@@ -221,7 +222,7 @@ def _process(batch: pa.Table, *, config: Config, output: str) -> pa.Table:
     lines = iter(result.lines or ())
     rows: dict[str, list[Any]] = {name: [] for name in DOCS.names}
     for seq, entry in zip(batch.column("seq").to_pylist(), entries, strict=True):
-        record, signature, valid = None, None, False
+        record, signature, valid, raw = None, None, False, None
         if isinstance(entry, Finding):
             found, path, line = [entry], entry.path, entry.line
         else:
@@ -233,6 +234,7 @@ def _process(batch: pa.Table, *, config: Config, output: str) -> pa.Table:
                 doc.record,
                 doc.valid,
             )
+            raw = doc.raw_hash
             if record is not None and result.signatures is not None:
                 signature = next(sigs).tobytes()
         rows["seq"].append(seq)
@@ -242,6 +244,7 @@ def _process(batch: pa.Table, *, config: Config, output: str) -> pa.Table:
         rows["line"].append(line)
         rows["signature"].append(signature)
         rows["valid"].append(valid)
+        rows["raw"].append(raw)
         for name in INDEXED_FIELDS:
             rows[name].append(None if record is None else record[name])
         payload = None
@@ -389,6 +392,14 @@ def _feed(ordered: Any, driver: Driver) -> None:
             signature = None if sig is None else np.frombuffer(sig, dtype=np.uint32)
             encoded = payload if payload is not None and not whole else b""
             driver.document(
-                row["path"], row["line"], found, record, row["valid"], signature, encoded, seq
+                row["path"],
+                row["line"],
+                found,
+                record,
+                row["valid"],
+                signature,
+                encoded,
+                seq,
+                raw=row["raw"] or b"",
             )
         driver.advance(sum(row["document"] for row in rows))

@@ -76,6 +76,7 @@ from corpus_tool.config import Config, ConfigError
 from corpus_tool.findings import Finding, FindingCollector, Report
 from corpus_tool.pipeline import (
     DROP_TEXT,
+    UNHASHABLE,
     BatchResult,
     RunResult,
     clusters,
@@ -503,7 +504,7 @@ class SinceRun:
         out = []
         matched_rows, matched_lines = [], []
         for k, digest in enumerate(docs.digests):
-            candidates = waiting.get(digest)
+            candidates = waiting.get(digest) if digest != UNHASHABLE else None
             if candidates is not None:
                 j = taken.get(digest, 0)
                 while j < len(candidates) and candidates[j] <= last:

@@ -93,7 +93,10 @@ class IndexData:
     def of_run(cls, result: RunResult) -> IndexData | None:
         """The index of a whole run (None where the engine kept no whole index)."""
         members = result.members
-        if members is None or result.dedup is None or result.dedup.roots is None:
+        found = result.index_roots if result.index_roots is not None else None
+        if found is None and result.dedup is not None:
+            found = result.dedup.roots
+        if members is None or found is None:
             return None
         n = len(members)
         ends = np.frombuffer(members._url_ends, dtype=np.uint64).astype(np.int64)
@@ -106,7 +109,7 @@ class IndexData:
             pa.array(members._path_list, pa.string()),
         )
         roots = np.arange(n, dtype=np.int64)
-        for dropped, kept in result.dedup.roots.items():
+        for dropped, kept in found.items():
             roots[dropped] = kept
         sigs = members._sigs
         blocks = (
