@@ -497,7 +497,7 @@ class SinceRun:
         the documents that are not (to process)."""
         rows = by_code[bounds[code] : bounds[code + 1]] if code is not None else by_code[:0]
         waiting: dict[bytes, list[int]] = {}
-        for row, h in zip(rows.tolist(), raw.take(_indices(rows)).to_pylist(), strict=True):
+        for row, h in zip(rows.tolist(), raw.take(arrow_indices(rows)).to_pylist(), strict=True):
             waiting.setdefault(h, []).append(row)
         taken: dict[bytes, int] = {}  # how many rows of each hash are used or passed
         last = -1
@@ -580,7 +580,7 @@ class SinceRun:
             mask = pc.is_in(self.index.documents.column("id"), value_set=_strings(wanted))
             found = _numpy(pc.indices_nonzero(mask)).astype(np.int64)
             rows = found[self.present[found]]
-            ids = self.index.documents.column("id").take(_indices(rows)).to_pylist()
+            ids = self.index.documents.column("id").take(arrow_indices(rows)).to_pylist()
             for row, doc_id in zip(rows.tolist(), ids, strict=True):
                 occurrences[doc_id].append((int(self.okey[row]), row))
         for j, doc_id in enumerate(self.s_ids):
@@ -804,7 +804,7 @@ class SinceRun:
         change = self.change
         old_ids = self.index.documents.column("id")
         gone = np.flatnonzero(~self.present) if self.n else np.empty(0, np.int64)
-        gone_ids = set(old_ids.take(_indices(gone)).to_pylist()) if gone.size else set()
+        gone_ids = set(old_ids.take(arrow_indices(gone)).to_pylist()) if gone.size else set()
         change.edited = sum(1 for i in set(self.s_ids) if i in gone_ids)
         change.added = len(self.s_ids) - sum(1 for i in self.s_ids if i in gone_ids)
         change.removed = len(gone_ids - set(self.s_ids))
@@ -910,7 +910,7 @@ def _plain_bytes(path: str) -> Any:
         return b""  # `read_shard` says why
 
 
-def _indices(rows: np.ndarray) -> pa.Array:
+def arrow_indices(rows: np.ndarray) -> pa.Array:
     """Row numbers as an Arrow array, from their buffer (see `_numpy`)."""
     data = np.ascontiguousarray(rows, dtype=np.int64)
     return pa.Array.from_buffers(pa.int64(), data.size, [None, pa.py_buffer(data)])

@@ -49,6 +49,7 @@ __all__ = [
     "INDEX_DIR",
     "INDEX_FILES",
     "IndexData",
+    "check",
     "explain",
     "index_meta",
     "source_files",
@@ -222,6 +223,39 @@ def _write_bands(release: Path, sigs: np.ndarray | None, config: Config, n: int)
         rows[b] = order
     np.save(release / BAND_KEYS, keys)
     np.save(release / BAND_ROWS, rows)
+
+
+def check(release: Path, documents: int) -> list[tuple[str, str]]:
+    """(file, problem) of the index of `release` whose manifest counts `documents`
+    (records and dropped): its parts must agree with each other and with that."""
+    try:
+        return _check_parts(Path(release), documents)
+    except Exception as exc:  # numpy and Arrow raise their own types on a damaged file
+        return [(INDEX_DIR, f"the dedup index cannot be read: {exc}")]
+
+
+def _check_parts(release: Path, documents: int) -> list[tuple[str, str]]:
+    meta = index_meta(release)
+    if meta is None or not isinstance(meta.get("documents"), int):
+        return [(META, "not an index description (JSON with `documents`)")]
+    n = meta["documents"]
+    problems = []
+    if n != documents:
+        made = f"the manifest's records and dropped make {documents}"
+        problems.append((META, f"{n} documents, {made}"))
+    rows = pq.ParquetFile(release / DOCUMENTS).metadata.num_rows
+    if rows != n:
+        problems.append((DOCUMENTS, f"{rows} rows, index.json says {n}"))
+    sigs = np.load(release / SIGNATURES, mmap_mode="r")
+    if sigs.dtype != np.uint32 or (meta.get("signatures") and sigs.shape[0] != n):
+        problems.append((SIGNATURES, f"shape {sigs.shape} {sigs.dtype}, not {n} rows"))
+    keys = np.load(release / BAND_KEYS, mmap_mode="r")
+    band_rows = np.load(release / BAND_ROWS, mmap_mode="r")
+    if keys.shape != band_rows.shape or (keys.size and keys.shape[1] != n):
+        problems.append((BAND_ROWS, f"shape {band_rows.shape}, keys {keys.shape}"))
+    elif keys.size and (keys[:, 1:] < keys[:, :-1]).any():
+        problems.append((BAND_KEYS, "a band's keys are not sorted"))
+    return problems
 
 
 def explain(release: Path, doc_id: str) -> tuple[str, bool]:

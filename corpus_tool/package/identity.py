@@ -63,7 +63,7 @@ COVERS = (
     " rows and content_sha256: for a data shard the SHA-256 of its records as JSON lines"
     " (the decompressed JSONL), for README.md and croissant.json their bytes with the"
     " shards' sizes and checksums masked (and Croissant's datePublished), for other"
-    " files their bytes; report.html and index/ are not covered"
+    " files their bytes; report.html is not covered"
 )
 MAX_TEXT_BYTES = 64 << 20  # the card, Croissant and changelog are a few kB
 _DOWNLOAD_SIZE = re.compile(rb"(?m)^(\s*download_size:)[ \t]*\d+[ \t]*$")
@@ -97,6 +97,12 @@ def file_content(release: Path, rel: str) -> tuple[str, int | None]:
 
     Raises OSError or ValueError (or the decoders' own errors) on a damaged file."""
     path = release / rel
+    if rel.startswith(OUTSIDE_PREFIXES):  # the dedup index: binary; its bytes are its content
+        digest = hashlib.sha256()
+        with open_regular(path) as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest(), None
     fmt = format_of(rel)
     if fmt is not None:
         with open_regular(path) as f:

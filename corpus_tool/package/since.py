@@ -17,8 +17,10 @@ from corpus_tool.engines.since import (
     Change,
     ReleaseIndex,
     SinceRun,
+    arrow_indices,
     fixed_bytes,
 )
+from corpus_tool.package.files import MANIFEST
 from corpus_tool.pipeline import clusters
 from corpus_tool.sources import Item, display_path, read_entry
 from corpus_tool.sources.files import list_corpus
@@ -75,38 +77,40 @@ class _Plan:
         u_rows = np.flatnonzero(run.alive)
         nodes = np.concatenate([u_rows, s_nodes]).astype(np.int64)
         self.nodes = nodes[np.argsort(run.okeys(nodes), kind="stable")]
-        number = {node: i for i, node in enumerate(self.nodes.tolist())}
-        # Every cluster of X again (the check reported only the changed ones).
-        x_okeys = run.okeys(run.x)
-        all_roots = {
+        okeys = run.okeys(self.nodes)  # increasing
+        roots = np.arange(len(self.nodes), dtype=np.int64)
+        ids = run.index.documents.column("id")
+        entries: list[tuple[int, dict[str, Any]]] = []
+        # The clusters of X again (the check reported only those a change touched).
+        x_roots = {
             int(run.okeys(np.array([d]))[0]): int(run.okeys(np.array([k]))[0])
             for d, k in run.new_root.items()
         }
-        del x_okeys
-        _, x_dropped = report(all_roots, run.member, run.cfg)
-        by_id = {d["id"]: d for d in x_dropped}
-        old = self._old_dropped()
-        roots = np.arange(len(self.nodes), dtype=np.int64)
-        dropped: list[dict[str, Any]] = []
-        ids = run.index.documents.column("id")
-        for i, node in enumerate(self.nodes.tolist()):
-            if node >= n or run.in_x[node]:
-                kept = run.new_root.get(node)
-                if kept is None:
-                    continue
-                doc_id = run.s_ids[node - n] if node >= n else str(ids[node].as_py())
-                dropped.append(by_id[doc_id])
-                roots[i] = number[kept]
-            elif run.roots[node] != node:
-                kept = int(run.roots[node])
-                doc_id = str(ids[node].as_py())
-                entry = dict(old[doc_id])
-                path, line = run.where(node)
-                of_path, of_line = run.where(kept)
-                entry.update(path=path, line=line, of_path=of_path, of_line=of_line)
-                dropped.append(entry)
-                roots[i] = number[kept]
-        self.dropped = dropped
+        _, x_dropped = report(x_roots, run.member, run.cfg)
+        for okey, entry in zip(sorted(x_roots), x_dropped, strict=True):
+            i = int(np.searchsorted(okeys, okey))
+            roots[i] = int(np.searchsorted(okeys, x_roots[okey]))
+            entries.append((i, entry))
+        # The release's own clusters elsewhere: the same kept and dropped documents.
+        nodes = self.nodes
+        old = nodes < n
+        old_nodes = nodes[old]
+        moved = (~run.in_x[old_nodes]) & (run.roots[old_nodes] != old_nodes)
+        where = np.flatnonzero(old)[moved]
+        kept_rows = run.roots[nodes[where]]
+        roots[where] = np.searchsorted(okeys, run.okey[kept_rows])
+        previous = self._old_dropped()
+        dropped_ids = ids.take(arrow_indices(nodes[where])).to_pylist() if where.size else []
+        for i, row, kept, doc_id in zip(
+            where.tolist(), nodes[where].tolist(), kept_rows.tolist(), dropped_ids, strict=True
+        ):
+            entry = dict(previous[doc_id])
+            path, line = run.where(row)
+            of_path, of_line = run.where(kept)
+            entry.update(path=path, line=line, of_path=of_path, of_line=of_line)
+            entries.append((i, entry))
+        entries.sort(key=lambda e: e[0])
+        self.dropped = [entry for _, entry in entries]
         self.roots = roots
         self.keep = roots == np.arange(len(self.nodes))
 
@@ -228,33 +232,43 @@ class _Plan:
 
 
 def _release_lines(release: Path, ranks: list[int]) -> Any:
-    """The release's JSONL records at `ranks` (increasing), as bytes; each shard's
-    records are checked against its `content_sha256` as they are read."""
+    """The release's records at `ranks` (increasing), as release JSON lines, read from
+    its shards of the streamed format; each shard's lines are checked against its
+    `content_sha256` as they are read (a damaged release: ReleaseError)."""
     import hashlib
 
-    from isal import igzip
-
+    from corpus_tool.package.formats import streamed
     from corpus_tool.package.manifest import read_manifest
+    from corpus_tool.package.manifest_model import open_regular
+    from corpus_tool.package.verify import Problem, ReleaseError
 
+    fmt = streamed()
     manifest = read_manifest(release)
     shards = sorted(
-        (f for f in manifest["files"] if f["path"].startswith("jsonl/")), key=lambda f: f["path"]
+        (f for f in manifest["files"] if fmt.in_folder(f["path"])), key=lambda f: f["path"]
     )
     wanted = iter(ranks)
     target = next(wanted, None)
     rank = 0
     for entry in shards:
         digest = hashlib.sha256()
-        with igzip.open(release / entry["path"], "rb") as f:
-            for line in f:
-                digest.update(line)
-                if rank == target:
-                    yield line
-                    target = next(wanted, None)
-                rank += 1
-        if digest.hexdigest() != entry.get("content_sha256", digest.hexdigest()):
-            from corpus_tool.package.verify import Problem, ReleaseError
-
-            raise ReleaseError(
-                release, [Problem(entry["path"], "records differ from the manifest")]
+        try:
+            with open_regular(release / entry["path"]) as f:
+                for line in fmt.lines(f):
+                    digest.update(line)
+                    if rank == target:
+                        yield line
+                        target = next(wanted, None)
+                    rank += 1
+        except (OSError, EOFError, ValueError) as exc:
+            problem = Problem(entry["path"], f"cannot be read: {str(exc)[:80]}")
+            raise ReleaseError(release, [problem]) from None
+        if digest.hexdigest() != entry.get("content_sha256"):
+            problem = Problem(
+                entry["path"], "its records differ from the manifest's content_sha256"
             )
+            raise ReleaseError(release, [problem])
+    if target is not None:
+        raise ReleaseError(
+            release, [Problem(MANIFEST, f"holds fewer records than its index ({rank})")]
+        )

@@ -170,7 +170,7 @@ def _measure(path: Path, rel: str) -> Measured:
     try:
         with open_regular(path) as f:
             found.bytes = os.fstat(f.fileno()).st_size
-            if identity.outside(rel) and rel.startswith("index/"):  # the dedup index: binary
+            if rel.startswith(identity.OUTSIDE_PREFIXES):  # the dedup index: binary
                 while chunk := f.read(1 << 20):
                     digest.update(chunk)
                 found.content_sha256 = digest.hexdigest()
@@ -647,54 +647,20 @@ def _identity(ctx: Context) -> list[Problem]:
 
 def _index(ctx: Context) -> list[Problem]:
     """The dedup index, when the release has one: every file of it listed, and its
-    parts agree with each other and with the manifest's counts."""
-    from corpus_tool.package import dedup_index as di
+    parts agree with each other and with the manifest's counts (`dedup_index.check`)."""
+    from corpus_tool.package import dedup_index
 
     listed = ctx.listed
-    if not any(p.startswith(f"{di.INDEX_DIR}/") for p in listed):
+    if not any(p.startswith(f"{dedup_index.INDEX_DIR}/") for p in listed):
         return []
-    missing = [rel for rel in di.INDEX_FILES if rel not in listed]
+    missing = [rel for rel in dedup_index.INDEX_FILES if rel not in listed]
     if missing:
         return [Problem(MANIFEST, f"lists part of the dedup index, not `{missing[0]}`")]
-    if any(rel in ctx.bad for rel in di.INDEX_FILES):
+    if any(rel in ctx.bad for rel in dedup_index.INDEX_FILES):
         return []  # a damaged file of it is reported above
-    try:
-        return _index_parts(ctx, di)
-    except Exception as exc:  # numpy and Arrow raise their own types on a damaged file
-        return [Problem(di.INDEX_DIR, f"the dedup index cannot be read: {_cut(str(exc), 80)}")]
-
-
-def _index_parts(ctx: Context, di: Any) -> list[Problem]:
-    import numpy as np
-    import pyarrow.parquet as pq
-
-    meta = di.index_meta(ctx.release)
-    if meta is None or not isinstance(meta.get("documents"), int):
-        return [Problem(di.META, "not an index description (JSON with `documents`)")]
-    n = meta["documents"]
     counts = ctx.manifest.counts
-    problems = []
-    if n != counts.records + counts.dropped:
-        problems.append(
-            Problem(
-                di.META,
-                f"{n} documents, the manifest's records and dropped make"
-                f" {counts.records + counts.dropped}",
-            )
-        )
-    rows = pq.ParquetFile(ctx.release / di.DOCUMENTS).metadata.num_rows
-    if rows != n:
-        problems.append(Problem(di.DOCUMENTS, f"{rows} rows, index.json says {n}"))
-    sigs = np.load(ctx.release / di.SIGNATURES, mmap_mode="r")
-    if sigs.dtype != np.uint32 or (meta.get("signatures") and sigs.shape[0] != n):
-        problems.append(Problem(di.SIGNATURES, f"shape {sigs.shape} {sigs.dtype}, not {n} rows"))
-    keys = np.load(ctx.release / di.BAND_KEYS, mmap_mode="r")
-    band_rows = np.load(ctx.release / di.BAND_ROWS, mmap_mode="r")
-    if keys.shape != band_rows.shape or (keys.size and keys.shape[1] != n):
-        problems.append(Problem(di.BAND_ROWS, f"shape {band_rows.shape}, keys {keys.shape}"))
-    elif keys.size and (keys[:, 1:] < keys[:, :-1]).any():
-        problems.append(Problem(di.BAND_KEYS, "a band's keys are not sorted"))
-    return problems
+    found = dedup_index.check(ctx.release, counts.records + counts.dropped)
+    return [Problem(rel, _cut(message, 120)) for rel, message in found]
 
 
 ReleaseCheck = Callable[[Context], list[Problem]]
