@@ -1,13 +1,14 @@
 """Incremental check and build: time `check --since` and `build --since` against full runs.
 
     python benchmarks/incremental.py --corpus /path/to/w100k --work /tmp/incr \
-        [--added 500 --duplicates 100 --edited 400 --removed 100] [--runs 3]
+        [--added 500 --duplicates 100 --edited 400 --removed 100] [--runs 3] [--reuse]
 
-Copies the corpus (JSONL shards) to WORK/corpus, builds release 1.0.0 of it, then
+Copies the corpus (JSONL shards) to WORK/corpus, builds release 1.0.0 of it (with
+--reuse: keeps WORK's release and restores its corpus), then
 applies the issue's change (`change_corpus`): documents added (some exact or near
 copies of old ones), edited in place, and removed, spread over the shards. Then
-it times, alternating, a full `check` and `check --since`, a full `build` and
-`build --since` of 1.0.1 (each into its own output folder), and prints medians
+it times, in turn, `check --since`, a full `check`, `build --since` and a full
+`build` of 1.0.1 (each build into its own output folder), and prints medians
 and the dedup index's share of the release's bytes. `change_corpus` is also
 what `tests/test_incremental.py` changes its corpora with.
 """
@@ -128,21 +129,30 @@ def main() -> None:
     parser.add_argument("--duplicates", type=int, default=100)
     parser.add_argument("--edited", type=int, default=400)
     parser.add_argument("--removed", type=int, default=100)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each --since command")
+    parser.add_argument("--full-runs", type=int, default=3, help="runs of each full command")
     parser.add_argument("--skip-build", action="store_true", help="time only check")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep WORK's release 1.0.0; restore its corpus"
+    )
     args = parser.parse_args()
     work = args.work
-    shutil.rmtree(work, ignore_errors=True)
-    (work / "corpus").mkdir(parents=True)
-    for shard in sorted(args.corpus.glob("*.jsonl")):
-        shutil.copy(shard, work / "corpus" / shard.name)
-    (work / "pyproject.toml").write_text(
-        '[tool.corpus-tool]\nname = "bench"\npaths = ["corpus"]\nlanguage = "en"\n'
-    )
     tool = [sys.executable, "-m", "corpus_tool"]
-    build_took = _timed([*tool, "build", "--version", "1.0.0", "-q"], work)
     release = work / "dist" / "bench-1.0.0"
-    print(f"release 1.0.0 built in {build_took:.1f} s", flush=True)
+    if args.reuse and release.is_dir() and (work / "original").is_dir():
+        shutil.rmtree(work / "corpus")
+        shutil.copytree(work / "original", work / "corpus")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        (work / "original").mkdir(parents=True)
+        for shard in sorted(args.corpus.glob("*.jsonl")):
+            shutil.copy(shard, work / "original" / shard.name)
+        shutil.copytree(work / "original", work / "corpus")
+        (work / "pyproject.toml").write_text(
+            '[tool.corpus-tool]\nname = "bench"\npaths = ["corpus"]\nlanguage = "en"\n'
+        )
+        build_took = _timed([*tool, "build", "--version", "1.0.0", "-q"], work)
+        print(f"release 1.0.0 built in {build_took:.1f} s", flush=True)
     index, whole = _size(release, "index/"), _size(release)
     print(f"index: {index:,} of {whole:,} bytes ({100 * index / whole:.1f}%)", flush=True)
     change_corpus(
@@ -152,35 +162,28 @@ def main() -> None:
         edited=args.edited,
         removed=args.removed,
     )
-    times: dict[str, list[float]] = {}
-    for run in range(args.runs):
-        pairs = [
-            ("check", [*tool, "check", "-q", "--format", "json"]),
-            ("check --since", [*tool, "check", "-q", "--format", "json", "--since", str(release)]),
-        ]
-        if not args.skip_build:
-            pairs += [
-                ("build", [*tool, "build", "--version", "1.0.1", "-q", "--out", f"full{run}"]),
-                (
-                    "build --since",
-                    [
-                        *tool,
-                        "build",
-                        "--version",
-                        "1.0.1",
-                        "-q",
-                        "--out",
-                        f"incr{run}",
-                        "--since",
-                        str(release),
-                    ],
-                ),
-            ]
-        for name, cmd in pairs:
-            times.setdefault(name, []).append(_timed(cmd, work))
+    for folder in work.glob("out-*"):
+        shutil.rmtree(folder)
+    commands = {
+        "check --since": [*tool, "check", "-q", "--format", "json", "--since", str(release)],
+        "check": [*tool, "check", "-q", "--format", "json"],
+    }
+    if not args.skip_build:
+        since = ["--since", str(release)]
+        commands["build --since"] = [*tool, "build", "--version", "1.0.1", "-q", *since]
+        commands["build"] = [*tool, "build", "--version", "1.0.1", "-q"]
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for run in range(max(args.runs, args.full_runs)):
+        for name, cmd in commands.items():
+            if len(times[name]) >= (args.runs if "--since" in name else args.full_runs):
+                continue
+            if name.startswith("build"):
+                cmd = [*cmd, "--out", f"out-{name.replace(' ', '')}-{run}"]
+            times[name].append(_timed(cmd, work))
             print(f"  {name}: {times[name][-1]:.2f} s", flush=True)
     for name, values in times.items():
-        print(f"{name}: median {statistics.median(values):.2f} s of {len(values)}")
+        if values:
+            print(f"{name}: median {statistics.median(values):.2f} s of {len(values)}")
 
 
 if __name__ == "__main__":
