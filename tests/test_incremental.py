@@ -230,16 +230,23 @@ def test_a_new_document_first_in_order_takes_the_keep_and_joins_two_clusters(
     assert inc["clusters"][0]["kept"] == "new"
 
 
-def test_a_removed_document_undrops_its_duplicate(tmp_path: Path) -> None:
+def _undropping(root: Path) -> Path:
+    """Release 1.0.0 of a1, b1 | a2, a3 (a2 and a3 copies of a1), then a1 removed: a2,
+    dropped in the release, is kept now, and a3 its duplicate."""
     paragraphs = _paragraphs()
     a, b = " ".join(paragraphs[0:3]), " ".join(paragraphs[6:9])
-    corpus = tmp_path / "corpus"
+    corpus = root / "corpus"
     corpus.mkdir()
-    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format(extra=""), encoding="utf-8")
+    (root / "pyproject.toml").write_text(PYPROJECT.format(extra=""), encoding="utf-8")
     _jsonl(corpus / "a.jsonl", [_doc("a1", a), _doc("b1", b)])
     _jsonl(corpus / "b.jsonl", [_doc("a2", a), _doc("a3", a)])
-    release = _build(tmp_path)
-    _jsonl(corpus / "a.jsonl", [_doc("b1", b)])  # a1 removed: a2 is kept now, a3 its duplicate
+    release = _build(root)
+    _jsonl(corpus / "a.jsonl", [_doc("b1", b)])
+    return release
+
+
+def test_a_removed_document_undrops_its_duplicate(tmp_path: Path) -> None:
+    release = _undropping(tmp_path)
     code, inc, _ = _check(tmp_path, "--since", str(release))
     code_full, full, _ = _check(tmp_path)
     assert code == code_full
@@ -386,15 +393,7 @@ def test_build_since_keeps_what_a_removal_undrops(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    paragraphs = _paragraphs()
-    a, b = " ".join(paragraphs[0:3]), " ".join(paragraphs[6:9])
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format(extra=""), encoding="utf-8")
-    _jsonl(corpus / "a.jsonl", [_doc("a1", a), _doc("b1", b)])
-    _jsonl(corpus / "b.jsonl", [_doc("a2", a), _doc("a3", a)])
-    release = _build(tmp_path)
-    _jsonl(corpus / "a.jsonl", [_doc("b1", b)])  # a2, dropped in 1.0.0, is kept now
+    release = _undropping(tmp_path)
     assert invoke(["build", "--version", "1.0.1", "--since", "latest"], cwd=tmp_path).exit_code == 0
     full = _full_build(tmp_path, "1.0.1", tmp_path / "full", release)
     _same_bytes(tmp_path / "dist" / "demo-1.0.1", full)
