@@ -385,6 +385,9 @@ def check_since(
 
 
 class SinceRun:
+    """One incremental run: `detect` what changed, `process` it, `repeated_ids`,
+    `dedup` (see the module doc); `run` does them all. `build --since` reads its state."""
+
     def __init__(
         self,
         index: ReleaseIndex,
@@ -826,7 +829,7 @@ class SinceRun:
         return sum(1 for node in self.new_root if node >= self.n)
 
 
-FAST_BYTES = 1 << 30  # plain JSONL shards up to this size are read in one piece
+FAST_BYTES = 1 << 30  # plain JSONL shards up to this size are mapped and split in one piece
 
 
 class _Documents:
