@@ -580,7 +580,7 @@ class SinceRun:
         wanted = sorted({i for i in self.s_ids if valid_id(i)})
         occurrences: dict[str, list[tuple[int, int]]] = defaultdict(list)  # id -> (okey, node)
         if wanted and self.n:
-            mask = pc.is_in(self.index.documents.column("id"), value_set=_strings(wanted))
+            mask = pc.is_in(self.index.documents.column("id"), value_set=arrow_strings(wanted))
             found = _numpy(pc.indices_nonzero(mask)).astype(np.int64)
             rows = found[self.present[found]]
             ids = self.index.documents.column("id").take(arrow_indices(rows)).to_pylist()
@@ -914,19 +914,30 @@ def _plain_bytes(path: str) -> Any:
 
 
 def arrow_indices(rows: np.ndarray) -> pa.Array:
-    """Row numbers as an Arrow array, from their buffer (see `_numpy`)."""
-    data = np.ascontiguousarray(rows, dtype=np.int64)
-    return pa.Array.from_buffers(pa.int64(), data.size, [None, pa.py_buffer(data)])
+    """Row numbers as an Arrow array (see `arrow_ints`)."""
+    return arrow_ints(rows, pa.int64())
 
 
-def _strings(values: list[str]) -> pa.Array:
-    """Strings as an Arrow array, from buffers (see `_numpy`)."""
+def arrow_ints(values: Any, kind: pa.DataType) -> pa.Array:
+    """Integers as an Arrow array of `kind`, from their buffer: converting Python or
+    numpy values with `pa.array` imports pandas, half a second of a run."""
+    data = np.ascontiguousarray(values, dtype=_NUMPY[kind])
+    return pa.Array.from_buffers(kind, data.size, [None, pa.py_buffer(data)])
+
+
+def arrow_strings(values: list[str], large: bool = False) -> pa.Array:
+    """Strings as an Arrow array, from buffers (see `arrow_ints`)."""
     encoded = [v.encode("utf-8", "surrogatepass") for v in values]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int32)
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64 if large else np.int32)
     np.cumsum([len(e) for e in encoded], out=offsets[1:])
-    return pa.StringArray.from_buffers(
-        len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))
-    )
+    kind = pa.LargeStringArray if large else pa.StringArray
+    return kind.from_buffers(len(encoded), pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded)))
+
+
+def arrow_fixed(data: bytes, width: int) -> pa.Array:
+    """Values of `width` bytes back to back, as a fixed-size binary Arrow array."""
+    n = len(data) // width
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, pa.py_buffer(data)])
 
 
 _NUMPY = {

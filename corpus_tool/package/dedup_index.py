@@ -34,6 +34,9 @@ from corpus_tool.engines.since import (
     SIGNATURES,
     IndexError_,
     SourceFile,
+    arrow_fixed,
+    arrow_ints,
+    arrow_strings,
     file_hash,
     fingerprint,
     fingerprint_sha256,
@@ -106,8 +109,8 @@ class IndexData:
             n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(bytes(members._url_bytes))
         )
         paths = pa.DictionaryArray.from_arrays(
-            pa.array(np.frombuffer(members._path_of, dtype=np.uint32), pa.int32()),
-            pa.array(members._path_list, pa.string()),
+            arrow_ints(np.frombuffer(members._path_of, dtype=np.uint32), pa.int32()),
+            arrow_strings(members._path_list),
         )
         roots = np.arange(n, dtype=np.int64)
         for dropped, kept in found.items():
@@ -119,7 +122,7 @@ class IndexData:
             else []
         )
         return cls(
-            pa.array(members.ids, pa.string()),
+            arrow_strings(members.ids),
             paths,
             np.frombuffer(members._lines, dtype=np.int64),
             result.raw_hashes,
@@ -143,25 +146,21 @@ def write_index(
         {
             "id": data.ids,
             "path": data.paths,
-            "line": pa.array(data.lines, pa.int64()),
-            "raw": pa.FixedSizeBinaryArray.from_buffers(
-                pa.binary(16), n, [None, pa.py_buffer(data.raw)]
-            ),
-            "text_sha256": pa.FixedSizeBinaryArray.from_buffers(
-                pa.binary(32), n, [None, pa.py_buffer(data.text_sha256)]
-            ),
+            "line": arrow_ints(data.lines, pa.int64()),
+            "raw": arrow_fixed(data.raw, 16),
+            "text_sha256": arrow_fixed(data.text_sha256, 32),
             "url": data.urls,
-            "url_key": pa.array(data.url_keys, pa.uint64()),
-            "root": pa.array(data.roots, pa.int64()),
+            "url_key": arrow_ints(data.url_keys, pa.uint64()),
+            "root": arrow_ints(data.roots, pa.int64()),
         }
     )
     _write_parquet(table, release / DOCUMENTS)
     _write_parquet(
         pa.table(
             {
-                "path": pa.array([f.shown for f in files], pa.string()),
-                "size": pa.array([f.size for f in files], pa.int64()),
-                "xxh3_128": pa.array([f.digest for f in files], pa.binary(16)),
+                "path": arrow_strings([f.shown for f in files]),
+                "size": arrow_ints([f.size for f in files], pa.int64()),
+                "xxh3_128": arrow_fixed(b"".join(f.digest.ljust(16, b"\0") for f in files), 16),
             }
         ),
         release / FILES,

@@ -18,6 +18,8 @@ from corpus_tool.engines.since import (
     ReleaseIndex,
     SinceRun,
     arrow_indices,
+    arrow_ints,
+    arrow_strings,
     fixed_bytes,
 )
 from corpus_tool.package.files import MANIFEST
@@ -182,9 +184,9 @@ class _Plan:
         run, n, nodes = self.run, self.run.n, self.nodes.tolist()
         docs = run.index.documents
         old = self.nodes[self.nodes < n]
-        old_ids = docs.column("id").take(pa.array(old)).to_pylist()
+        old_ids = docs.column("id").take(arrow_indices(old)).to_pylist()
         old_raw = fixed_bytes(docs.column("raw").combine_chunks(), 16)
-        old_urls = run.urls().take(pa.array(old)).to_pylist()
+        old_urls = run.urls().take(arrow_indices(old)).to_pylist()
         ids, paths, lines, raw, digests, urls, keys = [], [], [], [], [], [], []
         taken = iter(range(len(old)))
         for node in nodes:
@@ -215,14 +217,14 @@ class _Plan:
             else []
         )
         data = IndexData(
-            pa.array(ids, pa.string()),
+            arrow_strings(ids),
             pa.DictionaryArray.from_arrays(
-                pa.array(codes, pa.int32()), pa.array(list(names), pa.string())
+                arrow_ints(codes, pa.int32()), arrow_strings(list(names))
             ),
             np.array(lines, dtype=np.int64),
             b"".join(raw),
             b"".join(digests),
-            pa.array(urls, pa.large_string()),
+            arrow_strings(urls, large=True),
             np.array(keys, dtype=np.uint64),
             self.roots,
             sigs,
