@@ -342,6 +342,7 @@ def check(
     quiet: QuietOpt = False,
     engine: EngineOpt = DEFAULT_ENGINE,
     ray_address: RayAddressOpt = None,
+    since: SinceOpt = None,
 ) -> None:
     """Check the corpus: run the whole pipeline except writing, report every problem.
 
@@ -358,12 +359,14 @@ def check(
             progress,
         ),
     ):
-        result = run(
-            chosen, cfg, engine=engine.value, address=ray_address, jobs=jobs, progress=progress
-        )
+        result = _check_since(since or cfg.since, cfg, chosen, engine, jobs, quiet)
+        if result is None:
+            result = run(
+                chosen, cfg, engine=engine.value, address=ray_address, jobs=jobs, progress=progress
+            )
     report = result.report
     code = 0 if exit_zero else report.exit_code(strict)
-    summarized = _step_summary(report, "check", report.exit_code(strict))
+    summarized = _step_summary(report, "check", report.exit_code(strict), _changes(report))
     if statistics:
         from corpus_tool.render.statistics import render_statistics
 
@@ -384,6 +387,49 @@ def check(
         options["where"] = where + "; `corpus-tool check` prints the full report"
     sys.stdout.write(RENDERERS[format.value](report, **options))
     raise typer.Exit(code)
+
+
+def _changes(report: Any) -> Any:
+    """What changed against the release of `check --since`, for the step summary."""
+    if not report.since:
+        return None
+    from corpus_tool.render.summary import Changes
+
+    since = report.since
+    return Changes(since["release"], counts=(since["added"], since["edited"], since["removed"]))
+
+
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        help="A release folder, or `latest` (the newest in dist/): check only what changed"
+        " against it, with its dedup index (also `since` in the configuration).",
+    ),
+]
+
+
+def _check_since(
+    since: str | None, cfg: Any, chosen: list[Path], engine: Engine, jobs: int | None, quiet: bool
+) -> Any:
+    """`check --since`: the incremental result, or None for a full check (no `since`,
+    or a release whose index cannot serve: the reason is said on stderr)."""
+    if not since:
+        return None
+    from corpus_tool.engines.since import IndexError_, check_since, resolve_since
+
+    if engine.value != "local":
+        fail("--since runs on the local engine only")
+    release = resolve_since(since, cfg)
+    try:
+        done = check_since(chosen, cfg, release, jobs=jobs)
+    except IndexError_ as exc:
+        sys.stderr.write(f"{exc}: running a full check\n")
+        return None
+    done.result.report.since = done.change.to_dict()
+    if not quiet:
+        sys.stderr.write(done.change.summary() + "\n")
+    return done.result
 
 
 # ------------------------------------------------------------------------------ report
@@ -659,6 +705,14 @@ def build(
     quiet: QuietOpt = False,
     engine: EngineOpt = DEFAULT_ENGINE,
     ray_address: RayAddressOpt = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="A release folder, or `latest`: process only what changed against it and"
+            " reuse its records (the same release as a full build, without report.html).",
+        ),
+    ] = None,
 ) -> None:
     """Check the corpus and write a versioned release to OUT/<name>-<version>/.
 
@@ -683,8 +737,9 @@ def build(
 
         require(engine.value, ray_address)
         cfg, chosen = _load(config, paths)
-        with progress_callback(quiet, "building", chosen) as progress:
-            outcome = build_release(
+        outcome = _build_since(since, cfg, chosen, version, out, engine, jobs, quiet)
+        with progress_callback(quiet or outcome is not None, "building", chosen) as progress:
+            outcome = outcome or build_release(
                 chosen,
                 cfg,
                 version,
@@ -725,6 +780,36 @@ def build_summary(report: Any, verbose: bool, written: bool = True) -> str:
     return text
 
 
+def _build_since(
+    since: str | None,
+    cfg: Any,
+    chosen: list[Path],
+    version: str,
+    out: Path,
+    engine: Engine,
+    jobs: int | None,
+    quiet: bool,
+) -> Any:
+    """`build --since`: its outcome, or None for a full build (no --since, or a release
+    whose index cannot serve: the reason is said on stderr)."""
+    if not since:
+        return None
+    from corpus_tool.engines.since import IndexError_, resolve_since
+    from corpus_tool.package.since import build_since
+
+    if engine.value != "local":
+        fail("--since runs on the local engine only")
+    release = resolve_since(since, cfg, out)
+    try:
+        outcome, change = build_since(chosen, cfg, version, out, release, jobs=jobs)
+    except IndexError_ as exc:
+        sys.stderr.write(f"{exc}: running a full build\n")
+        return None
+    if not quiet:
+        sys.stderr.write(change.summary() + "\n")
+    return outcome
+
+
 # ------------------------------------------------------------------------------ verify
 
 
@@ -763,6 +848,40 @@ def diff(
         cfg = _config(config)
         text = diff_against(old, new, cfg, fmt=format.value, jobs=jobs)
     sys.stdout.write(text)
+
+
+# ------------------------------------------------------------------------------ dedup
+
+dedup_app = typer.Typer(
+    help="Duplicates: why a document was kept or dropped.", no_args_is_help=True
+)
+app.add_typer(dedup_app, name="dedup")
+
+
+@dedup_app.command("explain")
+def dedup_explain(
+    doc_id: Annotated[str, typer.Argument(metavar="ID", help="A document id.")],
+    release: Annotated[
+        str,
+        typer.Option("--release", help="A release folder, or `latest` (the newest in dist/)."),
+    ] = "latest",
+    config: ConfigOpt = None,
+) -> None:
+    """Say why a release kept or dropped a document, and which document it duplicates.
+
+    Example: corpus-tool dedup explain 000039_c614d281d6e136fc
+    """
+    from corpus_tool.engines.since import IndexError_, resolve_since
+    from corpus_tool.package.dedup_index import explain
+
+    with errors_as_exit():
+        folder = resolve_since(release, _config(config))
+        try:
+            text, known = explain(folder, doc_id)
+        except IndexError_ as exc:
+            fail(str(exc), 1)
+    sys.stdout.write(text)
+    raise typer.Exit(0 if known else 1)
 
 
 def main() -> None:

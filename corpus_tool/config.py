@@ -83,6 +83,8 @@ class Config(BaseModel):
     shard_rows: int = Field(100_000, gt=0)  # records per release shard
     row_group_rows: int = Field(10_000, gt=0)  # records per Parquet row group (also ≤ 128 MB)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+    # `check` against this release (a folder, or "latest": the newest in dist/): see --since
+    since: str | None = None
 
     # Where the configuration came from; paths are relative to it.
     root: Path = Field(default_factory=Path.cwd, exclude=True)

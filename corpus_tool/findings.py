@@ -58,6 +58,9 @@ class Report:
     documents: int = 0
     kept: int = 0
     dropped_duplicates: int = 0
+    # Duplicate clusters: kept id and location, keep rule, dropped members (`pipeline.clusters`)
+    clusters: list[dict[str, Any]] = _field(default_factory=list)
+    since: dict[str, Any] | None = None  # with `check --since`: what changed against the release
 
     def counts(self) -> dict[str, int]:
         """Findings per severity, the unlisted ones (`Finding.suppressed`) included."""
@@ -89,6 +92,8 @@ class Report:
                 **self.counts(),
             },
             "findings": [f.to_dict() for f in self.findings],
+            "clusters": self.clusters,
+            **({"since": self.since} if self.since is not None else {}),
         }
 
 

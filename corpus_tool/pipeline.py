@@ -23,6 +23,7 @@ from typing import IO, Any, Protocol
 
 import numpy as np
 import orjson
+import xxhash
 
 from corpus_tool.config import Config, suppressed
 from corpus_tool.extract import Extracted, extract, merge_metadata, read_page
@@ -80,6 +81,7 @@ class Processed:
     detected: str | None = None
     profile: Profile | None = None  # what the report's corpus charts count of a record
     ignore: tuple[str, ...] = ()  # the document's own suppressions (its `ignore` field)
+    raw_hash: bytes = b""  # `raw_hash` of the item: what an incremental run compares
 
 
 def process_document(item: Item, config: Config) -> Processed:
@@ -100,7 +102,7 @@ def process_document(item: Item, config: Config) -> Processed:
 
 def _process(item: Item, config: Config, parsed: Parsed) -> Processed:
     findings = parsed.findings
-    out = Processed(item.path, item.line, findings)
+    out = Processed(item.path, item.line, findings, raw_hash=raw_hash(item))
     if parsed.text is None:
         return _bounded(out)
     text, doc_id = parsed.text, parsed.doc_id
@@ -131,6 +133,27 @@ def _process(item: Item, config: Config, parsed: Parsed) -> Processed:
     month = f"{published.year:04d}-{published.month:02d}" if published else None
     out.profile = (len(normalized.text), merged["source"], month, normalized.applied)
     return _bounded(out)
+
+
+UNHASHABLE = b"\xff" * 16  # the `raw_hash` of a row that cannot be serialized
+
+
+def raw_hash(item: Item) -> bytes:
+    """16 bytes that change whenever the item's input does: xxh3-128 of the file's
+    bytes and its sidecar's (a .txt), of the line (JSONL), or of the row as JSON
+    (Parquet). A microsecond a document: what `check --since` compares."""
+    data = item.data
+    if not isinstance(data, bytes | bytearray):
+        try:
+            data = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
+        except (TypeError, orjson.JSONEncodeError, RecursionError):
+            return UNHASHABLE  # too deep or of no JSON type: compared as changed, always
+    digest = xxhash.xxh3_128()
+    digest.update(data)
+    if item.sidecar is not None:
+        digest.update(b"\0sidecar\0")
+        digest.update(item.sidecar)
+    return digest.digest()
 
 
 def _language(
@@ -293,6 +316,13 @@ class RunResult:
     report: Report
     dedup: DedupResult | None
     profile: CorpusProfile | None = None  # None where the engine does not collect one
+    # Every document that joined deduplication, with its `raw_hash` (16 bytes each, in
+    # order): what a release's dedup index is written from. None where the engine keeps
+    # only the documents the findings name (Ray).
+    members: DedupIndex | None = None
+    raw_hashes: bytes = b""
+    # Of `members`: dropped number -> kept number, where not `dedup.roots`'s numbering.
+    index_roots: dict[int, int] | None = None
 
 
 @dataclass
@@ -391,6 +421,14 @@ class FoundIndex:
         self.number[key] = len(self.number)
         return True
 
+    def whole_roots(self) -> dict[int, int]:
+        """`roots` numbered as every joined record in order (`keys`): a whole index's."""
+        keys = np.frombuffer(self.keys, dtype=np.int64)
+        dropped = np.fromiter(self.roots, dtype=np.int64, count=len(self.roots))
+        kept = np.fromiter(self.roots.values(), dtype=np.int64, count=len(self.roots))
+        a, b = np.searchsorted(keys, dropped), np.searchsorted(keys, kept)
+        return dict(zip(a.tolist(), b.tolist(), strict=True))
+
     def resolve(self, members: DedupIndex) -> DedupResult:
         number = self.number
         result = members.settle({number[a]: number[b] for a, b in self.roots.items()})
@@ -448,6 +486,12 @@ class Driver:
         self.profile = CorpusProfile()
         self.valid: list[bool] = []  # per record that joins deduplication: a release record?
         self.languages = LanguageTally()
+        # Every document that joins deduplication, for the release's dedup index: the
+        # stream's `members`, or (an engine that names only some) a second index, in a build.
+        self.whole: DedupIndex | None = self.members
+        if not isinstance(self.index, StreamIndex):
+            self.whole = DedupIndex(job.config.dedup) if job.spill is not None else None
+        self.raw_hashes = bytearray()  # per document in `whole`: its `raw_hash`
         self._collected = FindingCollector()
         # (path, line) -> the suppressions of a document that has some: they
         # apply to its corpus-wide findings (M009, D001-D003) too.
@@ -483,6 +527,7 @@ class Driver:
                 None,
                 doc.profile,
                 doc.ignore,
+                doc.raw_hash,
             )
             if record is not None:
                 self.languages.add(doc.detected)
@@ -500,12 +545,14 @@ class Driver:
         key: int | None = None,
         profile: Profile | None = None,
         ignore: tuple[str, ...] = (),
+        raw: bytes = b"",
     ) -> None:
         """One document: its findings; and its record (whole, or INDEXED_FIELDS),
         MinHash `signature` and release line (`encoded`, with a spill) if it has one.
         `key`: the engine's number for it (default: its place among the documents).
-        `profile`: what the report counts of the record (an engine may not send it).
-        `ignore`: the document's own suppressions, for its corpus-wide findings."""
+        `profile`: what the report counts of the record (an engine may not send it);
+        `ignore`: the document's own suppressions, for its corpus-wide findings;
+        `raw`: its `raw_hash` (an engine may not send it)."""
         if key is None:
             key = self.report.documents
         if ignore:
@@ -522,9 +569,13 @@ class Driver:
                 return
         # Documents with errors take part in deduplication; records are the valid ones.
         self.valid.append(valid)
+        sha, url = record["text_sha256"], record["url"]
         if self.index.joins(key):
-            sha, url = record["text_sha256"], record["url"]
             self.members.add(doc_id, path, line, sha, url, signature)
+        if self.whole is not None:  # every document, for the release's dedup index
+            if self.whole is not self.members:
+                self.whole.add(doc_id, path, line, sha, url, signature)
+            self.raw_hashes += raw.ljust(16, b"\0")[:16]
         if not valid:
             return
         if profile is not None:
@@ -563,5 +614,31 @@ class Driver:
                     f.hint = hint
         report.kept = int(dedup.keep.sum())
         report.dropped_duplicates = len(dedup.dropped)
+        report.clusters = clusters(dedup.dropped)
         profile = self.profile if self.profile.records or not report.kept else None
-        return RunResult(report, dedup, profile)
+        result = RunResult(report, dedup, profile, self.whole, bytes(self.raw_hashes))
+        if isinstance(self.index, FoundIndex) and self.whole is not None:
+            result.index_roots = self.index.whole_roots()
+        return result
+
+
+KEEP_RULE = "first in corpus order"  # which member of a duplicate cluster is kept
+
+
+def clusters(dropped: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The duplicate clusters of a run, from its dropped entries (in corpus order): each
+    with the kept document, the rule that kept it, and every dropped one with the kind
+    and similarity of its match with the kept one, and both locations."""
+    found: dict[str, dict[str, Any]] = {}
+    for d in dropped:
+        entry = found.get(d["duplicate_of"])
+        if entry is None:
+            entry = found[d["duplicate_of"]] = {
+                "kept": d["duplicate_of"],
+                "path": d["of_path"],
+                "line": d["of_line"],
+                "keep_rule": KEEP_RULE,
+                "dropped": [],
+            }
+        entry["dropped"].append({k: d[k] for k in ("id", "kind", "similarity", "path", "line")})
+    return list(found.values())  # in the order of each cluster's first dropped member

@@ -78,8 +78,13 @@ def _findings(report_json: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _assert_json_structure(data: dict[str, Any]) -> None:
-    assert set(data) == {"version", "summary", "findings"} and data["version"] == 1
+    assert set(data) == {"version", "summary", "findings", "clusters"} and data["version"] == 1
     summary, findings = data["summary"], data["findings"]
+    dropped = [d for c in data["clusters"] for d in c["dropped"]]
+    assert not dropped or len(dropped) == summary["dropped_duplicates"]  # a run's clusters
+    for c in data["clusters"]:
+        assert set(c) == {"kept", "path", "line", "keep_rule", "dropped"}
+        assert all(set(d) == {"id", "kind", "similarity", "path", "line"} for d in c["dropped"])
     assert set(summary) == {"documents", "kept", "dropped_duplicates", "error", "warning", "info"}
     for f in findings:
         assert set(f) == FIELDS, f

@@ -39,6 +39,18 @@ class LocalEngine(Engine):
         return driver.finish()
 
 
+def process_items(
+    items: list[Item], config: Config, output: str, jobs: int | None = None
+) -> list[BatchResult]:
+    """`process_batch` over some items (an incremental run's changed documents), in
+    batches on `jobs` workers (in this process when there are few)."""
+    jobs = jobs or default_jobs()
+    batches = list(_batches(items, lambda f: None))
+    workers = 1 if jobs <= 1 or len(items) < INLINE_BELOW else min(jobs, len(batches))
+    with _processed(batches, config, output, workers) as results:
+        return list(results)
+
+
 @contextmanager
 def _processed(
     batches: Iterable[list[Item]], config: Config, output: str, jobs: int

@@ -81,6 +81,7 @@ DOCS = pa.schema(
         ("url", pa.string()),
         ("signature", pa.binary()),  # uint32 MinHash values; null without near dedup
         ("ignore", pa.list_(pa.string())),  # the document's own suppressions
+        ("raw", pa.binary()),  # `raw_hash` of the input, for the release's dedup index
     ]
 )
 KEYS = pa.schema(
@@ -222,7 +223,7 @@ def _process(batch: pa.Table, *, config: Config, output: str) -> pa.Table:
     lines = iter(result.lines or ())
     rows: dict[str, list[Any]] = {name: [] for name in DOCS.names}
     for seq, entry in zip(batch.column("seq").to_pylist(), entries, strict=True):
-        record, signature, valid = None, None, False
+        record, signature, valid, raw = None, None, False, None
         if isinstance(entry, Finding):
             found, path, line = [entry], entry.path, entry.line
             ignore: list[str] = []
@@ -236,6 +237,7 @@ def _process(batch: pa.Table, *, config: Config, output: str) -> pa.Table:
                 doc.valid,
             )
             ignore = list(doc.ignore)
+            raw = doc.raw_hash
             if record is not None and result.signatures is not None:
                 signature = next(sigs).tobytes()
         rows["seq"].append(seq)
@@ -246,6 +248,7 @@ def _process(batch: pa.Table, *, config: Config, output: str) -> pa.Table:
         rows["signature"].append(signature)
         rows["valid"].append(valid)
         rows["ignore"].append(ignore)
+        rows["raw"].append(raw)
         for name in INDEXED_FIELDS:
             rows[name].append(None if record is None else record[name])
         payload = None
@@ -402,5 +405,6 @@ def _feed(ordered: Any, driver: Driver) -> None:
                 encoded,
                 seq,
                 ignore=tuple(row["ignore"] or ()),
+                raw=row["raw"] or b"",
             )
         driver.advance(sum(row["document"] for row in rows))

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
 from corpus_tool.config import Config
 from corpus_tool.engines import DEFAULT, run
@@ -89,49 +89,97 @@ def build_release(
     """Check the corpus and write the release; with `page` (the HTML report's renderer,
     from a later stage) also the page of the check as `report.html`."""
     from corpus_tool.package import tempfiles
-    from corpus_tool.package.diff import previous_release
-    from corpus_tool.package.identity import ReleaseExistsError
-    from corpus_tool.package.provenance import release_timestamp
-    from corpus_tool.package.verify import ReleaseError
-    from corpus_tool.package.writer import ReleaseWriter
 
     swept = tempfiles.sweep(out)  # what killed builds left behind
     note = f"\nremoved what interrupted builds left in {out}: {', '.join(swept)}" if swept else ""
     with spilled_run(
         paths, config, out, jobs=jobs, progress=progress, engine=engine, address=address
     ) as (result, kept):
-        report = result.report
-        if report.has_errors():
-            n = report.counts()["error"]
-            return BuildOutcome(report, 1, f"{n:,} error(s) found: no release was written{note}")
-        commit, timestamp = release_timestamp(config.root, paths)
-        previous = previous_release(out, config.name, version)
+        if result.report.has_errors():
+            return refused(result.report, note)
         if page is not None:
             announce(progress, "writing the HTML report")
         extra = {REPORT: page(result, config)} if page is not None else None
-        writer = ReleaseWriter(out, config.name, version, config)
-        try:
-            announce(progress, "writing the release")
-            writer.write_lines(kept())
-            assert result.dedup is not None
-            done = writer.finish(
-                dropped=result.dedup.dropped,
-                source_commit=commit,
-                timestamp=timestamp,
-                previous=previous,
-                extra=extra,
-            )
-        except (ReleaseExistsError, ReleaseError) as exc:  # ReleaseError: a damaged previous
-            return BuildOutcome(report, 1, f"{exc}{note}")
-        except BaseException:
-            writer.abort()
-            raise
+        assert result.dedup is not None
+        announce(progress, "writing the release")
+        return write_release(
+            result.report,
+            config,
+            paths,
+            version,
+            out,
+            kept(),
+            result.dedup.dropped,
+            index=_index_writer(result, config, paths),
+            extra=extra,
+            note=note,
+        )
+
+
+def refused(report: Report, note: str = "") -> BuildOutcome:
+    """The outcome of a build of a corpus with error findings: nothing is written."""
+    n = report.counts()["error"]
+    return BuildOutcome(report, 1, f"{n:,} error(s) found: no release was written{note}")
+
+
+def write_release(
+    report: Report,
+    config: Config,
+    paths: list[Path],
+    version: str,
+    out: Path,
+    lines: Iterator[bytes],
+    dropped: list[dict[str, Any]],
+    *,
+    index: Callable[[Path], list[str]] | None,
+    extra: dict[str, str] | None = None,
+    note: str = "",
+) -> BuildOutcome:
+    """Write the release of a checked corpus: its kept records (`json_line`s in corpus
+    order), the dropped entries, the dedup index and `extra` files."""
+    from corpus_tool.package.diff import previous_release
+    from corpus_tool.package.identity import ReleaseExistsError
+    from corpus_tool.package.provenance import release_timestamp
+    from corpus_tool.package.verify import ReleaseError
+    from corpus_tool.package.writer import ReleaseWriter
+
+    commit, timestamp = release_timestamp(config.root, paths)
+    previous = previous_release(out, config.name, version)
+    writer = ReleaseWriter(out, config.name, version, config)
+    try:
+        writer.write_lines(lines)  # records read from a previous release may be damaged
+        done = writer.finish(
+            dropped=dropped,
+            source_commit=commit,
+            timestamp=timestamp,
+            previous=previous,
+            extra=extra,
+            index=index,
+        )
+    except (ReleaseExistsError, ReleaseError) as exc:  # ReleaseError: a damaged previous
+        writer.abort()
+        return BuildOutcome(report, 1, f"{exc}{note}")
+    except BaseException:
+        writer.abort()
+        raise
     if done.status == "up to date":
         return BuildOutcome(
             report, 0, f"{done.path}: up to date (nothing written){note}", done.path
         )
     message = f"{done.message}; {report.dropped_duplicates:,} duplicate(s) dropped{note}"
     return BuildOutcome(report, 0, message, done.path)
+
+
+def _index_writer(
+    result: RunResult, config: Config, paths: list[Path]
+) -> Callable[[Path], list[str]] | None:
+    """What writes the release's dedup index (`dedup_index`), if the engine kept one."""
+    from corpus_tool.package.dedup_index import IndexData, source_files, write_index
+
+    data = IndexData.of_run(result)
+    if data is None:
+        return None
+    return lambda folder: write_index(folder, data, config, source_files(paths))
 
 
 def is_release(path: Path) -> bool:

@@ -48,6 +48,16 @@ NOT_CONTENT = (
     "files",
 )
 OUTSIDE = (REPORT,)  # listed in the manifest with their checksums, not in the identity
+# Folders likewise outside: the dedup index (`dedup_index`), derived state a release
+# built before it existed lacks.
+OUTSIDE_PREFIXES = ("index/",)
+
+
+def outside(rel: object) -> bool:
+    """Is the release file `rel` outside the identity?"""
+    return isinstance(rel, str) and (rel in OUTSIDE or rel.startswith(OUTSIDE_PREFIXES))
+
+
 COVERS = (
     "name, version, schema, counts and dropped of this manifest, and each file's path,"
     " rows and content_sha256: for a data shard the SHA-256 of its records as JSON lines"
@@ -87,6 +97,12 @@ def file_content(release: Path, rel: str) -> tuple[str, int | None]:
 
     Raises OSError or ValueError (or the decoders' own errors) on a damaged file."""
     path = release / rel
+    if rel.startswith(OUTSIDE_PREFIXES):  # the dedup index: binary; its bytes are its content
+        digest = hashlib.sha256()
+        with open_regular(path) as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+        return digest.hexdigest(), None
     fmt = format_of(rel)
     if fmt is not None:
         with open_regular(path) as f:
@@ -102,7 +118,7 @@ def release_view(release: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     files = []
     for path in sorted(release.rglob("*")):
         rel = path.relative_to(release).as_posix()
-        if rel == MANIFEST or rel in OUTSIDE or path.is_dir():
+        if rel == MANIFEST or outside(rel) or path.is_dir():
             continue
         if path.is_symlink() or not path.is_file():
             raise ReleaseReadError(release, rel, "not a regular file")
@@ -136,7 +152,7 @@ def view(manifest: dict[str, Any], files: Iterable[dict[str, Any]]) -> dict[str,
         (
             {k: f[k] for k in ("path", "rows", "content_sha256") if f.get(k) is not None}
             for f in files
-            if f.get("path") not in OUTSIDE
+            if not outside(f.get("path"))
         ),
         key=lambda f: str(f.get("path")),
     )

@@ -54,6 +54,13 @@ class FileEntry:
             content_sha256 = identity.text_content_sha256(rel, p.read_bytes())
         return cls(rel, p.stat().st_size, sha256_file(p), content_sha256, rows)
 
+    @classmethod
+    def of_binary(cls, release: Path, rel: str) -> FileEntry:
+        """The entry of a written binary file (the dedup index): its content is its bytes."""
+        p = release / rel
+        sha = sha256_file(p)
+        return cls(rel, p.stat().st_size, sha, sha)
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"path": self.path, "bytes": self.bytes}
         if self.rows is not None:

@@ -170,7 +170,11 @@ def _measure(path: Path, rel: str) -> Measured:
     try:
         with open_regular(path) as f:
             found.bytes = os.fstat(f.fileno()).st_size
-            if fmt is not None:
+            if rel.startswith(identity.OUTSIDE_PREFIXES):  # the dedup index: binary
+                while chunk := f.read(1 << 20):
+                    digest.update(chunk)
+                found.content_sha256 = digest.hexdigest()
+            elif fmt is not None:
                 found.content_sha256, found.rows = fmt.content(f, digest)
             else:
                 data = f.read(MAX_METADATA_BYTES + 1)
@@ -207,7 +211,11 @@ def _check_readable(entry: FileModel, found: Measured) -> str | None:
 
 
 def _check_rows(entry: FileModel, found: Measured) -> str | None:
-    if format_of(entry.path) is not None and entry.rows is None:
+    if (
+        format_of(entry.path) is not None
+        and entry.rows is None
+        and not identity.outside(entry.path)
+    ):
         return "a data file, but its manifest entry has no `rows`"
     if entry.rows is not None and found.rows is not None and found.rows != entry.rows:
         return f"{found.rows} rows, manifest says {entry.rows}"
@@ -637,6 +645,24 @@ def _identity(ctx: Context) -> list[Problem]:
     return problems
 
 
+def _index(ctx: Context) -> list[Problem]:
+    """The dedup index, when the release has one: every file of it listed, and its
+    parts agree with each other and with the manifest's counts (`dedup_index.check`)."""
+    from corpus_tool.package import dedup_index
+
+    listed = ctx.listed
+    if not any(p.startswith(f"{dedup_index.INDEX_DIR}/") for p in listed):
+        return []
+    missing = [rel for rel in dedup_index.INDEX_FILES if rel not in listed]
+    if missing:
+        return [Problem(MANIFEST, f"lists part of the dedup index, not `{missing[0]}`")]
+    if any(rel in ctx.bad for rel in dedup_index.INDEX_FILES):
+        return []  # a damaged file of it is reported above
+    counts = ctx.manifest.counts
+    found = dedup_index.check(ctx.release, counts.records + counts.dropped)
+    return [Problem(rel, _cut(message, 120)) for rel, message in found]
+
+
 ReleaseCheck = Callable[[Context], list[Problem]]
 RELEASE_CHECKS: tuple[ReleaseCheck, ...] = (
     _identity,
@@ -647,6 +673,7 @@ RELEASE_CHECKS: tuple[ReleaseCheck, ...] = (
     _twins,
     _croissant,
     _card,
+    _index,
 )
 
 

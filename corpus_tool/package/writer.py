@@ -30,7 +30,7 @@ import os
 import re
 import shutil
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,9 +210,11 @@ class ReleaseWriter:
         timestamp: int | None,
         previous: Path | None,
         extra: dict[str, str] | None = None,
+        index: Callable[[Path], list[str]] | None = None,
     ) -> Result:
         """Write the metadata and publish the release under its final name. `extra`:
-        more text files (the HTML report), listed in the manifest like the rest.
+        more text files (the HTML report), listed in the manifest like the rest;
+        `index` writes the dedup index into the folder it is given and names its files.
 
         Returns "created", or "up to date" when the version already exists with the
         same content. Raises ReleaseExistsError when it exists with other content.
@@ -240,6 +242,8 @@ class ReleaseWriter:
             for rel, text in metadata.items():
                 write_text(self.tmp / rel, text)
             files = data_files + [FileEntry.of(self.tmp, rel) for rel in metadata]
+            if index is not None:
+                files += [FileEntry.of_binary(self.tmp, rel) for rel in index(self.tmp)]
             write_text(self.tmp / MANIFEST, render_manifest(info, files, source_commit, timestamp))
             _fix_modes(self.tmp)
             fsync_dir(self.tmp)

@@ -34,6 +34,11 @@ class Changes:
     added: Sequence[str] = field(default_factory=list)
     edited: Sequence[str] = field(default_factory=list)
     removed: Sequence[str] = field(default_factory=list)
+    # (added, edited, removed) where only the numbers are known (`check --since`)
+    counts: tuple[int, int, int] | None = None
+
+    def numbers(self) -> tuple[int, int, int]:
+        return self.counts or (len(self.added), len(self.edited), len(self.removed))
 
 
 def _ids(ids: Sequence[str], limit: int = TOP_CHANGED) -> str:
@@ -65,8 +70,7 @@ def step_summary(
         lines += [
             f"#### Changes since {md_code(changes.since)}",
             "",
-            f"{len(changes.added):,} added, {len(changes.edited):,} edited, "
-            f"{len(changes.removed):,} removed.",
+            "{:,} added, {:,} edited, {:,} removed.".format(*changes.numbers()),
             "",
         ]
         for label, ids in (

@@ -118,6 +118,19 @@ def read_items(
         yield from _empty_roots(listing, fruitful, read=True)
 
 
+def read_entry(
+    entry: Entry, sidecars: dict[str, Entry], max_file_bytes: int
+) -> Iterator[Item | Finding]:
+    """The documents of one listed file (a .txt with its sidecar from `sidecars`, keyed
+    by listed path, or a shard), as `read_items` reads them: for a run that re-reads
+    only some files of a listing (`check --since`)."""
+    from corpus_tool.sources import shards
+
+    if entry.kind == "shard":
+        return shards.read_shard(entry.real, entry.shown, max_file_bytes)
+    return _read_txt(entry, sidecars, max_file_bytes)
+
+
 def _empty_roots(listing: Listing, fruitful: set[int], *, read: bool) -> list[Finding]:
     """E012 for each corpus path that yields no document.
 

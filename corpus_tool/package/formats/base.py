@@ -95,6 +95,14 @@ class ShardFormat(ABC):
         with dates as ISO strings (anything else the file holds is handed out as
         decoded, for the caller to judge)."""
 
+    def lines(self, f: BinaryIO) -> Iterator[bytes]:
+        """The records of a shard as release JSON lines (`models.json_line`), streaming:
+        what `build --since` copies. A format that holds the lines themselves says so."""
+        from corpus_tool.models import json_line
+
+        for record in self.records(f):
+            yield json_line(record)
+
     @abstractmethod
     def content(self, f: BinaryIO, raw_digest: Any | None = None) -> tuple[str, int]:
         """(SHA-256 of the records as release JSON lines, rows) of the shard read from

@@ -36,6 +36,8 @@ class DedupResult:
     # Candidate near-duplicate pairs by MinHash values shared (0..num_perm), verified
     # or not; None where the engine found the pairs elsewhere.
     similarities: np.ndarray | None = None
+    # Dropped document number -> the number of the one kept (`clusters.cluster`).
+    roots: dict[int, int] | None = None
 
 
 class DedupIndex:
@@ -110,7 +112,7 @@ class DedupIndex:
         findings, dropped = report(roots, self._member, self.cfg)
         keep = np.ones(len(self.ids), dtype=bool)
         keep[list(roots)] = False
-        return DedupResult(findings, dropped, keep)
+        return DedupResult(findings, dropped, keep, roots=roots)
 
     def _url_of(self, i: int) -> str:
         start = self._url_ends[i - 1] if i else 0
