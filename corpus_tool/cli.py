@@ -416,7 +416,8 @@ def _check_since(
     or a release whose index cannot serve: the reason is said on stderr)."""
     if not since:
         return None
-    from corpus_tool.engines.since import IndexError_, check_since, resolve_since
+    from corpus_tool.engines.since import IndexError_, check_since
+    from corpus_tool.package.since import resolve_since
 
     if engine.value != "local":
         fail("--since runs on the local engine only")
@@ -794,8 +795,8 @@ def _build_since(
     whose index cannot serve: the reason is said on stderr)."""
     if not since:
         return None
-    from corpus_tool.engines.since import IndexError_, resolve_since
-    from corpus_tool.package.since import build_since
+    from corpus_tool.engines.since import IndexError_
+    from corpus_tool.package.since import build_since, resolve_since
 
     if engine.value != "local":
         fail("--since runs on the local engine only")
@@ -871,8 +872,9 @@ def dedup_explain(
 
     Example: corpus-tool dedup explain 000039_c614d281d6e136fc
     """
-    from corpus_tool.engines.since import IndexError_, resolve_since
+    from corpus_tool.engines.since import IndexError_
     from corpus_tool.package.dedup_index import explain
+    from corpus_tool.package.since import resolve_since
 
     with errors_as_exit():
         folder = resolve_since(release, _config(config))

@@ -17,6 +17,7 @@ from corpus_tool.package import (
     render_diff,
     suggest_bump,
 )
+from corpus_tool.package.diff import latest_release
 
 
 def doc(i: int, text_sha: str = "t", **meta: Any) -> dict[str, Any]:
@@ -150,6 +151,12 @@ def test_previous_release_is_the_highest_lower_version(tmp_path: Path) -> None:
     assert previous_release(tmp_path, "news", "1.9.9") == tmp_path / "news-1.0.0"
     assert previous_release(tmp_path, "news", "1.0.0") == tmp_path / "news-1.0.0-rc.1"
     assert previous_release(tmp_path, "news", "3.0.0") == tmp_path / "news-2.0.0"
+    assert latest_release(tmp_path, "news") == tmp_path / "news-2.0.0"
+    (tmp_path / "news-2.0.0-rc.1").mkdir()
+    (tmp_path / "news-2.0.0-rc.1" / "manifest.json").write_text("{}")
+    assert latest_release(tmp_path, "news") == tmp_path / "news-2.0.0"  # a prerelease is older
+    assert latest_release(tmp_path, "none") is None
+    assert latest_release(tmp_path / "missing", "news") is None
     assert previous_release(tmp_path, "news", "0.1.0") is None
     assert previous_release(tmp_path / "absent", "news", "1.0.0") is None
 

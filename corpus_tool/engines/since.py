@@ -58,7 +58,6 @@ import hashlib
 import json
 import mmap
 import os
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +71,7 @@ import pyarrow.parquet as pq
 import xxhash
 
 import corpus_tool
-from corpus_tool.config import Config, ConfigError
+from corpus_tool.config import Config
 from corpus_tool.findings import Finding, FindingCollector, Report
 from corpus_tool.pipeline import (
     DROP_TEXT,
@@ -300,35 +299,6 @@ def index_meta(release: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def latest_release(out: Path, name: str) -> Path | None:
-    """The newest release of `name` in `out` (by version), or None."""
-    found = []
-    if Path(out).is_dir():
-        for folder in Path(out).iterdir():
-            if not folder.name.startswith(f"{name}-") or not (folder / "manifest.json").is_file():
-                continue
-            version = _VERSION.fullmatch(folder.name[len(name) + 1 :])
-            if version is not None:
-                found.append((tuple(int(p) for p in version.groups()), folder))
-    return max(found)[1] if found else None
-
-
-_VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")  # X.Y.Z: the releases `build` names
-
-
-def resolve_since(since: str | Path, config: Config, out: Path = Path("dist")) -> Path:
-    """The release `since` names: a folder, or "latest" (the newest in `out`)."""
-    if str(since) == "latest":
-        found = latest_release(out, config.name)
-        if found is None:
-            raise ConfigError(f"--since latest: no release of `{config.name}` in {out}/")
-        return found
-    path = Path(since)
-    if not (path / "manifest.json").is_file():
-        raise ConfigError(f"--since {since}: not a release folder (no manifest.json)")
-    return path
 
 
 @dataclass

@@ -280,17 +280,27 @@ def render_diff(diff: ReleaseDiff, fmt: Format = "text", schema_changed: bool = 
 def previous_release(out: Path, name: str, version: str) -> Path | None:
     """The finished release `out/<name>-X.Y.Z` with the highest version below `version`."""
     current = parse_version(version)
-    best: tuple[Version, Path] | None = None
+    below = [(v, folder) for v, folder in _releases(out, name) if v < current]
+    return max(below, key=lambda found: found[0].sort_key())[1] if below else None
+
+
+def latest_release(out: Path, name: str) -> Path | None:
+    """The finished release `out/<name>-X.Y.Z` with the highest version."""
+    found = _releases(out, name)
+    return max(found, key=lambda release: release[0].sort_key())[1] if found else None
+
+
+def _releases(out: Path, name: str) -> list[tuple[Version, Path]]:
+    """The finished releases of `name` in `out` (folders with a manifest), by version."""
     prefix = f"{name}-"
     if not Path(out).is_dir():
-        return None
+        return []
+    found = []
     for folder in Path(out).iterdir():
         if not folder.name.startswith(prefix) or not (folder / MANIFEST).is_file():
             continue
         try:
-            v = parse_version(folder.name[len(prefix) :])
+            found.append((parse_version(folder.name[len(prefix) :]), folder))
         except ValueError:
             continue
-        if v < current and (best is None or best[0] < v):
-            best = (v, folder)
-    return best[1] if best else None
+    return found

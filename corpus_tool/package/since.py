@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from corpus_tool.config import Config
+from corpus_tool.config import Config, ConfigError
 from corpus_tool.engines.since import (
     Change,
     ReleaseIndex,
@@ -22,11 +22,25 @@ from corpus_tool.engines.since import (
     arrow_strings,
     fixed_bytes,
 )
+from corpus_tool.package.diff import latest_release
 from corpus_tool.package.files import MANIFEST
 from corpus_tool.pipeline import clusters
 from corpus_tool.sources import Item, display_path, read_entry
 from corpus_tool.sources.files import list_corpus
 from corpus_tool.validate.dedup import report
+
+
+def resolve_since(since: str | Path, config: Config, out: Path = Path("dist")) -> Path:
+    """The release `since` names: a folder, or "latest" (the newest in `out`)."""
+    if str(since) == "latest":
+        found = latest_release(out, config.name)
+        if found is None:
+            raise ConfigError(f"--since latest: no release of `{config.name}` in {out}/")
+        return found
+    path = Path(since)
+    if not (path / MANIFEST).is_file():
+        raise ConfigError(f"--since {since}: not a release folder (no manifest.json)")
+    return path
 
 
 def build_since(
