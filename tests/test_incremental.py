@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.incremental import change_corpus
 from tests import conftest
@@ -408,3 +410,57 @@ def test_build_since_with_an_error_writes_nothing(tmp_path: Path) -> None:
     result = invoke(["build", "--version", "1.0.1", "--since", "latest"], cwd=tmp_path)
     assert result.exit_code == 1 and "no release was written" in result.stderr
     assert not (tmp_path / "dist" / "demo-1.0.1").exists()
+
+
+def _greedy_in_order(old: list[int], new: list[int], unhashable: int) -> list[int]:
+    """The matching rule spelled out: each new record takes the first old record with
+    its digest after the last match that it has not passed already."""
+    out, last, used = [], -1, set()
+    for digest in new:
+        found = -1
+        if digest != unhashable:
+            for j, d in enumerate(old):
+                if d == digest and j > last and j not in used:
+                    found = j
+                    break
+        if found >= 0:
+            last = found
+            used.add(found)
+        out.append(found)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    old=st.lists(st.integers(0, 9), max_size=25),
+    edits=st.lists(st.tuples(st.integers(0, 30), st.integers(-1, 12)), max_size=12),
+    hi=st.sampled_from([0, 1]),
+)
+def test_records_match_in_order_as_the_rule_says(
+    old: list[int], edits: list[tuple[int, int]], hi: int
+) -> None:
+    """The vectorized matcher (no repeated digest) and its fallback (repeats) give the
+    greedy rule's answer; 12 stands for UNHASHABLE, -1 for a removal."""
+    import numpy as np
+
+    from corpus_tool.engines.since import _UNHASHABLE_PAIR, match_in_order
+
+    new = list(old)
+    for at, value in edits:
+        at = min(at, len(new))
+        if value < 0:
+            del new[at : at + 1]
+        else:
+            new.insert(at, value)
+
+    def pairs(values: list[int]) -> np.ndarray:
+        out = np.array([[v, hi] for v in values], dtype=np.uint64).reshape(-1, 2)
+        out[np.array(values, dtype=np.int64) == 12] = _UNHASHABLE_PAIR
+        return out
+
+    got = match_in_order(pairs(old), pairs(new)).tolist()
+    assert got == _greedy_in_order(old, new, 12)
+    unique_old = list(dict.fromkeys(old))  # the vectorized path: no repeats
+    unique_new = [v for v in dict.fromkeys(new) if v != 12 or 12 not in unique_old]
+    got = match_in_order(pairs(unique_old), pairs(unique_new)).tolist()
+    assert got == _greedy_in_order(unique_old, unique_new, 12)

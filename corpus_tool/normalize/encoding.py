@@ -25,9 +25,9 @@ from __future__ import annotations
 import functools
 import html
 import re
+from collections.abc import Callable
 from html.entities import html5
-
-import ftfy
+from typing import Any
 
 from corpus_tool.normalize import Edit, normalizer
 from corpus_tool.normalize.chars import line_endings, unicode_cleanup
@@ -65,23 +65,34 @@ _SUSPECT_UTF8 = re.compile(
     )
     + b")"
 )
-_FTFY = ftfy.TextFixerConfig(
-    unescape_html=False,
-    remove_terminal_escapes=False,
-    fix_encoding=True,
-    restore_byte_a0=False,  # `â€ ` may be `”` cut short, not `†`: a space stays a space
-    replace_lossy_sequences=False,
-    decode_inconsistent_utf8=True,
-    fix_c1_controls=True,
-    fix_latin_ligatures=False,
-    fix_character_width=False,
-    uncurl_quotes=False,
-    fix_line_breaks=False,
-    fix_surrogates=False,
-    remove_control_chars=False,
-    normalization=None,
-    explain=False,
-)
+
+
+@functools.cache
+def _ftfy() -> tuple[Callable[[str, Any], str], Any]:
+    """ftfy's repair and its settings, imported on the first suspect text: a tenth of a
+    second that a run with no mojibake (a small incremental check) does not pay."""
+    import ftfy
+
+    config = ftfy.TextFixerConfig(
+        unescape_html=False,
+        remove_terminal_escapes=False,
+        fix_encoding=True,
+        restore_byte_a0=False,  # `â€ ` may be `”` cut short, not `†`: a space stays a space
+        replace_lossy_sequences=False,
+        decode_inconsistent_utf8=True,
+        fix_c1_controls=True,
+        fix_latin_ligatures=False,
+        fix_character_width=False,
+        uncurl_quotes=False,
+        fix_line_breaks=False,
+        fix_surrogates=False,
+        remove_control_chars=False,
+        normalization=None,
+        explain=False,
+    )
+    return ftfy.fix_encoding, config
+
+
 # Portuguese capitals end in Ã (`IRMÃ`, `MAÇÃ`), and a closing quote, dash, ellipsis or
 # no-break space may follow: `IRMÃ”` is text, though as mojibake it would read `IRMÔ`.
 # Never repaired (the cost: an uppercase `AVÔ` broken as `AVÃ”` stays broken).
@@ -100,7 +111,8 @@ def _fixed(piece: str) -> str | None:
     (mojibake is made of non-ASCII characters only: a space eaten as a lost no-break
     space, `â€ ` -> `†`, is a guess, not a repair), or read a Portuguese capital Ã
     before a closing quote as mojibake."""
-    fixed = ftfy.fix_encoding(piece, _FTFY)
+    fix_encoding, config = _ftfy()
+    fixed = fix_encoding(piece, config)
     if fixed == piece or fixed.count("\ufffd") > piece.count("\ufffd"):
         return None
     if len(_MOJIBAKE.findall(fixed)) >= len(_MOJIBAKE.findall(piece)):
