@@ -403,6 +403,127 @@ def test_build_since_keeps_what_a_removal_undrops(
     assert [(d["id"], d["duplicate_of"]) for d in manifest["dropped"]] == [("a3", "a2")]
 
 
+def _chained(root: Path, seed: int, extra: str = "") -> tuple[Path, set[str]]:
+    """Release 1.0.0 of families of near copies that are each a step from the previous
+    one (a cluster held together by a chain: the first and last are not similar), then
+    a change that breaks chains (a middle member removed or edited away), bridges two
+    families, and puts a copy first in the corpus (which changes every star pair of its
+    runs). Returns the release and the ids the change touched."""
+    rng = random.Random(seed)
+    words = " ".join(_paragraphs()).split()
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (root / "pyproject.toml").write_text(PYPROJECT.format(extra=extra), encoding="utf-8")
+    docs: list[dict[str, Any]] = []
+    families: list[list[str]] = []
+    for f in range(10):
+        text = rng.sample(words, 150)
+        family = []
+        for m in range(6):
+            docs.append(_doc(f"f{f}m{m}", " ".join(text)))
+            family.append(docs[-1]["text"])
+            for at in rng.sample(range(150), 3):
+                text[at] = f"w{f}x{m}x{at}"
+        families.append(family)
+    docs += [_doc(f"u{i}", " ".join(rng.sample(words, 150))) for i in range(30)]
+    rng.shuffle(docs)
+    shards = [docs[0::3], docs[1::3], docs[2::3]]
+    for k, shard in enumerate(shards):
+        _jsonl(corpus / f"s{k}.jsonl", shard)
+    release = _build(root)
+    touched = set()
+    for f in rng.sample(range(10), 3):  # a middle member removed
+        touched.add(f"f{f}m{rng.randrange(1, 5)}")
+    shards = [[d for d in shard if d["id"] not in touched] for shard in shards]
+    f, g = rng.sample(range(10), 2)
+    edited = f"f{f}m2"  # edited into a member of another family
+    for shard in shards:
+        for d in shard:
+            if d["id"] == edited:
+                d["text"] = families[g][3]
+    half = families[f][0].split()[:75] + families[g][5].split()[75:]
+    bridge = _doc("bridge", " ".join(half))
+    first = _doc("first", families[g][4])  # now first in corpus order
+    shards[1].insert(rng.randrange(len(shards[1]) + 1), bridge)
+    shards[0].insert(0, first)
+    for k, shard in enumerate(shards):
+        _jsonl(corpus / f"s{k}.jsonl", shard)
+    return release, touched | {edited, "bridge", "first"}
+
+
+# One band per MinHash value over single words: every run is long, so a new member
+# takes pairs from old ones (a chain pair between two old documents is lost).
+LOOSE_LSH = "[tool.corpus-tool.dedup]\nnum_perm = 16\nbands = 16\nshingle = 1\nthreshold = 0.8"
+
+
+@pytest.mark.parametrize(("seed", "extra"), [(1, ""), (2, ""), (1, LOOSE_LSH), (2, LOOSE_LSH)])
+def test_chains_that_break_and_join_give_the_full_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, extra: str
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    release, touched = _chained(tmp_path, seed, extra)
+    full = _check(tmp_path)[1]
+    assert full["summary"]["dropped_duplicates"] >= 20  # the families are clusters
+    _compare(tmp_path, release, touched)
+    assert invoke(["build", "--version", "1.0.1", "--since", "latest"], cwd=tmp_path).exit_code == 0
+    built = _full_build(tmp_path, "1.0.1", tmp_path / "full", release)
+    _same_bytes(tmp_path / "dist" / "demo-1.0.1", built)
+
+
+# Eight bands of two values over 16; similar at 15 equal values of 16.
+TIGHT = "[tool.corpus-tool.dedup]\nnum_perm = 16\nbands = 8\nthreshold = 0.9"
+
+
+def _signed(values: list[int]) -> str:
+    return "A story of the day with its signature " + ",".join(map(str, values)) + " told."
+
+
+def _planted_signatures(texts: list[str], cfg: Any) -> Any:
+    """The MinHash signature a `_signed` text carries (other texts: their own)."""
+    import numpy as np
+
+    rows = []
+    for k, text in enumerate(texts):
+        found = text.split("signature ")[-1].split(" ")[0].split(",")
+        rows.append(
+            [int(v) for v in found] if len(found) == 16 else [10**6 + k * 16 + i for i in range(16)]
+        )
+    return np.array(rows, dtype=np.uint32)
+
+
+@pytest.mark.parametrize("change", ["inserted", "removed"])
+def test_an_edge_between_unchanged_documents_is_lost_or_gained(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    """b and c are similar (15 values of 16). A member that shares their seven common
+    bands (14 values: not similar to either) between them in corpus order takes their
+    chain pair, and a member first in each run takes the star: so inserting one splits
+    their cluster, and removing one joins them. A full check and --since agree."""
+    monkeypatch.setattr("corpus_tool.pipeline.signatures", _planted_signatures)
+    base = list(range(1, 17))
+    b, c, middle = base, [*base[:15], 99], [*base[:14], 97, 98]
+    firsts = [
+        [v if v in own else 200 + 16 * k + i for i, v in enumerate(base)]
+        for k, own in enumerate([base[0:4], base[4:8], base[8:12], base[12:14]])
+    ]
+    docs = [_doc(f"a{k}", _signed(v)) for k, v in enumerate(firsts)]
+    before = [*docs, _doc("b", _signed(b)), _doc("c", _signed(c))]
+    after = [*before[:5], _doc("m", _signed(middle)), before[5]]
+    if change == "removed":
+        before, after = after, before
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format(extra=TIGHT), encoding="utf-8")
+    _jsonl(corpus / "s.jsonl", before)
+    release = _build(tmp_path)
+    _jsonl(corpus / "s.jsonl", after)
+    full = _check(tmp_path)[1]
+    dropped = 0 if change == "inserted" else 1  # c, a duplicate of b
+    assert full["summary"]["dropped_duplicates"] == dropped
+    inc = _compare(tmp_path, release, {"m"}, set())
+    assert [f["doc_id"] for f in inc["findings"] if f["code"] == "D002"] == ["c"] * dropped
+
+
 def test_build_since_with_an_error_writes_nothing(tmp_path: Path) -> None:
     make_corpus(tmp_path, docs=40, shards=2)
     _build(tmp_path)

@@ -36,14 +36,16 @@ side of an edit, or now a repeated id). The duplicate graph of a full check is
 made of runs of equal keys (text hash, url, each LSH band), each paired as a star
 and a chain in corpus order (`pairs.key_pairs`), near ones verified. A run whose
 keys no document of S or R has is the same run as in the release, so its pairs
-are too. So the affected documents X are S and every member of a release
-cluster that holds an R document or a document in a run of S's or R's keys;
-the runs of all keys of X are read whole from the index (binary searches on
-its sorted band keys), paired, verified and clustered, and X grows by the
-clusters of any document an edge reaches, until it is closed. Findings are
-reported for the clusters of X that hold a changed document or whose outcome
-(which document is kept, which dropped) differs from the release, named with
-the unchanged documents' paths and lines. M009 is checked against the whole
+are too. The runs of S's and R's keys are read whole from the index (binary
+searches on its sorted band keys) and paired twice, with the release's members
+and with today's: the edges the change loses and gains. A release cluster with
+an R document or a lost edge inside may split: X is S and those clusters, and
+the edges of X's documents are found again from all their keys. Any other
+release cluster keeps all its edges, so it is still connected: one that a
+gained edge or an edge of X reaches joins whole. Findings are reported for the
+clusters of X that hold a changed document or whose outcome (which document is
+kept, which dropped) differs from the release, named with the unchanged
+documents' paths and lines. M009 is checked against the whole
 corpus's ids too: an unchanged document that now repeats an earlier id leaves
 deduplication, as in a full check.
 
@@ -285,6 +287,15 @@ class ReleaseIndex:
         return np.asarray(self.band_rows[band][_ranges(start, stop)], dtype=np.int64)
 
 
+def _codes(pairs: np.ndarray, nodes: int) -> np.ndarray:
+    """Node pairs as one sorted, distinct int64 each (the smaller node first)."""
+    return np.unique(pairs.min(axis=1) * nodes + pairs.max(axis=1))
+
+
+def _pairs_of(codes: np.ndarray, nodes: int) -> np.ndarray:
+    return np.stack([codes // nodes, codes % nodes], axis=1)
+
+
 def _ranges(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
     """The positions of the ranges [start, stop) one after another, in order."""
     lengths = stop - start
@@ -330,6 +341,9 @@ class Change:
             "removed": self.removed,
             "unchanged": self.unchanged,
         }
+
+
+Run = tuple[np.ndarray, np.ndarray, bool]  # a run's members, their keys, near or not
 
 
 @dataclass
@@ -591,21 +605,23 @@ class SinceRun:
     def s_nodes(self) -> np.ndarray:
         return self.n + np.flatnonzero(self.s_joins)
 
-    def _runs(self, nodes: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-        """Every run (complete: all documents in dedup with the key) of every key of
-        `nodes`: its pairs (star and chain, near ones verified), and its members."""
+    def _key_runs(self, nodes: np.ndarray) -> list[Run]:
+        """Every run of every key of `nodes`, complete (all documents in dedup with the
+        key: the release's `alive` ones and the new ones that join), as (members, keys,
+        near?), one per key kind and LSH band."""
         cfg = self.cfg
-        edges: list[np.ndarray] = []
-        members: list[np.ndarray] = [nodes]
+        runs: list[Run] = []
         s_nodes = self.s_nodes()
-        old_nodes, new_nodes = nodes[nodes < self.n], nodes[nodes >= self.n]
-        if cfg.exact:
-            keys = np.concatenate([self.hk[old_nodes], self.s_hk[new_nodes - self.n]])
-            edges.append(self._pairs_of_keys(keys, self.hk, self.s_hk, s_nodes, members))
-        if cfg.url:
-            keys = np.concatenate([self.uk[old_nodes], self.s_uk[new_nodes - self.n]])
-            keys = keys[keys != 0]
-            edges.append(self._pairs_of_keys(keys, self.uk, self.s_uk, s_nodes, members))
+        old_nodes, new_nodes = nodes[nodes < self.n], nodes[nodes >= self.n] - self.n
+        kinds = [(self.hk, self.s_hk)] if cfg.exact else []
+        kinds += [(self.uk, self.s_uk)] if cfg.url else []
+        for old_keys, new_keys in kinds:
+            keys = np.concatenate([old_keys[old_nodes], new_keys[new_nodes]])
+            keys = np.unique(keys[keys != 0]) if old_keys is self.uk else np.unique(keys)
+            rows = np.flatnonzero(np.isin(old_keys, keys) & self.alive)
+            news = s_nodes[np.isin(new_keys[s_nodes - self.n], keys)]
+            run_keys = np.concatenate([old_keys[rows], new_keys[news - self.n]])
+            runs.append((np.concatenate([rows, news]), run_keys, False))
         if cfg.near and self.index.signatures is not None and nodes.size:
             keys_of = self._bands(nodes)
             s_bands = self._bands(s_nodes) if s_nodes.size else None
@@ -615,39 +631,35 @@ class SinceRun:
                 rows = self.index.band_rows_of(b, keys)
                 rows = rows[self.alive[rows]]
                 if rows.size:
-                    sigs = self.sigs(rows)[:, b * rows_per : (b + 1) * rows_per]
-                    full = band_key(sigs)
+                    full = band_key(self.sigs(rows)[:, b * rows_per : (b + 1) * rows_per])
                     hit = np.isin(full, keys)
                     rows, full = rows[hit], full[hit]
                 else:
                     full = np.empty(0, np.uint64)
-                run_nodes, run_keys = [rows], [full]
                 if s_bands is not None:
                     hit = np.isin(s_bands[:, b], keys)
-                    run_nodes.append(s_nodes[hit])
-                    run_keys.append(s_bands[hit, b])
-                found = self._pairs(np.concatenate(run_nodes), np.concatenate(run_keys))
-                if found.size:
-                    left, right = self.sigs(found[:, 0]), self.sigs(found[:, 1])
-                    found = found[similar(left, right, cfg.threshold)]
-                edges.append(found)
-                members.append(np.concatenate(run_nodes))
-        return edges, np.unique(np.concatenate(members))
+                    rows, full = (
+                        np.concatenate([rows, s_nodes[hit]]),
+                        np.concatenate([full, s_bands[hit, b]]),
+                    )
+                runs.append((rows, full, True))
+        return runs
 
-    def _pairs_of_keys(
-        self,
-        keys: np.ndarray,
-        old_keys: np.ndarray,
-        new_keys: np.ndarray,
-        s_nodes: np.ndarray,
-        members: list[np.ndarray],
-    ) -> np.ndarray:
-        keys = np.unique(keys)
-        rows = np.flatnonzero(np.isin(old_keys, keys) & self.alive)
-        news = s_nodes[np.isin(new_keys[s_nodes - self.n], keys)]
-        nodes = np.concatenate([rows, news])
-        members.append(nodes)
-        return self._pairs(nodes, np.concatenate([old_keys[rows], new_keys[news - self.n]]))
+    def _edges(self, runs: list[Run], keep: np.ndarray) -> np.ndarray:
+        """The duplicate graph's edges from `runs` with only the members `keep` marks
+        (indexed by node): each run paired as a star and a chain, near pairs verified."""
+        found = [np.empty((0, 2), dtype=np.int64)]
+        for members, keys, near in runs:
+            inside = keep[members]
+            pairs = self._pairs(members[inside], keys[inside])
+            if near and pairs.size:
+                pairs = pairs[self._similar(pairs)]
+            found.append(pairs)
+        return np.concatenate(found)
+
+    def _similar(self, pairs: np.ndarray) -> np.ndarray:
+        left, right = self.sigs(pairs[:, 0]), self.sigs(pairs[:, 1])
+        return similar(left, right, self.cfg.threshold)
 
     def _pairs(self, nodes: np.ndarray, keys: np.ndarray) -> np.ndarray:
         """`key_pairs` over documents in corpus order, as node pairs."""
@@ -665,57 +677,65 @@ class SinceRun:
         return found[self.alive[found]]
 
     def dedup(self) -> None:
-        cfg = self.cfg
+        """The clusters a full check would find, from the runs the change touches (see
+        the module doc): the release's edges those runs lose and gain say which release
+        clusters may split (their graph is built again) and which merge (whole)."""
         n = self.n
+        nodes = n + self.m
         gone = np.flatnonzero(~self.alive) if n else np.empty(0, np.int64)
         s_nodes = self.s_nodes()
-        # The runs of the changed documents' and the gone ones' keys (gone: as they were).
-        seeds = np.concatenate([s_nodes, gone]).astype(np.int64)
-        was_alive, self.alive = self.alive, self.alive.copy()
-        self.alive[gone] = True  # so their keys and runs are read; no edge is kept
-        _, touched = self._runs(seeds)
+        # 1. The runs of the changed and gone documents' keys, with the release's members
+        # (every row) and with today's: the edges the change removes and adds.
+        was_alive, self.alive = self.alive, np.ones(n, dtype=bool)
+        runs = self._key_runs(np.concatenate([s_nodes, gone]).astype(np.int64))
         self.alive = was_alive
-        old = touched[touched < n]
-        rows = np.concatenate([old[self.alive[old]], gone])
-        x = np.union1d(s_nodes, self._cluster_members(rows))
-        while True:
-            edges, _ = self._runs(x)
-            pairs = np.concatenate([e.reshape(-1, 2) for e in edges] or [np.empty((0, 2), int)])
-            # Pairs between two documents outside X are the release's own: left alone.
-            pairs = pairs[np.isin(pairs[:, 0], x) | np.isin(pairs[:, 1], x)]
-            ends = np.unique(pairs)
-            outside = np.setdiff1d(ends, x)
-            if not outside.size:
-                break
-            x = np.union1d(x, np.union1d(outside, self._cluster_members(outside[outside < n])))
+        then = np.zeros(nodes, dtype=bool)
+        then[:n] = True
+        now = np.zeros(nodes, dtype=bool)
+        now[:n] = was_alive
+        now[s_nodes] = True
+        before = _codes(self._edges(runs, then), nodes)
+        after = _codes(self._edges(runs, now), nodes)
+        lost = _pairs_of(np.setdiff1d(before, after), nodes)
+        gained = _pairs_of(np.setdiff1d(after, before), nodes)
+        # 2. X: the changed documents and the release clusters that may split (a gone
+        # member, or a lost edge inside): their graph is built again from all their keys.
+        split = np.concatenate([gone, lost.reshape(-1)]).astype(np.int64)
+        x = np.union1d(s_nodes, self._cluster_members(split))
+        edges = self._edges(self._key_runs(x), now)
+        # An edge between two documents outside X is the release's own, or gained.
+        edges = np.concatenate([edges[np.isin(edges, x).any(axis=1)], gained])
+        # 3. A release cluster an edge reaches from outside X is whole still: it joins
+        # as it is (each member to its kept one).
+        outside = np.setdiff1d(np.unique(edges), x)
+        whole = self._cluster_members(outside)
+        edges = np.concatenate([edges, np.stack([whole, self.roots[whole]], axis=1)])
+        x = np.union1d(x, whole)
         self.x = x
         okeys = self.okeys(x)
         node_of = dict(zip(okeys.tolist(), x.tolist(), strict=True))
-        roots_ok = cluster([self.okeys(pairs.reshape(-1)).reshape(-1, 2)]) if pairs.size else {}
+        roots_ok = cluster([self.okeys(edges.reshape(-1)).reshape(-1, 2)]) if edges.size else {}
         self.new_root = {node_of[a]: node_of[b] for a, b in roots_ok.items()}  # dropped -> kept
         # Which clusters to report: those with a changed document or another outcome.
         comp: dict[int, list[int]] = defaultdict(list)
         for node in x.tolist():
             comp[self.new_root.get(node, node)].append(node)
         reported: dict[int, int] = {}
-        for root, nodes in comp.items():
-            if len(nodes) < 2:
+        for root, members in comp.items():
+            if len(members) < 2:
                 continue
-            differs = any(nd >= n or self.roots[nd] != self.new_root.get(nd, nd) for nd in nodes)
-            if differs:
-                for nd in nodes:
+            if any(nd >= n or self.roots[nd] != self.new_root.get(nd, nd) for nd in members):
+                root_okey = int(self.okeys(np.array([root]))[0])
+                for nd in members:
                     if nd != root:
-                        reported[int(self.okeys(np.array([nd]))[0])] = int(
-                            self.okeys(np.array([root]))[0]
-                        )
+                        reported[int(self.okeys(np.array([nd]))[0])] = root_okey
         self._member_of = node_of
-        findings, dropped = report(reported, self.member, cfg)
+        findings, dropped = report(reported, self.member, self.cfg)
         self.collect(findings)
         self.dropped = dropped
         # Counts for the summary: every document of the corpus.
-        x_old = x[x < n]
         in_x = np.zeros(n, dtype=bool)
-        in_x[x_old] = True
+        in_x[x[x < n]] = True
         old_dropped = self.alive & ~in_x & (self.roots != np.arange(n))
         self.dropped_total = int(old_dropped.sum()) + len(self.new_root)
         self.in_x = in_x
