@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from corpus_tool.normalize import Edit, normalizer
+from corpus_tool.normalize.common import utf8
 
 # Spaces that render like a space but do not compare equal to one.
 ODD_SPACES = "\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
@@ -44,7 +45,7 @@ _NFC_UNSAFE = re.compile(f"[^{NFC_SAFE}]")
 
 def unusual_chars(text: str) -> str:
     """The characters of `text` other than tab, line feed and printable ASCII, in order."""
-    raw = text.encode("utf-8", "surrogatepass").translate(None, _PLAIN_ASCII)
+    raw = utf8(text).translate(None, _PLAIN_ASCII)
     return raw.decode("utf-8", "surrogatepass")
 
 
