@@ -12,6 +12,7 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from corpus_tool.normalize import RULES
 from corpus_tool.normalize.chars import (
     _SUSPECT,
     NFC_SAFE,
@@ -19,6 +20,7 @@ from corpus_tool.normalize.chars import (
     unicode_cleanup,
     unusual_chars,
 )
+from corpus_tool.normalize.page import _HEAD_CHARS, _has_bullet_run
 
 PROFILE = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -71,3 +73,33 @@ def test_nfc_safe_characters_never_make_a_text_other_than_nfc() -> None:
             assert unicodedata.combining(c) == 0, hex(cp)
             assert unicodedata.normalize("NFC", c) == c, hex(cp)
             assert c not in seconds, hex(cp)
+
+
+_LINES = st.sampled_from(
+    [
+        "- Baku has won, Armenians are leaving NK",
+        "* The unrecognised NKR will cease to exist",
+        "• Reintegration of Karabakh Armenians",
+        "  - An indented item of a list",
+        "# Armenia Turns West",
+        "By Jane Doe and John Roe",
+        "September 28, 2023",
+        "",
+        "Yerevan has been shaken by protests this week.",
+        "Original url:",
+    ]
+)  # fmt: skip
+
+
+@PROFILE
+@given(st.lists(_LINES, max_size=30), st.lists(st.booleans(), max_size=30))
+def test_related_headlines_has_no_work_where_lines_go_from_a_text_without_a_run(
+    lines: list[str], keep: list[bool]
+) -> None:
+    """N109 is not woken by a removal of lines from a text its guard read whole and
+    found without three bullet lines (`_touches_list`): it would find nothing."""
+    old = "\n".join(lines)
+    if len(old) > _HEAD_CHARS or _has_bullet_run(old):
+        return
+    new = "\n".join(line for i, line in enumerate(lines) if i >= len(keep) or keep[i])
+    assert RULES["N109"].func(new) == new
