@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 from corpus_tool.normalize import Change, Edit
 
-
 # The last text encoded, with its bytes: N116 and then N101 read the bytes of the same
 # text, one after the other, and the encoder looks at every character.
 _LAST_UTF8: list[tuple[str, bytes]] = [("", b"")]
