@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from corpus_tool.normalize import Edit, normalizer
+from corpus_tool.normalize.common import utf8
 
 # Spaces that render like a space but do not compare equal to one.
 ODD_SPACES = "\u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
@@ -30,6 +31,24 @@ def _has_suspects(text: str) -> bool:
     return not text.replace("\n", " ").isprintable() and _SUSPECT.search(text) is not None
 
 
+# Tab, line feed and printable ASCII: no suspect and nothing NFC composes, so a scan can
+# skip them. Deleted from the text's UTF-8 bytes, they leave the few characters worth
+# a look (curly quotes and dashes on most pages): one pass in C over the bytes, where
+# `str.isprintable` and `unicodedata.is_normalized` each look up every character.
+_PLAIN_ASCII = bytes([0x09, 0x0A, *range(0x20, 0x7F)])
+# Characters that cannot make a text other than NFC: ASCII, and ranges in which every
+# character is a starter (combining class 0), is its own NFC and is never the second
+# of a canonical pair (a test checks each). A text of only these is NFC as it is.
+NFC_SAFE = "\x00-\x7f\u00a0-\u02ff\u2010-\u205e"
+_NFC_UNSAFE = re.compile(f"[^{NFC_SAFE}]")
+
+
+def unusual_chars(text: str) -> str:
+    """The characters of `text` other than tab, line feed and printable ASCII, in order."""
+    raw = utf8(text).translate(None, _PLAIN_ASCII)
+    return raw.decode("utf-8", "surrogatepass")
+
+
 def _clean_chars(text: str) -> str:
     return _DROP.sub("", _SPACE.sub(" ", text))
 
@@ -52,8 +71,11 @@ def unicode_cleanup(text: str) -> str:
     """
     if text.isascii():
         return _clean_chars(text) if _has_suspects(text) else text
-    if _has_suspects(text):
+    unusual = unusual_chars(text)
+    if _SUSPECT.search(unusual) is not None:  # a suspect is never plain ASCII
         text = _clean_chars(text)
+    elif _NFC_UNSAFE.search(unusual) is None:
+        return text
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return text

@@ -10,6 +10,20 @@ from collections.abc import Callable
 
 from corpus_tool.normalize import Change, Edit
 
+# The last text encoded, with its bytes: N116 and then N101 read the bytes of the same
+# text, one after the other, and the encoder looks at every character.
+_LAST_UTF8: list[tuple[str, bytes]] = [("", b"")]
+
+
+def utf8(text: str) -> bytes:
+    """`text` in UTF-8, lone surrogates passed through (`surrogatepass`)."""
+    last = _LAST_UTF8[0]
+    if last[0] is text:
+        return last[1]
+    data = text.encode("utf-8", "surrogatepass")
+    _LAST_UTF8[0] = (text, data)
+    return data
+
 
 def keep_nfc(text: str) -> str:
     """Re-compose `text` where removing markup joined a base letter and a combining mark."""

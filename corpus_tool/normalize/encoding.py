@@ -31,7 +31,7 @@ from typing import Any
 
 from corpus_tool.normalize import Edit, normalizer
 from corpus_tool.normalize.chars import line_endings, unicode_cleanup
-from corpus_tool.normalize.common import keep_nfc, rewrite_lines
+from corpus_tool.normalize.common import keep_nfc, rewrite_lines, utf8
 
 MAX_PASSES = 32  # adversarial nesting (`&amp;` inside `&amp;`, `<<b>p>`) peeled per run
 
@@ -180,7 +180,7 @@ def mojibake(text: str) -> str:
     """
     if text.isascii():
         return text
-    if _SUSPECT_UTF8.search(text.encode("utf-8", "surrogatepass")) is None:
+    if _SUSPECT_UTF8.search(utf8(text)) is None:
         return text
     return rewrite_lines(text, _SUSPECT, _repair_line)
 

@@ -16,9 +16,19 @@ _HEAD_CHARS = 6000
 _BULLET_LINE = re.compile(r"\n[ \t]*[-*•][ \t]")
 
 
+# The last text asked about, with the answer: the runner asks again about the same text
+# when an edit of it may wake N109 (`_touches_list`).
+_LAST_RUN: list[tuple[str, bool]] = [("", False)]
+
+
 def _has_bullet_run(text: str) -> bool:
+    last = _LAST_RUN[0]
+    if last[0] is text:
+        return last[1]
     bullets = _BULLET_LINE.finditer("\n" + text[:_HEAD_CHARS])
-    return sum(1 for _ in itertools.islice(bullets, MIN_RELATED_RUN)) >= MIN_RELATED_RUN
+    found = sum(1 for _ in itertools.islice(bullets, MIN_RELATED_RUN)) >= MIN_RELATED_RUN
+    _LAST_RUN[0] = (text, found)
+    return found
 
 
 def _drop_header_lines(page: Page, *kinds: Kind) -> str:
@@ -48,6 +58,17 @@ def _touches_header(change: Change) -> bool:
     return reach > len(old) or not change.new.startswith(old[:reach])
 
 
+def _touches_list(change: Change) -> bool:
+    """Can the change give N109 work? Not where whole lines went from a text short
+    enough for its guard to read whole, with fewer than three bullet lines: the
+    lines left are lines of it, so they hold fewer still. Else: does it reach the
+    lines the header parse reads?"""
+    old = change.old
+    if change.edits == Edit.LINES and len(old) <= _HEAD_CHARS and not _has_bullet_run(old):
+        return False
+    return _touches_header(change)
+
+
 def _touches_footer(change: Change) -> bool:
     """Does the change reach the last TAIL_LINES lines (N112)?"""
     return touches_last_lines(change, TAIL_LINES)
@@ -66,7 +87,7 @@ _PAGE = Edit.CHARS | Edit.LINES
     "related-headlines",
     edits=Edit.LINES,
     sees=_PAGE,
-    reads=_touches_header,
+    reads=_touches_list,
 )
 def related_headlines(page: Page) -> str:
     """Remove a list of links to other articles near the top: `- Baku has won, ...`.
