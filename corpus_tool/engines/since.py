@@ -59,6 +59,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mmap
+import multiprocessing
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -74,6 +75,7 @@ import xxhash
 
 import corpus_tool
 from corpus_tool.config import Config
+from corpus_tool.engines.base import default_jobs
 from corpus_tool.findings import Finding, FindingCollector, Report
 from corpus_tool.pipeline import (
     DROP_TEXT,
@@ -425,35 +427,28 @@ class SinceRun:
             if gone.endswith(SIDECAR_SUFFIX)
         }
         self.change.files = sum(e.kind != "sidecar" for e in entries)
-        code_of = {name: i for i, name in enumerate(self.names)}
-        by_code = np.argsort(self.codes, kind="stable")
-        bounds = np.searchsorted(self.codes[by_code], np.arange(len(self.names) + 1))
         raw = digest_pairs(self.index.documents.column("raw").combine_chunks())
+        records = _Records(self.names, self.codes, raw, old)
         sidecars = {e.path: e for e in entries if e.kind == "sidecar"}
         listed = {e.path for e in entries}
         limit = self.config.max_file_bytes
+        scans = self._scan_shards(entries, records, limit)
         self.files = []
         items: list[Item] = []
         later = []  # .txt documents: read once every sidecar is known
-        for e in entries:
-            data = _plain_bytes(e.real)
-            try:
-                size = len(data) if data else Path(e.real).stat().st_size
-                digest = xxhash.xxh3_128_digest(data) if data else file_hash(e.real)
-            except OSError:
-                size, digest = -1, b""
-            self.files.append(SourceFile(e.shown, e.real, size, digest))
-            if old.get(e.shown) != (size, digest):
+        for k, e in enumerate(entries):
+            scan = scans[k] if scans else _scan(e, records, limit, split=e.kind == "shard")
+            self.files.append(SourceFile(e.shown, e.real, scan.size, scan.digest))
+            if scan.changed:
                 changed.add(e.shown)
                 if e.kind == "sidecar":
                     changed.add(e.shown[: -len(SIDECAR_SUFFIX)] + ".txt")
                 elif e.kind == "shard":
-                    docs: _Documents | None = None
-                    if data:
-                        docs = _PlainShard.split(data, e.shown, limit)
-                    if docs is None:
-                        docs = _ReadItems(read_entry(e, {}, limit), self.collect)
-                    items += self._match(code_of.get(e.shown), by_code, bounds, raw, docs)
+                    if scan.items is None:  # not a plain shard, or a line over the limit
+                        read = _ReadItems(read_entry(e, {}, limit), self.collect)
+                        scan = records.match(e.shown, read, scan)
+                    self._keep(scan)
+                    items += scan.items or []
             if e.kind == "sidecar":
                 text = e.path[: -len(SIDECAR_SUFFIX)] + ".txt"
                 if text not in listed and not Path(text).is_file():
@@ -465,7 +460,9 @@ class SinceRun:
         for e in later:
             if e.shown in changed:
                 read = _ReadItems(read_entry(e, sidecars, limit), self.collect)
-                items += self._match(code_of.get(e.shown), by_code, bounds, raw, read)
+                scan = records.match(e.shown, read, _Scan(-1, b"", True))
+                self._keep(scan)
+                items += scan.items or []
         self.change.reread = sum(e.kind != "sidecar" and e.shown in changed for e in entries)
         same = np.array([n in self.pos and n not in changed for n in self.names], dtype=bool)
         self.code_pos = np.array([self.pos.get(n, -1) for n in self.names], dtype=np.int64)
@@ -475,25 +472,26 @@ class SinceRun:
         self.okey = (self.code_pos[self.codes] << 32) | self.line if self.n else self.line
         return items
 
-    def _match(
-        self,
-        code: int | None,
-        by_code: np.ndarray,
-        bounds: np.ndarray,
-        raw: np.ndarray,
-        docs: _Documents,
-    ) -> list[Item]:
-        """Mark the release records of one changed file that are still there, unchanged
-        and in order (a line moved by an insertion keeps its record, at its new line);
-        the documents that are not (to process)."""
-        rows = by_code[bounds[code] : bounds[code + 1]] if code is not None else by_code[:0]
-        new = np.frombuffer(b"".join(docs.digests), dtype=np.uint64).reshape(-1, 2)
-        taken = match_in_order(raw[rows], new)
-        matched = taken >= 0
-        if matched.any():
-            self.present[rows[taken[matched]]] = True
-            self.line[rows[taken[matched]]] = np.asarray(docs.lines)[matched]
-        return [docs.item(k) for k in np.flatnonzero(~matched).tolist()]
+    def _keep(self, scan: _Scan) -> None:
+        """The release records a changed file still holds: present, at their new lines."""
+        if scan.rows is not None and scan.lines is not None:
+            self.present[scan.rows] = True
+            self.line[scan.rows] = scan.lines
+
+    def _scan_shards(self, entries: list[Any], records: _Records, limit: int) -> list[_Scan] | None:
+        """Every file hashed, and every changed plain JSONL shard split and matched, on
+        `jobs` forked workers (None: fewer than two shards or workers, or no fork)."""
+        shards = sum(e.kind == "shard" for e in entries)
+        jobs = min(self.jobs or default_jobs(), shards)
+        if jobs < 2 or not hasattr(os, "fork"):
+            return None
+        global _SCANNING
+        _SCANNING = (entries, records, limit)
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                return pool.map(_scan_entry, range(len(entries)), chunksize=1)
+        finally:
+            _SCANNING = None
 
     def collect(self, found: list[Finding]) -> None:
         self.collector.extend(self.config.apply(found))
@@ -814,6 +812,79 @@ class SinceRun:
 
     def _s_dropped(self) -> int:
         return sum(1 for node in self.new_root if node >= self.n)
+
+
+@dataclass
+class _Scan:
+    """One corpus file as found: its size and xxh3-128, whether it differs from the
+    release's, and for a changed shard the release rows it still holds (at `lines`)
+    and the documents to process (None: not split yet)."""
+
+    size: int
+    digest: bytes
+    changed: bool
+    rows: np.ndarray | None = None
+    lines: np.ndarray | None = None
+    items: list[Item] | None = None
+
+
+class _Records:
+    """The release's records per file, for matching a changed file's documents."""
+
+    def __init__(
+        self,
+        names: list[str],
+        codes: np.ndarray,
+        raw: np.ndarray,
+        files: dict[str, tuple[int, bytes]],
+    ) -> None:
+        self.code_of = {name: i for i, name in enumerate(names)}
+        self.by_code = np.argsort(codes, kind="stable")
+        self.bounds = np.searchsorted(codes[self.by_code], np.arange(len(names) + 1))
+        self.raw, self.files = raw, files
+
+    def match(self, shown: str, docs: _Documents, scan: _Scan) -> _Scan:
+        """`scan` with the release records of the file that are still there, unchanged
+        and in order (a line moved by an insertion keeps its record, at its new line),
+        and the documents that are not (to process)."""
+        code = self.code_of.get(shown)
+        by_code = self.by_code
+        rows = (
+            by_code[self.bounds[code] : self.bounds[code + 1]] if code is not None else by_code[:0]
+        )
+        new = np.frombuffer(b"".join(docs.digests), dtype=np.uint64).reshape(-1, 2)
+        taken = match_in_order(self.raw[rows], new)
+        matched = taken >= 0
+        scan.rows = rows[taken[matched]]
+        scan.lines = np.asarray(docs.lines, dtype=np.int64)[matched]
+        scan.items = [docs.item(k) for k in np.flatnonzero(~matched).tolist()]
+        return scan
+
+
+def _scan(entry: Any, records: _Records, limit: int, split: bool) -> _Scan:
+    """Hash one corpus file; if it is a changed plain JSONL shard and `split`, split
+    it and match its documents (read once: memory-mapped)."""
+    data = _plain_bytes(entry.real)
+    try:
+        size = len(data) if data else Path(entry.real).stat().st_size
+        digest = xxhash.xxh3_128_digest(data) if data else file_hash(entry.real)
+    except OSError:
+        size, digest = -1, b""
+    scan = _Scan(size, digest, records.files.get(entry.shown) != (size, digest))
+    if scan.changed and split and data:
+        docs = _PlainShard.split(data, entry.shown, limit)
+        if docs is not None:
+            return records.match(entry.shown, docs, scan)
+    return scan
+
+
+_SCANNING: tuple[list[Any], _Records, int] | None = None  # what forked workers scan
+
+
+def _scan_entry(k: int) -> _Scan:
+    assert _SCANNING is not None
+    entries, records, limit = _SCANNING
+    return _scan(entries[k], records, limit, split=entries[k].kind == "shard")
 
 
 FAST_BYTES = 1 << 30  # plain JSONL shards up to this size are mapped and split in one piece
