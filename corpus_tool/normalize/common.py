@@ -4,25 +4,39 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from corpus_tool.normalize import Change, Edit
 
-# The last text encoded, with its bytes: N116 and then N101 read the bytes of the same
-# text, one after the other, and the encoder looks at every character.
-_LAST_UTF8: list[tuple[str, bytes]] = [("", b"")]
+T = TypeVar("T")
 
 
+def last_answer(func: Callable[[str], T]) -> Callable[[str], T]:
+    """`func` that remembers its last text (the very object) and answer: rules that run
+    one after the other ask about the same text, and the runner asks again about a text
+    it has just changed."""
+    last: list[tuple[str | None, Any]] = [(None, None)]
+
+    @functools.wraps(func)
+    def remembered(text: str) -> T:
+        seen, answer = last[0]
+        if seen is not text:
+            answer = func(text)
+            last[0] = (text, answer)
+        return cast(T, answer)
+
+    return remembered
+
+
+@last_answer
 def utf8(text: str) -> bytes:
-    """`text` in UTF-8, lone surrogates passed through (`surrogatepass`)."""
-    last = _LAST_UTF8[0]
-    if last[0] is text:
-        return last[1]
-    data = text.encode("utf-8", "surrogatepass")
-    _LAST_UTF8[0] = (text, data)
-    return data
+    """`text` in UTF-8, lone surrogates passed through (`surrogatepass`): N116 and then
+    N101 read the bytes of the same text, and the encoder looks at every character."""
+    return text.encode("utf-8", "surrogatepass")
 
 
 def keep_nfc(text: str) -> str:

@@ -6,7 +6,7 @@ import itertools
 import re
 
 from corpus_tool.normalize import Change, Edit, normalizer, page_normalizer
-from corpus_tool.normalize.common import touches_last_lines
+from corpus_tool.normalize.common import last_answer, touches_last_lines
 from corpus_tool.parse.footer import TAIL_LINES, might_have_footer
 from corpus_tool.parse.header import HEAD_LINES, MIN_RELATED_RUN, Kind
 from corpus_tool.parse.page import Page
@@ -16,19 +16,10 @@ _HEAD_CHARS = 6000
 _BULLET_LINE = re.compile(r"\n[ \t]*[-*•][ \t]")
 
 
-# The last text asked about, with the answer: the runner asks again about the same text
-# when an edit of it may wake N109 (`_touches_list`).
-_LAST_RUN: list[tuple[str, bool]] = [("", False)]
-
-
+@last_answer  # asked again about the same text when an edit of it may wake N109
 def _has_bullet_run(text: str) -> bool:
-    last = _LAST_RUN[0]
-    if last[0] is text:
-        return last[1]
     bullets = _BULLET_LINE.finditer("\n" + text[:_HEAD_CHARS])
-    found = sum(1 for _ in itertools.islice(bullets, MIN_RELATED_RUN)) >= MIN_RELATED_RUN
-    _LAST_RUN[0] = (text, found)
-    return found
+    return sum(1 for _ in itertools.islice(bullets, MIN_RELATED_RUN)) >= MIN_RELATED_RUN
 
 
 def _drop_header_lines(page: Page, *kinds: Kind) -> str:
