@@ -527,6 +527,28 @@ def test_an_edge_between_unchanged_documents_is_lost_or_gained(
     assert [f["doc_id"] for f in inc["findings"] if f["code"] == "D002"] == ["c"] * dropped
 
 
+def test_blank_lines_in_a_changed_shard_keep_the_line_numbers(tmp_path: Path) -> None:
+    """Blank and whitespace-only lines are numbered, then skipped, as a full read does:
+    findings of a changed shard name the same lines."""
+    paragraphs = _paragraphs()
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT.format(extra=""), encoding="utf-8")
+    docs = [_doc(f"d{i}", paragraphs[i]) for i in range(4)]
+    lines = [json.dumps(d) for d in docs]
+    shard = corpus / "s.jsonl"
+    shard.write_text(
+        f"{lines[0]}\n\n  \n{lines[1]}\n\t\r\n{lines[2]}\n{lines[3]}", encoding="utf-8"
+    )
+    release = _build(tmp_path)
+    edited = dict(docs[2], url="not a url")  # a finding on line 7
+    copy = dict(docs[0], id="again")  # an exact duplicate, last line, no newline
+    text = f"\n{lines[0]}\n\n  \n{lines[1]}\n\t\r\n{json.dumps(edited)}\n{lines[3]}\n"
+    shard.write_text(text + json.dumps(copy), encoding="utf-8")
+    inc = _compare(tmp_path, release, {"d2", "again"})
+    assert {(f["doc_id"], f["line"]) for f in inc["findings"]} >= {("d2", 7), ("again", 9)}
+
+
 def test_build_since_with_an_error_writes_nothing(tmp_path: Path) -> None:
     make_corpus(tmp_path, docs=40, shards=2)
     _build(tmp_path)

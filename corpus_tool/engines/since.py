@@ -56,6 +56,7 @@ back to a full check and says why (`IndexError_`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import mmap
@@ -406,8 +407,6 @@ class SinceRun:
         self.alive = np.zeros(self.n, dtype=bool)  # an unchanged document, in dedup
         self.present = np.zeros(self.n, dtype=bool)  # an unchanged document (M009 or not)
         self._urls: pa.ChunkedArray | None = None
-        self._uk_order: np.ndarray | None = None
-        self._uk_sorted = self.uk
 
     # -- 1. what changed --------------------------------------------------------------
 
@@ -613,11 +612,12 @@ class SinceRun:
         runs: list[Run] = []
         s_nodes = self.s_nodes()
         old_nodes, new_nodes = nodes[nodes < self.n], nodes[nodes >= self.n] - self.n
-        kinds = [(self.hk, self.s_hk)] if cfg.exact else []
-        kinds += [(self.uk, self.s_uk)] if cfg.url else []
-        for old_keys, new_keys in kinds:
-            keys = np.concatenate([old_keys[old_nodes], new_keys[new_nodes]])
-            keys = np.unique(keys[keys != 0]) if old_keys is self.uk else np.unique(keys)
+        kinds = [(self.hk, self.s_hk, False)] if cfg.exact else []
+        kinds += [(self.uk, self.s_uk, True)] if cfg.url else []  # url key 0: no url
+        for old_keys, new_keys, zero_is_none in kinds:
+            keys = np.unique(np.concatenate([old_keys[old_nodes], new_keys[new_nodes]]))
+            if zero_is_none:
+                keys = keys[keys != 0]
             rows = np.flatnonzero(np.isin(old_keys, keys) & self.alive)
             news = s_nodes[np.isin(new_keys[s_nodes - self.n], keys)]
             run_keys = np.concatenate([old_keys[rows], new_keys[news - self.n]])
@@ -752,14 +752,18 @@ class SinceRun:
             return url if isinstance(url, str) else ""
         return str(self.urls()[node].as_py() or "")
 
+    @functools.cached_property
+    def _by_url_key(self) -> tuple[np.ndarray, np.ndarray]:
+        """The release's rows in url key order, and their keys."""
+        order = np.argsort(self.uk, kind="stable")
+        return order, self.uk[order]
+
     def _with_url_key(self, key: int) -> np.ndarray:
         """The unchanged documents in dedup with this url key (a binary search)."""
-        if self._uk_order is None:
-            self._uk_order = np.argsort(self.uk, kind="stable")
-            self._uk_sorted = self.uk[self._uk_order]
+        order, keys = self._by_url_key
         at = np.uint64(key)
-        lo, hi = (np.searchsorted(self._uk_sorted, at, side) for side in ("left", "right"))
-        rows = self._uk_order[lo:hi]
+        lo, hi = (np.searchsorted(keys, at, side) for side in ("left", "right"))
+        rows = order[lo:hi]
         return rows[self.alive[rows]]
 
     def member(self, okey: int) -> Member:
@@ -923,17 +927,23 @@ class _PlainShard(_Documents):
     them, split and hashed here with no Python object per unchanged line."""
 
     def __init__(
-        self, data: Any, shown: str, starts: list[int], ends: list[int], digests: list[bytes]
+        self,
+        data: Any,
+        shown: str,
+        starts: list[int],
+        ends: list[int],
+        digests: list[bytes],
+        lines: list[int],
     ) -> None:
         self.data, self.shown = data, shown
-        self.starts, self.ends, self.digests = starts, ends, digests
-        self.lines = list(range(1, len(starts) + 1))
+        self.starts, self.ends, self.digests, self.lines = starts, ends, digests, lines
 
     @classmethod
     def split(cls, data: Any, shown: str, limit: int) -> _PlainShard | None:
         """None when a line is over `limit` (then `read_shard` reads it and says so).
         One pass finds each line (memchr) and hashes it: several times faster than
-        numpy's search for newlines, which compares every byte into a mask as large."""
+        numpy's search for newlines, which compares every byte into a mask as large.
+        Lines are numbered as read; blank ones are then left out."""
         starts, ends, digests = [], [], []
         view, digest, find, size = memoryview(data), xxhash.xxh3_128_digest, data.find, len(data)
         at = 0
@@ -943,27 +953,20 @@ class _PlainShard(_Documents):
             ends.append(end)
             digests.append(digest(view[at:end]))
             at = end
-        if not starts:
-            return cls(data, shown, [], [], [])
-        begin, stop = np.array(starts), np.array(ends)
-        if int((stop - begin).max()) > limit:
+        begin, stop = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+        if starts and int((stop - begin).max()) > limit:
             return None
-        first = np.frombuffer(data, dtype=np.uint8)[begin]
-        blank = [
+        first = np.frombuffer(data, dtype=np.uint8)[begin] if starts else begin
+        blank = {
             k
             for k in np.flatnonzero(_BLANK_BYTES[first]).tolist()
             if not data[starts[k] : ends[k]].strip()
-        ]
-        shard = cls(data, shown, starts, ends, digests)
-        if blank:  # numbered as read, then left out
-            keep = np.ones(len(starts), dtype=bool)
-            keep[blank] = False
-            picked = np.flatnonzero(keep).tolist()
-            shard.starts = [starts[k] for k in picked]
-            shard.ends = [ends[k] for k in picked]
-            shard.digests = [digests[k] for k in picked]
-            shard.lines = [k + 1 for k in picked]
-        return shard
+        }
+        kept = [k for k in range(len(starts)) if k not in blank] if blank else range(len(starts))
+        if blank:
+            starts, ends = [starts[k] for k in kept], [ends[k] for k in kept]
+            digests = [digests[k] for k in kept]
+        return cls(data, shown, starts, ends, digests, [k + 1 for k in kept])
 
     def item(self, k: int) -> Item:
         return Item("jsonl", self.shown, self.lines[k], self.data[self.starts[k] : self.ends[k]])
