@@ -246,7 +246,8 @@ def _side_by_side(args: argparse.Namespace) -> int:
             cmd = [sys.executable, "-m", "benchmarks.fidelity", "--pages", args.pages]
             cmd += ["--work", args.work, "--rules-tree", tree, "--json", str(out), "--quiet"]
             env = {**os.environ, "PYTHONPATH": str(ROOT)}
-            subprocess.run(cmd, cwd=ROOT, env=env, check=True)
+            if subprocess.run(cmd, cwd=ROOT, env=env).returncode != 0:
+                return 1  # the run said why on stderr
             results.append(json.loads(out.read_text(encoding="utf-8")))
     print(render_vs(results[0], results[1]))
     if args.json:
