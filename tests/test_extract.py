@@ -236,6 +236,38 @@ def test_bare_name_under_the_title_and_above_a_date() -> None:
 
 
 @pytest.mark.parametrize(
+    "top",
+    [
+        "Storm Closes Schools Across the North\n# Storm Closes Schools Across the North",
+        "Storm Closes Schools Across the North\n\n# Storm Closes Schools Across the North",
+        "Storm Closes Schools - The Daily Example\n# Storm Closes Schools",
+        "Storm Closes Schools | Example News\n# Storm Closes Schools",
+    ],
+)
+def test_a_plain_title_line_over_its_own_heading_is_the_title(top: str) -> None:
+    """The page's title, then the article's `# ` heading of it (with or without the site's
+    name after a separator): the plain line is the title, and neither stays in the body."""
+    body = "Heavy snow kept children at home on Monday, officials said.\nMore text follows."
+    text = f"{top}\n{body}"
+    assert extract(text).title == top.split("\n")[0]
+    assert normalize(text).text == body.replace("\n", "\n\n")
+
+
+@pytest.mark.parametrize(
+    "top",
+    [
+        "Storm Closes Schools Across the North\n# Schools Across the North",  # another heading
+        "Storm Closes Schools\n# Storm Closes Schools Early",  # the heading says more
+        "Storm Closes Schools Today\n# Storm Closes Schools",  # no separator before the rest
+    ],
+)
+def test_a_plain_line_over_another_heading_is_not_the_title(top: str) -> None:
+    text = f"{top}\nA sentence of the body.\nMore text follows."
+    assert extract(text).title is None
+    assert normalize(text).text.startswith(top.split("\n")[0])
+
+
+@pytest.mark.parametrize(
     "footer",
     [
         "Original url:\n\n<https://example.com/a>",

@@ -106,7 +106,8 @@ def header_metadata(page: Page) -> str:
     Why: the title, authors and dates belong in the record's fields (extraction
     reads them from the same parse), not in the body. Removed, within the
     header zone only: the title (`# Title`, or a plain first line backed by
-    other metadata or by a standfirst glued under it), a repeated title, bylines
+    other metadata, by a standfirst glued under it or by its own `# ` heading
+    under it), a repeated title, bylines
     (`By [Name](#)`, `By NameName`, `By A and B`, `By A, B and C`), a bare name
     directly above a date or under the title, dates (`September 28, 2023`,
     `Sept. 28, 2023`, `28 September 2023`, `9/26/2023`, `2023-09-26`, weekday

@@ -28,9 +28,11 @@ those rules ran first.
 The title is a `# ` heading with only bylines and dates before it, or a plain
 first line that looks like one (at most 30 words, not ending with `.`, `,`,
 `;` or `:`) and is backed by evidence: another metadata line in the header
-(byline, bare name above a date, date, updated, logo), or a standfirst
+(byline, bare name above a date, date, updated, logo), a standfirst
 sentence directly on the next line with no blank line between (seed 004),
-possibly after a bare name line glued the same way. The second kind of
+possibly after a bare name line glued the same way, or the article's own
+`# ` heading of it as the next line (the page's title over the article's
+heading, perhaps with the site's name after a separator: `Title | Site`). The second kind of
 evidence cannot fire on normalized text, where every line is followed by a
 blank line: once the title is gone, a section heading that now opens the text
 is not mistaken for a new title. A plain title with neither (a title line, a
@@ -434,9 +436,28 @@ def _confirm_title(solid: list[_Item], zone: list[_Item]) -> bool:
         return True
     second = solid[1] if len(solid) > 1 else None
     third = solid[2] if len(solid) > 2 else None
+    if second is not None and _heading_of(solid[0].text, second.text):
+        return True  # the page's title, then the article's own `# ` heading of it
     if second is not None and second.under_title:  # title, name, standfirst: all glued
         return second.glued and _standfirst(third)
     return _standfirst(second)
+
+
+_SITE_SEPARATORS = "-|–—:·»/"
+
+
+def _heading_of(title_line: str, line: str) -> bool:
+    """Is `line` a `# ` heading of the title on `title_line`: the same words, or the
+    words before a site's name (`Title - Site`, `Title | Site`)?"""
+    m = _MD_TITLE.fullmatch(line)
+    if m is None:
+        return False
+    heading = clean_title(m["title"].rstrip(" \t#"))
+    title = clean_title(title_line)
+    if not heading or not title.startswith(heading):
+        return False
+    rest = title[len(heading) :].lstrip()
+    return not rest or rest[0] in _SITE_SEPARATORS
 
 
 def _round(solid: list[_Item]) -> tuple[str | None, list[_Item], int]:
