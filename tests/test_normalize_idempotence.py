@@ -78,6 +78,14 @@ REGRESSIONS = [
     "Body with a [link](#(Photo: AP)) inside.",
     "Body with \\ (Photo: AP)* inside.",
     "Body.\n\n(Photo: AP) Image credit: Getty Images\n\nMore body.",
+    # titles stacked deeper than the header parser's readings once went: each reading
+    # takes one, and a second run found the next
+    "Updated:\nJane Doe\n# Storm Closes Schools | Site\n# Storm\nUpdated:\n# Storm Closes Schools",
+    "Storm Closes Schools - Site News\n# Storm Closes Schools\n# Storm\nJane Doe\n"
+    "# Storm Closes Schools | Site\n# Storm Closes Schools\nStorm Closes Schools Today",
+    "By Jane Doe\nStorm Closes Schools - Site News\n# Storm\n# Storm Closes Schools | Site\n"
+    "By Jane Doe\n9/27/2023\nStorm Closes Schools Today\nStorm Closes Schools - Site News\n"
+    "# Storm Closes Schools",
 ]
 
 

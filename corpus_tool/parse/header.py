@@ -69,7 +69,7 @@ MIN_RELATED_RUN = 3  # bullet headlines in a row that make a related-headlines l
 MIN_HEADLINE_WORDS = 4  # shorter bullets are list items, not headlines
 MAX_HEADLINE_WORDS = 20
 MIN_STANDFIRST_WORDS = 5
-MAX_ROUNDS = 4  # readings of the header; a second one rarely finds anything
+MAX_ROUNDS = 8  # readings of the header: a page settles in one or two; stacked titles need more
 
 
 class Kind(enum.Enum):
