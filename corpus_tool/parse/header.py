@@ -32,10 +32,10 @@ first line that looks like one (at most 30 words, not ending with `.`, `,`,
 sentence directly on the next line with no blank line between (seed 004),
 possibly after a bare name line glued the same way, or the article's own
 `# ` heading of it as the next line (the page's title over the article's
-heading, perhaps with the site's name after a separator: `Title | Site`). The second kind of
-evidence cannot fire on normalized text, where every line is followed by a
-blank line: once the title is gone, a section heading that now opens the text
-is not mistaken for a new title. A plain title with neither (a title line, a
+heading, perhaps with the site's name after a separator: `Title | Site`). The
+standfirst evidence cannot fire on normalized text, where every line is followed
+by a blank line: once the title is gone, a section heading that now opens the text
+is not mistaken for a new title. A plain title with none of these (a title line, a
 blank line, the body) is kept as text: nothing tells it from a heading.
 
 Idempotence: the reading is repeated on the lines it leaves, each time as the
@@ -357,6 +357,12 @@ def _mark_related(items: list[_Item]) -> None:
         i = j
 
 
+def _heading_text(line: str) -> str:
+    """The text of a level-1 `# ` heading without its closing `#`s ("" if no heading)."""
+    m = _MD_TITLE.fullmatch(line)
+    return m["title"].rstrip(" \t#") if m is not None else ""
+
+
 def _title_of(solid: list[_Item]) -> tuple[int, str | None, bool]:
     """(position, text, strong) of the title candidate among the header lines.
 
@@ -371,8 +377,7 @@ def _title_of(solid: list[_Item]) -> tuple[int, str | None, bool]:
         h += 1
     else:
         return -1, None, False
-    m = _MD_TITLE.fullmatch(head.text)
-    title = m["title"].rstrip(" \t#") if m is not None else ""
+    title = _heading_text(head.text)
     if title:
         head.kind = _TITLE
         return h, clean_title(title), True
@@ -427,7 +432,7 @@ def _standfirst(item: _Item | None) -> bool:
     )
 
 
-def _confirm_title(solid: list[_Item], zone: list[_Item]) -> bool:
+def _confirm_title(solid: list[_Item], zone: list[_Item], title: str) -> bool:
     """A plain first line is a title only with evidence (see the module doc)."""
     if any(
         it.kind in (_BYLINE, _DATE, _UPDATED, _LOGO) or (it.kind is _NAME and not it.under_title)
@@ -436,7 +441,7 @@ def _confirm_title(solid: list[_Item], zone: list[_Item]) -> bool:
         return True
     second = solid[1] if len(solid) > 1 else None
     third = solid[2] if len(solid) > 2 else None
-    if second is not None and _heading_of(solid[0].text, second.text):
+    if second is not None and _heading_of(title, second.text):
         return True  # the page's title, then the article's own `# ` heading of it
     if second is not None and second.under_title:  # title, name, standfirst: all glued
         return second.glued and _standfirst(third)
@@ -446,14 +451,10 @@ def _confirm_title(solid: list[_Item], zone: list[_Item]) -> bool:
 _SITE_SEPARATORS = "-|–—:·»/"
 
 
-def _heading_of(title_line: str, line: str) -> bool:
-    """Is `line` a `# ` heading of the title on `title_line`: the same words, or the
-    words before a site's name (`Title - Site`, `Title | Site`)?"""
-    m = _MD_TITLE.fullmatch(line)
-    if m is None:
-        return False
-    heading = clean_title(m["title"].rstrip(" \t#"))
-    title = clean_title(title_line)
+def _heading_of(title: str, line: str) -> bool:
+    """Is `line` a `# ` heading of `title` (cleaned): the same words, or the words
+    before a site's name (`Title - Site`, `Title | Site`)?"""
+    heading = clean_title(_heading_text(line))
     if not heading or not title.startswith(heading):
         return False
     rest = title[len(heading) :].lstrip()
@@ -465,7 +466,7 @@ def _round(solid: list[_Item]) -> tuple[str | None, list[_Item], int]:
     h, title, strong = _title_of(solid)
     _mark_contextual(solid, title, h)
     zone, stop = _zone(solid)
-    if title is not None and not strong and not _confirm_title(solid, zone):
+    if title is not None and not strong and not _confirm_title(solid, zone, title):
         title = None
         for it in solid:
             if it.kind is _TITLE or it.kind is _TITLE_REPEAT or it.under_title:
