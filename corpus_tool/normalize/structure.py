@@ -18,6 +18,7 @@ unwrapped, never gives a rule new work.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -233,6 +234,9 @@ _COMMENTS = _label(
     r"|(?:loading|showing) (?:\d+ )?comments?[^\n]{0,20}"
     r"|no comments?(?: yet)?|be the first to comment[^\n]{0,40}|have your say"
     r"|links to this post"
+    r"|(?:comments )?powered by disqus[^\n]{0,20}|disqus|your comments?"
+    r"|(?:please )?enable javascript to (?:view|see|read|post) (?:the )?comments[^\n]{0,40}"
+    r"|to (?:post|leave|add) (?:a )?comments?,? (?:please )?(?:sign|log) ?in"
     r"|(?:you must|please|to) (?:be )?(?:log(?:ged)?|sign(?:ed)?) ?in[^\n]{0,60}to"
     r" (?:post a |leave a |add a )?comment[^\n]{0,20}"
     # the same in the other languages of the news
@@ -266,7 +270,8 @@ _COMMENT_FIRST = frozenset(
         "comments", "comment", "reader", "user", "visitor", "leave", "post", "add", "write",
         "submit", "show", "view", "read", "see", "load", "hide", "open", "close", "display",
         "join", "one", "two", "loading", "showing", "no", "be", "have", "you", "please", "to",
-        "links", "kommentare", "kommentar", "leserkommentare", "commentaires", "commentaire",
+        "your", "enable", "disqus", "links", "kommentare", "kommentar", "leserkommentare",
+        "commentaires", "commentaire",
         "laisser", "comentarios", "comentario", "comentários", "comentário", "deja", "deixe",
         "commenti", "lascia", "reacties", "reageer", "kommentarer", "komentarze", "komentáře",
         "diskuse", "комментарии", "комментарий", "комментариев", "обсуждение", "yorumlar",
@@ -289,23 +294,98 @@ def comment_section(text: str) -> str:
     heading and its position decide: a whole short line that names a comment
     section, after at least three sentences of article, starts a section that
     runs to the end of the body (the `Original url:` footer stays for N112).
-    Kept: a sentence that mentions comments, and a label above the article.
+    A thread scraped without its heading starts at its first comment, known by
+    the thread's own furniture: signed lines (`jdoe • 2 weeks ago`, `jdoe
+    wrote:`), two of them close together, with a `Reply` or `Report` control
+    under them; a heading that mentions the readers or the discussion just
+    above goes with it. Kept: a sentence that mentions
+    comments, a label above the article, a lone signed line, and quotes or
+    dated entries with no reply controls (`Readers wrote:`, a live blog).
     """
     firsts = short_lines(text).firsts
     if (
         firsts.isdisjoint(_COMMENT_FIRST)
         and not (any(w[:1].isdigit() for w in firsts) and _any_short(text, _COUNTED))
         and not _any_short(text, _ANYWHERE)
+        and not _any_short(text, _THREAD_WORDS)
     ):
         return text
     body = Body.of(text)
+    filled = body.filled()
+    thread = _thread_start(body.lines, filled)
     prose = 0
-    for i in body.filled():
+    for k, i in enumerate(filled):
         line = body.lines[i]
-        if prose >= MIN_ARTICLE_LINES and is_comments_label(line):
+        if prose >= MIN_ARTICLE_LINES and (k == thread or is_comments_label(line)):
             return body.without(set(range(i, body.end)))
         prose += reads_as_sentence(line)
     return text
+
+
+# A comment's signature: who, then when (`jdoe • 2 weeks ago`, `Jane Doe 3 hours ago`) or
+# `jdoe wrote:`; and the controls under each comment.
+_AGO_UNITS = frozenset(
+    ("sec", "second", "min", "minute", "hr", "hour", "day", "week", "month", "year")
+)
+_AGO_COUNTS = frozenset(("a", "an", "one"))
+_SIGNATURE_MARKS = " \t•·|,:–—-"
+_NOT_A_NAME = frozenset(("posted", "updated", "published", "edited", "modified", "last updated"))
+_THREAD_CONTROL = re.compile(
+    r"(?i)(?:reply|replies|report(?: this comment| abuse)?|flag(?: as inappropriate)?|upvote"
+    r"|downvote|vote (?:up|down))(?:[\s·•|]+(?:reply|report|flag|like|share|permalink))*"
+    r"[\W\d]*(?: on [^\n]{0,60})?"
+)
+_THREAD_WORDS = (" ago", "wrote:", "wrote :", "disqus")  # what the first test looks for
+MAX_SIGNATURE_CHARS = 100
+MAX_COMMENT_GAP = 12  # non-blank lines from one comment's signature to the next
+_WEAK_COMMENTS = re.compile(r"(?i)\b(?:comments?|readers?|discussion|conversation|disqus)\b")
+
+
+def _signed(line: str) -> bool:
+    """Does the line sign a comment: `jdoe • 2 weeks ago`, `jdoe wrote:`?"""
+    if len(line) > MAX_SIGNATURE_CHARS or "](" in line:
+        return False
+    low = bare(line).lower()
+    if low.endswith("wrote:") or low.endswith("wrote :"):
+        who = low[: low.rindex("wrote")]
+    elif low.endswith(" ago"):
+        parts = low.split()
+        if len(parts) < 3:
+            return False
+        *head, count, unit, _ = parts
+        if unit.rstrip("s") not in _AGO_UNITS or not (count.isdigit() or count in _AGO_COUNTS):
+            return False
+        if head and head[-1] in ("about", "over", "almost"):
+            head.pop()
+        who = " ".join(head)
+    else:
+        return False
+    who = who.strip(_SIGNATURE_MARKS)
+    return any(c.isalpha() for c in who) and who not in _NOT_A_NAME
+
+
+def _thread_start(lines: list[str], filled: list[int]) -> int | None:
+    """The position in `filled` where a comment thread without a heading starts (the
+    heading just above it, if one mentions comments or readers), or None."""
+    signed: list[int] = []
+    last_control = -1
+    for k, i in enumerate(filled):
+        line = lines[i]
+        if len(line) > MAX_SIGNATURE_CHARS:
+            continue
+        if _signed(line):
+            signed.append(k)
+        elif _THREAD_CONTROL.fullmatch(bare(line)) is not None:
+            last_control = k
+    for k, nxt in itertools.pairwise(signed):
+        if nxt - k > MAX_COMMENT_GAP or last_control < k:
+            continue
+        for up in range(k - 1, max(-1, k - 4), -1):  # a heading of the thread just above
+            line = lines[filled[up]]
+            if len(line) <= MAX_SIGNATURE_CHARS and _WEAK_COMMENTS.search(bare(line)):
+                return up
+        return k
+    return None
 
 
 # ---------------------------------------------------------- related link lists
