@@ -865,7 +865,7 @@ _COMMENT_POLICY = re.compile(
 )
 _BIO = re.compile(
     r"[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3},? (?:is|was|has been|covers|writes)"
-    r" (?:an? |the )?(?:[\w-]+ ){0,5}(?:reporter|correspondent|writer|editor|journalist"
+    r" (?:an? |the )?(?:[\w-]+ ){0,5}(?i:reporter|correspondent|writer|editor|journalist"
     r"|columnist|contributor|author|producer|fellow|intern|freelancer|analyst|critic)\b"
 )
 TRAILER_SCAN = 8  # non-blank lines from the end of the body looked at
@@ -880,7 +880,7 @@ _TRAILER_BASES = (
     "trademark", "trademarks", "copyrighted", "reserved", "reproduced", "retrieved",
     "citation", "cite", "comment", "comments", "comentarios", "comentários", "kommentare",
     "commentaires", "expressed", "contact", "reach", "email", "e-mail", "write", "submit",
-    "send", "powered", "reporter", "correspondent",
+    "send", "powered", "reporter", "correspondent", "writer", "editor",
     "journalist", "columnist", "contributor", "freelance", "freelancer", "コメント",
 )  # fmt: skip
 _TRAILER_TOKENS = frozenset(
