@@ -150,9 +150,23 @@ def is_credit(inner: str) -> bool:
     return bool(
         inner in _AGENCIES
         or _LABELED.fullmatch(inner)
-        or _SLASH.fullmatch(inner)
+        or (_SLASH.fullmatch(inner) and not _label_pair(inner))
         or _VIA.fullmatch(inner)
     )
+
+
+_UPPER_AGENCIES = frozenset(a.upper() for a in _AGENCIES)
+MIN_LABEL_WORD = 5  # letters: `NASA/JPL` and `AP/TASS` are credits, `GRANTS/DONATIONS` is not
+
+
+def _label_pair(inner: str) -> bool:
+    """`GRANTS/DONATIONS`, `NEWS/ANALYSIS`: two long capitalised words and no agency, a
+    section label in the shape of a `Name/Agency` credit."""
+    left, _, right = inner.partition("/")
+    sides = (left.strip(), right.strip())
+    return all(
+        side.isupper() and side.isalpha() and len(side) >= MIN_LABEL_WORD for side in sides
+    ) and not any(side in _UPPER_AGENCIES for side in sides)
 
 
 # A credit with a label is unambiguous wherever it stands.
