@@ -252,15 +252,26 @@ MIN_ARTICLE_LINES = 3  # a comment section follows an article: sentences before 
 _ANONYMOUS = re.compile(r"(?i)anonymous|anon|guest|unknown|anónimo|anonyme|anonym|匿名|аноним")
 
 
+# A heading that opens with the count of comments and goes on after a stop or with the
+# post's quoted title: `## 36 comments. Share your thoughts »`, `## 2 Responses to “Title”`.
+_COUNTED_HEADING = re.compile(
+    r"(?i)\d[\d,.]*[km]?\s+(?:comments?|responses?|replies)"
+    r"(?:\s*[.:|»›)–—-]|\s+(?:to|on)\s+[“\"‘'«„]|\s*$)"
+)
+
+
 def is_comments_label(line: str) -> bool:
     """`Comments`, `12 Comments`, `Leave a Reply`, `Comments are closed.`, `Kommentare`,
-    and a comment's heading `## Anonymous`."""
+    a comment's heading `## Anonymous`, and a heading that opens with the count."""
     text = bare(line)
     if len(text) > 120:
         return False
     if _COMMENTS.fullmatch(text) is not None:
         return True
-    return is_heading(line) and _ANONYMOUS.fullmatch(text.rstrip(" :")) is not None
+    return is_heading(line) and (
+        _ANONYMOUS.fullmatch(text.rstrip(" :")) is not None
+        or _COUNTED_HEADING.match(text) is not None
+    )
 
 
 # What the first test looks for: the first word a comment label opens with, and for a
@@ -1040,16 +1051,33 @@ def is_prompt(line: str) -> bool:
     stripped = line.strip(" \t")
     if not _prompt_candidate(stripped) or any(q in stripped for q in QUOTES):
         return False
+    text = bare(stripped)
+    if _FOLLOW.fullmatch(text) is not None:  # `## Follow GQ on Twitter`: a heading too
+        return not _owned(stripped)
     if stripped[0] == "#" or _NUMBERED.match(stripped.lstrip("-*+• ")):
         return False  # a heading, a numbered step
-    text = bare(stripped)
     if words(text) > MAX_PROMPT_WORDS or _CALL.match(text) is None:
         return False
-    if _PROMOTED.search(text) is None:
+    if _PROMOTED.search(text) is None or _owned(stripped):
         return False
-    if is_newsletter_prompt(stripped) or is_promo_line(stripped) or is_furniture(stripped):
-        return False  # N105, N106 and N114 own these
     return "](" in stripped or _READER.search(text) is not None
+
+
+def _owned(line: str) -> bool:
+    """N105, N106 and N114 remove these lines: they are theirs."""
+    return is_newsletter_prompt(line) or is_promo_line(line) or is_furniture(line)
+
+
+_NETWORK = (
+    r"(?:twitter|x|facebook|instagram|tumblr|pinterest|linkedin|youtube|tiktok|threads"
+    r"|mastodon|bluesky|snapchat|telegram|whatsapp|flipboard|google\+|weibo|rss)"
+)
+# `Follow us on Twitter`, `Follow GQ on Instagram and Pinterest`: a call with nothing but
+# who and where.
+_FOLLOW = re.compile(
+    rf"(?i)follow (?:us|@?[\w.&'’-]+(?: [\w.&'’-]+){{0,3}}) on {_NETWORK}"
+    rf"(?:\s*(?:,|and|&|or)\s*{_NETWORK})*\s*[.!:…]*"
+)
 
 
 _PROMPT_STARTS = frozenset(
