@@ -377,7 +377,7 @@ def _signed(line: str) -> bool:
 
 def _thread_start(lines: list[str], filled: list[int]) -> int | None:
     """The position in `filled` where a comment thread without a heading starts (the
-    heading just above it, if one mentions comments or readers), or None."""
+    highest of the three lines above it that mentions comments or readers), or None."""
     signed: list[int] = []
     last_control = -1
     for k, i in enumerate(filled):
@@ -391,11 +391,12 @@ def _thread_start(lines: list[str], filled: list[int]) -> int | None:
     for k, nxt in itertools.pairwise(signed):
         if nxt - k > MAX_COMMENT_GAP or last_control < k:
             continue
-        for up in range(k - 1, max(-1, k - 4), -1):  # a heading of the thread just above
+        start = k
+        for up in range(k - 1, max(-1, k - 4), -1):  # the thread's heading just above
             line = lines[filled[up]]
             if len(line) <= MAX_SIGNATURE_CHARS and _WEAK_COMMENTS.search(bare(line)):
-                return up
-        return k
+                start = up
+        return start
     return None
 
 
