@@ -6,6 +6,7 @@ mutation fuzzer found (kept as explicit examples).
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -146,6 +147,32 @@ def test_fuzzer_regressions_settle(text: str) -> None:
     processed = _process(text)
     assert processed is None or processed == out
     assert processed is None or _process(processed) == processed
+
+
+# A title-like line glued to a sentence under it, once the header above it is gone: the
+# header rule's later readings see it apart from the sentence (as after the layout rule),
+# so a run of the rule alone must leave it apart too, or its next run reads a title.
+GLUED_UNDER_HEADER = [
+    "# Armenia Turns West\n****Read more**: Caption here (Video: Reuters)**\n"
+    "The armenia armenia armenia armenia armenia n0.\nThe armenia armenia armenia n0.",
+    "By Robyn DixonFrancesca Ebel\nBy Robyn DixonFrancesca Ebel\n12.10.2023\n**(Photo: AP)**\n"
+    "The yerevan protest refugees russia government café russia supplies café n6.",
+    "<HTTPS://WWW.THEMOSCOWTIMES.COM/2023/09/28/A-82586>\n1:02 (Photo: AP)\n"
+    "**Sign up for our Morning Brief newsletter**\nMT\n"
+    "**Sign up for our Morning Brief newsletter**\nAnalysts at 0:00 GMT alliance border n6.",
+    # a CR of a CRLF line ending makes a sentence end in `\r`, not `.`
+    "**Get the Mirror in your inbox:**\n# Armenia Turns West\n"
+    "The armenia armenia armenia armenia armenia n0.\r\nThe armenia armenia armenia n0.",
+]
+
+
+@pytest.mark.parametrize("text", GLUED_UNDER_HEADER)
+def test_header_rule_alone_settles_where_lines_are_glued(text: str) -> None:
+    header = RULES["N110"].func
+    once = header(text)
+    assert once != text
+    assert header(once) == once
+    assert normalize(once).text == normalize(text).text  # the pipeline reads it the same
 
 
 def test_share_prompt_above_header_goes_with_the_header() -> None:

@@ -22,8 +22,14 @@ def _has_bullet_run(text: str) -> bool:
     return sum(1 for _ in itertools.islice(bullets, MIN_RELATED_RUN)) >= MIN_RELATED_RUN
 
 
-def _drop_header_lines(page: Page, *kinds: Kind) -> str:
-    """Remove the header lines of the given kinds (all metadata when none given)."""
+def _drop_header_lines(page: Page, *kinds: Kind, apart: bool = False) -> str:
+    """Remove the header lines of the given kinds (all metadata when none given).
+
+    `apart`: also set the lines the parse read apart with blank lines, as its later
+    readings saw them (see `corpus_tool.parse.header`): a line glued to a sentence
+    under it is a title's evidence, and once the title above it is gone the next
+    run would read it so, where the readings of this run did not.
+    """
     text = page.text
     header = page.header
     drop = header.lines_of(*kinds) if kinds else header.metadata_lines
@@ -31,11 +37,29 @@ def _drop_header_lines(page: Page, *kinds: Kind) -> str:
         return text
     lines = page.head
     k = max(drop) + 1  # rebuild only the lines up to the last one dropped
+    if apart:
+        read = HEAD_LINES if header.read is None else header.read
+        k = max(k, min(read, HEAD_LINES, len(lines)))
     kept = [line for i, line in enumerate(lines[:k]) if i not in drop]
+    if apart:
+        kept = _set_apart(kept)
     if k >= len(lines):
         return "\n".join(kept)
     rest = text[sum(map(len, lines[:k])) + k :]
     return "\n".join([*kept, rest])
+
+
+def _set_apart(lines: list[str]) -> list[str]:
+    """`lines` with a blank line between any two non-blank lines next to each other."""
+    out: list[str] = []
+    filled = False  # is the last line of `out` non-blank?
+    for line in lines:
+        blank = not line.strip(" \t\r")
+        if filled and not blank:
+            out.append("")
+        out.append(line)
+        filled = not blank
+    return out
 
 
 def _touches_header(change: Change) -> bool:
@@ -50,12 +74,16 @@ def _touches_header(change: Change) -> bool:
 
 
 def _touches_list(change: Change) -> bool:
-    """Can the change give N109 work? Not where whole lines went from a text short
-    enough for its guard to read whole, with fewer than three bullet lines: the
-    lines left are lines of it, so they hold fewer still. Else: does it reach the
-    lines the header parse reads?"""
+    """Can the change give N109 work? Not where whole lines went (and blank lines came
+    or went) from a text short enough for its guard to read whole, with fewer than
+    three bullet lines: the lines left are lines of it, so they hold fewer still.
+    Else: does it reach the lines the header parse reads?"""
     old = change.old
-    if change.edits == Edit.LINES and len(old) <= _HEAD_CHARS and not _has_bullet_run(old):
+    if (
+        change.edits & ~Edit.LAYOUT == Edit.LINES
+        and len(old) <= _HEAD_CHARS
+        and not _has_bullet_run(old)
+    ):
         return False
     return _touches_header(change)
 
@@ -99,7 +127,9 @@ def related_headlines(page: Page) -> str:
     return _drop_header_lines(page, Kind.RELATED)
 
 
-@page_normalizer("N110", "header-metadata", edits=Edit.LINES, sees=_PAGE, reads=_touches_header)
+@page_normalizer(
+    "N110", "header-metadata", edits=Edit.LINES | Edit.LAYOUT, sees=_PAGE, reads=_touches_header
+)
 def header_metadata(page: Page) -> str:
     """Remove the header lines that are page metadata: title, byline, date, `Updated:`, logo.
 
@@ -113,9 +143,12 @@ def header_metadata(page: Page) -> str:
     `Sept. 28, 2023`, `28 September 2023`, `9/26/2023`, `2023-09-26`, weekday
     optional), `Updated:` with its date (one or two lines), a logo (`MT`).
     Kept: deck/standfirst lines and photo captions, which are content, and
-    anything after the header zone, even if it looks like a date.
+    anything after the header zone, even if it looks like a date. The lines
+    it leaves at the top are set apart by blank lines, as the layout rule
+    (N113) sets every line: a run of N110 alone then reads them as this one
+    did.
     """
-    return _drop_header_lines(page)
+    return _drop_header_lines(page, apart=True)
 
 
 # A removal or a rewrite can only make equal neighbours where it happened.

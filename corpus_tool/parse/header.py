@@ -39,10 +39,10 @@ is not mistaken for a new title. A plain title with none of these (a title line,
 blank line, the body) is kept as text: nothing tells it from a heading.
 
 Idempotence: the reading is repeated on the lines it leaves, each time as the
-next run would see them (blank-separated), until it removes nothing more. On
-real pages the second reading finds nothing; on odd ones (two titles, a
-repeated line that becomes the title once the first is gone) it removes now
-what a second run would remove later.
+next run would see them (blank-separated: N110 sets them apart), until it
+removes nothing more. On real pages the second reading finds nothing; on odd
+ones (two titles, a repeated line that becomes the title once the first is
+gone) it removes now what a second run would remove later.
 """
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ def _items(lines: Sequence[str]) -> tuple[list[_Item], int | None]:
     glued = False
     plain = 0
     for i, raw in enumerate(lines[:HEAD_LINES]):
-        s = raw.strip(" \t")
+        s = raw.strip(" \t\r")  # a CR of a CRLF ending is no part of the line
         if not s:
             glued = False
             continue
