@@ -14,7 +14,7 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpus_tool.normalize import RULES, Change, _common, _span, _take_span
+from corpus_tool.normalize import RULES, Change, _common, _end_of_text, _span, _take_span
 from corpus_tool.normalize.chars import (
     _SUSPECT,
     NFC_SAFE,
@@ -133,6 +133,24 @@ def test_common_from_a_known_length_is_the_plain_search(
     answer = _plain_common(a, b, way)
     assert _common(a, b, way) == answer
     assert _common(a, b, way, int(answer * where)) == answer
+
+
+@PROFILE
+@given(
+    st.text(alphabet="a \t\n", max_size=20),
+    st.integers(0, 150),
+    st.sampled_from([" ", "\n", "\t", " \n", "\n\n\t"]),
+    st.integers(0, 150),
+    _ENDS,
+    st.floats(0, 1),
+)
+def test_end_of_text_is_the_length_of_the_stripped_prefix(
+    head: str, letters: int, blank: str, blanks: int, tail: str, where: float
+) -> None:
+    """Over runs of text and of blank space longer than the windows it reads."""
+    text = head + "a" * letters + blank * blanks + tail
+    end = int(len(text) * where)
+    assert _end_of_text(text, end) == len(text[:end].rstrip(" \t\n"))
 
 
 _SPAN_LINES = st.sampled_from(

@@ -110,7 +110,7 @@ class Change:
             start = new.rfind("\n", 0, self.prefix) + 1
             end = new.find("\n", len(new) - self.suffix)
             end = len(new) if end < 0 else end
-            before = len(new[:start].rstrip(" \t\n"))  # end of the previous non-blank line
+            before = _end_of_text(new, start)  # end of the previous non-blank line
             if before:
                 start = new.rfind("\n", 0, before) + 1
             after = _NON_BLANK.search(new, end)  # start of the next non-blank line
@@ -119,6 +119,18 @@ class Change:
                 end = len(new) if end < 0 else end
             self._lines = new[start:end]
         return self._lines
+
+
+def _end_of_text(text: str, end: int) -> int:
+    """`len(text[:end].rstrip(" \\t\\n"))`, without copying `text[:end]`: blank space is
+    stripped from windows read backwards from `end`."""
+    while end > 0:
+        start = max(end - 64, 0)
+        kept = len(text[start:end].rstrip(" \t\n"))
+        if kept:
+            return start + kept
+        end = start
+    return 0
 
 
 def _common(a: str, b: str, way: int, start: int = 0) -> int:
