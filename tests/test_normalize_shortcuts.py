@@ -204,3 +204,33 @@ def test_a_span_is_taken_only_for_the_very_texts_it_was_reported_for() -> None:
     new = rewrite_lines(old, re.compile("x"), lambda line: None)
     assert _take_span(old, new) == (1, 1)
     assert _take_span(old, new) == (0, 0)  # taken: the slot is empty
+
+
+_FOOTER_LINES = st.sampled_from(
+    [
+        "Original url:",
+        "<https://example.com/a>",
+        "Original URL: https://example.com/b",
+        "Source: https://example.org/c",
+        "",
+        "  ",
+        "The article goes on here.",
+    ]
+)
+
+
+@PROFILE
+@given(st.lists(_LINES, max_size=20), st.lists(_FOOTER_LINES, max_size=6))
+def test_the_footer_rule_reports_bounds_that_hold(body: list[str], tail: list[str]) -> None:
+    """N112 reports that it keeps the text before the footer: a bound that holds."""
+    old = "\n".join(body + tail)
+    _take_span(old, old)
+    new = RULES["N112"].func(old)  # parses its own Page, as the runner would
+    bounds = _take_span(old, new)
+    if new is old:
+        assert bounds == (0, 0)
+        return
+    assert bounds[0] <= _plain_common(old, new, 1)
+    assert bounds[1] <= _plain_common(old, new, -1)
+    told, plain = Change(old, new, bounds=bounds), Change(old, new)
+    assert (told.prefix, told.suffix, told.lines) == (plain.prefix, plain.suffix, plain.lines)
