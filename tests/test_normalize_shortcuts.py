@@ -7,12 +7,14 @@ facts about Unicode, on every character it names.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Callable
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpus_tool.normalize import RULES
+from corpus_tool.normalize import RULES, Change, _common, _end_of_text, _span, _take_span
 from corpus_tool.normalize.chars import (
     _SUSPECT,
     NFC_SAFE,
@@ -20,6 +22,7 @@ from corpus_tool.normalize.chars import (
     unicode_cleanup,
     unusual_chars,
 )
+from corpus_tool.normalize.common import rewrite_lines
 from corpus_tool.normalize.page import _HEAD_CHARS, _has_bullet_run
 
 PROFILE = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -103,3 +106,131 @@ def test_related_headlines_has_no_work_where_lines_go_from_a_text_without_a_run(
         return
     new = "\n".join(line for i, line in enumerate(lines) if i >= len(keep) or keep[i])
     assert RULES["N109"].func(new) == new
+
+
+# ------------------------------------------------ the span an editor reports
+
+
+def _plain_common(a: str, b: str, way: int) -> int:
+    """The common prefix (`way` 1) or suffix (-1) of `a` and `b`, by its definition."""
+    pairs = zip(a, b, strict=False) if way > 0 else zip(a[::-1], b[::-1], strict=False)
+    return next((i for i, (x, y) in enumerate(pairs) if x != y), min(len(a), len(b)))
+
+
+# Texts that share long runs, so a search goes past its first steps of 64 characters.
+_SHARED = st.text(alphabet="ab \né中", max_size=300)
+_ENDS = st.text(alphabet="abc\n", max_size=4)
+
+
+@PROFILE
+@given(_SHARED, _ENDS, _ENDS, _SHARED, st.sampled_from([1, -1]), st.floats(0, 1))
+def test_common_from_a_known_length_is_the_plain_search(
+    shared: str, a_end: str, b_end: str, other: str, way: int, where: float
+) -> None:
+    """`_common(a, b, way, start)` gives the full answer for any `start` up to it."""
+    a, b = (shared + a_end, shared + b_end) if way > 0 else (a_end + shared, b_end + shared)
+    a, b = (a + other, b) if way > 0 else (other + a, b)
+    answer = _plain_common(a, b, way)
+    assert _common(a, b, way) == answer
+    assert _common(a, b, way, int(answer * where)) == answer
+
+
+@PROFILE
+@given(
+    st.text(alphabet="a \t\n", max_size=20),
+    st.integers(0, 150),
+    st.sampled_from([" ", "\n", "\t", " \n", "\n\n\t"]),
+    st.integers(0, 150),
+    _ENDS,
+    st.floats(0, 1),
+)
+def test_end_of_text_is_the_length_of_the_stripped_prefix(
+    head: str, letters: int, blank: str, blanks: int, tail: str, where: float
+) -> None:
+    """Over runs of text and of blank space longer than the windows it reads."""
+    text = head + "a" * letters + blank * blanks + tail
+    end = int(len(text) * where)
+    assert _end_of_text(text, end) == len(text[:end].rstrip(" \t\n"))
+
+
+_SPAN_LINES = st.sampled_from(
+    ["", " ", "\t", "x", "y", "xy", "x x", "a x b", "y and x", "plain words", "yy", "\u00e9x"]
+)
+# (finder, fix) pairs of `rewrite_lines`: removals, rewrites, a line emptied or grown.
+_STEPS = st.sampled_from(
+    [
+        (re.compile("x"), lambda line: None),
+        (re.compile("x"), lambda line: line.replace("x", "")),
+        (re.compile(r"\ny"), lambda line: None if line == "y" else line[1:]),
+        (re.compile("y"), lambda line: ""),
+        (re.compile(r"\n"), lambda line: None if not line.strip() else line),
+        (re.compile(r"a\b"), lambda line: line + " more"),
+        (re.compile(r"\n[ \t]"), lambda line: line.strip()),
+    ]
+)
+
+
+@PROFILE
+@given(st.lists(_SPAN_LINES, max_size=30), st.lists(_STEPS, min_size=1, max_size=3))
+def test_a_rewrite_reports_bounds_that_hold_and_change_no_answer(
+    lines: list[str], steps: list[tuple[re.Pattern[str], Callable[[str], str | None]]]
+) -> None:
+    """The span `rewrite_lines` reports, over one call or several in a row (a rule that
+    edits in steps), bounds the common prefix and suffix from below, and the runner's
+    answers from it are the answers without it."""
+    old = "\n".join(lines)
+    _take_span(old, old)  # an empty slot, as the runner leaves it
+    new = old
+    for finder, fix in steps:
+        new = rewrite_lines(new, finder, fix)
+    if new is not old:  # the report covers the whole edit, from the first text to the last
+        last = _span[0]
+        assert last is not None and last[0] is old and last[1] is new
+    bounds = _take_span(old, new)
+    if new is old:
+        assert bounds == (0, 0)
+        return
+    assert bounds[0] <= _plain_common(old, new, 1)
+    assert bounds[1] <= _plain_common(old, new, -1)
+    told, plain = Change(old, new, bounds=bounds), Change(old, new)
+    assert (told.prefix, told.suffix, told.lines) == (plain.prefix, plain.suffix, plain.lines)
+
+
+def test_a_span_is_taken_only_for_the_very_texts_it_was_reported_for() -> None:
+    old = "a\nx\nb"
+    new = rewrite_lines(old, re.compile("x"), lambda line: None)
+    assert new == "a\nb"
+    assert _take_span("".join(["a\nx", "\nb"]), new) == (0, 0)  # equal, not the same
+    new = rewrite_lines(old, re.compile("x"), lambda line: None)
+    assert _take_span(old, new) == (1, 1)
+    assert _take_span(old, new) == (0, 0)  # taken: the slot is empty
+
+
+_FOOTER_LINES = st.sampled_from(
+    [
+        "Original url:",
+        "<https://example.com/a>",
+        "Original URL: https://example.com/b",
+        "Source: https://example.org/c",
+        "",
+        "  ",
+        "The article goes on here.",
+    ]
+)
+
+
+@PROFILE
+@given(st.lists(_LINES, max_size=20), st.lists(_FOOTER_LINES, max_size=6))
+def test_the_footer_rule_reports_bounds_that_hold(body: list[str], tail: list[str]) -> None:
+    """N112 reports that it keeps the text before the footer: a bound that holds."""
+    old = "\n".join(body + tail)
+    _take_span(old, old)
+    new = RULES["N112"].func(old)  # parses its own Page, as the runner would
+    bounds = _take_span(old, new)
+    if new is old:
+        assert bounds == (0, 0)
+        return
+    assert bounds[0] <= _plain_common(old, new, 1)
+    assert bounds[1] <= _plain_common(old, new, -1)
+    told, plain = Change(old, new, bounds=bounds), Change(old, new)
+    assert (told.prefix, told.suffix, told.lines) == (plain.prefix, plain.suffix, plain.lines)

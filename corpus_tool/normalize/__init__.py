@@ -35,6 +35,7 @@ __all__ = [
     "Rule",
     "normalize",
     "normalizer",
+    "note_span",
     "page_normalizer",
 ]
 MAX_SWEEPS = 8  # sweeps over the due rules; real pages settle in one or two
@@ -44,15 +45,35 @@ _NON_BLANK = re.compile(r"[^ \t\n]")
 
 
 class Change:
-    """One rule's edit, `old` -> `new`, with what the runner asks about it (computed once)."""
+    """One rule's edit, `old` -> `new`, with what the runner asks about it (computed once).
 
-    __slots__ = ("_answers", "_lines", "_prefix", "_suffix", "edits", "new", "old", "page")
+    `bounds`: lower bounds on the common prefix and suffix that the editor knows (see
+    `note_span`); the searches start there, and their answers are the same as from 0.
+    """
+
+    __slots__ = (
+        "_answers",
+        "_bounds",
+        "_lines",
+        "_prefix",
+        "_suffix",
+        "edits",
+        "new",
+        "old",
+        "page",
+    )
 
     def __init__(
-        self, old: str, new: str, edits: Edit = Edit.ANY, page: Page | None = None
+        self,
+        old: str,
+        new: str,
+        edits: Edit = Edit.ANY,
+        page: Page | None = None,
+        bounds: tuple[int, int] = (0, 0),
     ) -> None:
         self.old, self.new, self.edits = old, new, edits  # edits: what the rule may do
         self.page = page  # the parsed Page of `old`, if the runner has one
+        self._bounds = bounds
         self._prefix: int | None = None
         self._suffix: int | None = None
         self._lines: str | None = None
@@ -69,7 +90,7 @@ class Change:
     def prefix(self) -> int:
         """Length of the common prefix of `old` and `new`."""
         if self._prefix is None:
-            self._prefix = _common(self.old, self.new, 1)
+            self._prefix = _common(self.old, self.new, 1, self._bounds[0])
         return self._prefix
 
     @property
@@ -77,7 +98,7 @@ class Change:
         """Length of the common suffix, not overlapping the common prefix."""
         if self._suffix is None:
             room = min(len(self.old), len(self.new)) - self.prefix
-            self._suffix = min(_common(self.old, self.new, -1), room)
+            self._suffix = min(_common(self.old, self.new, -1, self._bounds[1]), room)
         return self._suffix
 
     @property
@@ -89,7 +110,7 @@ class Change:
             start = new.rfind("\n", 0, self.prefix) + 1
             end = new.find("\n", len(new) - self.suffix)
             end = len(new) if end < 0 else end
-            before = len(new[:start].rstrip(" \t\n"))  # end of the previous non-blank line
+            before = _end_of_text(new, start)  # end of the previous non-blank line
             if before:
                 start = new.rfind("\n", 0, before) + 1
             after = _NON_BLANK.search(new, end)  # start of the next non-blank line
@@ -100,13 +121,26 @@ class Change:
         return self._lines
 
 
-def _common(a: str, b: str, way: int) -> int:
+def _end_of_text(text: str, end: int) -> int:
+    """`len(text[:end].rstrip(" \\t\\n"))`, without copying `text[:end]`: blank space is
+    stripped from windows read backwards from `end`."""
+    while end > 0:
+        start = max(end - 64, 0)
+        kept = len(text[start:end].rstrip(" \t\n"))
+        if kept:
+            return start + kept
+        end = start
+    return 0
+
+
+def _common(a: str, b: str, way: int, start: int = 0) -> int:
     """Length of the common prefix (`way` 1) or suffix (-1) of `a` and `b`: spans
     compared in place in doubling steps, then halving, so the work is linear in
-    the answer (one slice of `a` per step, none of `b`)."""
+    the answer (one slice of `a` per step, none of `b`). `start`: a length known
+    to be common (at most the answer); the search goes on from there."""
     n = min(len(a), len(b))
     la, lb = len(a), len(b)
-    lo, step = 0, 64
+    lo, step = start, 64
     while lo < n:
         hi = min(lo + step, n)
         if not (
@@ -127,6 +161,37 @@ def _common(a: str, b: str, way: int) -> int:
         else:
             hi = mid
     return lo
+
+
+# The span of the last edit an editor reported (`note_span`): its text before and
+# after, and lower bounds on their common prefix and suffix.
+_span: list[tuple[str, str, int, int] | None] = [None]
+
+
+def note_span(old: str, new: str, prefix: int, suffix: int) -> None:
+    """Report that `new`, made from `old`, keeps at least `old`'s first `prefix` and
+    last `suffix` characters: the runner's questions about the edit (`Change.prefix`,
+    `Change.suffix`) then compare only from there, not the whole texts.
+
+    One slot, the last report. A report whose `old` is the last one's `new` (a rule
+    that edits in steps) extends it: the smaller of each bound holds for both steps.
+    Safe whoever reports what: the slot holds the texts themselves, and the runner
+    takes the bounds only for a change between these very objects (`is`), which,
+    strings being immutable, are the texts the bounds were found on."""
+    last = _span[0]
+    if last is not None and last[1] is old:
+        old, prefix, suffix = last[0], min(prefix, last[2]), min(suffix, last[3])
+    _span[0] = (old, new, prefix, suffix)
+
+
+def _take_span(old: str, new: str) -> tuple[int, int]:
+    """The bounds reported for the edit `old` -> `new`, or (0, 0); empties the slot, so
+    that the next rule's first report starts afresh."""
+    last = _span[0]
+    _span[0] = None
+    if last is not None and last[0] is old and last[1] is new:
+        return last[2], last[3]
+    return 0, 0
 
 
 def page_normalizer(code: str, slug: str, **how: Any) -> Callable[[PageFunc], PageFunc]:
@@ -251,10 +316,10 @@ def normalize(
             if new is text or new == text:
                 continue
             changed[i] = True
+            bounds = _take_span(text, new)
             if wakes[i]:
-                change = Change(
-                    text, new, rule.edits, page if page is not None and page.text is text else None
-                )
+                page_of = page if page is not None and page.text is text else None
+                change = Change(text, new, rule.edits, page_of, bounds)
                 for j in wakes[i]:
                     if not due[j] and _wakes(order[j], change):
                         due[j] = True

@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from corpus_tool.normalize import Change, Edit
+from corpus_tool.normalize import Change, Edit, note_span
 
 T = TypeVar("T")
 
@@ -53,7 +53,9 @@ def rewrite_lines(text: str, finder: re.Pattern[str], fix: Callable[[str], str |
     document without artifacts. `finder` sees the text with a line feed in
     front, so a pattern starting with `\\n` also finds the first line; a
     match belongs to the line holding its last character (a final `\\n` is
-    the end of its line). Returns `text` itself when nothing changed.
+    the end of its line). Returns `text` itself when nothing changed. Reports the
+    span it rewrote (`note_span`): the text before the line break above the first
+    line it changed, and after the one below the last, is the same in both.
     """
     if finder.search(text) is None:  # the common case, without copying the text
         nl = text.find("\n")
@@ -63,6 +65,7 @@ def rewrite_lines(text: str, finder: re.Pattern[str], fix: Callable[[str], str |
     pieces: list[str] = []
     pos = 0
     done = 0
+    first = 0  # where the first changed line starts (in `t`)
     for m in finder.finditer(t):
         p = max(m.end() - 1, m.start())
         if p < done:
@@ -75,6 +78,8 @@ def rewrite_lines(text: str, finder: re.Pattern[str], fix: Callable[[str], str |
         new = fix(line)
         if new == line:
             continue
+        if not pieces:
+            first = start
         if new is None:
             pieces.append(t[pos : start - 1])
         else:
@@ -84,7 +89,12 @@ def rewrite_lines(text: str, finder: re.Pattern[str], fix: Callable[[str], str |
     if not pieces:
         return text
     pieces.append(t[pos:])
-    return "".join(pieces)[1:]
+    out = "".join(pieces)[1:]
+    # In `text` the first changed line starts at first - 1 and the last one ends at
+    # pos - 1; a removal takes the line break before its line (the first line's: the
+    # one after it). So `text[: first - 2]` and `text[pos:]` are in `out` as they were.
+    note_span(text, out, max(first - 2, 0), max(len(t) - pos - 1, 0))
+    return out
 
 
 def touches_last_lines(change: Change, n: int) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from corpus_tool.normalize import Change, Edit, normalizer, page_normalizer
+from corpus_tool.normalize import Change, Edit, normalizer, note_span, page_normalizer
 from corpus_tool.normalize.common import last_answer, touches_last_lines
 from corpus_tool.parse.footer import TAIL_LINES, might_have_footer
 from corpus_tool.parse.header import HEAD_LINES, MIN_RELATED_RUN, Kind
@@ -199,4 +199,6 @@ def footer_url(page: Page) -> str:
     offset = 1 if len(parts) > TAIL_LINES else 0
     if footer.start == len(parts) - offset:
         return text
-    return "\n".join(parts[: offset + footer.start])
+    out = "\n".join(parts[: offset + footer.start])
+    note_span(text, out, len(out), 0)  # the text before the footer stays as it is
+    return out
