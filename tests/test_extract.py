@@ -242,6 +242,8 @@ def test_bare_name_under_the_title_and_above_a_date() -> None:
         "Storm Closes Schools Across the North\n\n# Storm Closes Schools Across the North",
         "Storm Closes Schools - The Daily Example\n# Storm Closes Schools",
         "Storm Closes Schools | Example News\n# Storm Closes Schools",
+        # a lower heading, linked, with the apostrophe in its other form
+        "The Storm's Toll on Schools\n## [The Storm’s Toll on Schools](#)",
     ],
 )
 def test_a_plain_title_line_over_its_own_heading_is_the_title(top: str) -> None:
@@ -253,12 +255,23 @@ def test_a_plain_title_line_over_its_own_heading_is_the_title(top: str) -> None:
     assert normalize(text).text == body.replace("\n", "\n\n")
 
 
+def test_a_plain_title_over_a_kicker_and_its_own_heading_is_the_title() -> None:
+    """`Title`, a kicker heading, then the article's heading of the title: the title and
+    its heading go, the kicker stays (it is the article's)."""
+    body = "Heavy snow kept children at home on Monday, officials said.\nMore text follows."
+    text = f"Storm Closes Schools\n### Winter Chaos\n# Storm Closes Schools\n{body}"
+    assert extract(text).title == "Storm Closes Schools"
+    assert normalize(text).text == "### Winter Chaos\n\n" + body.replace("\n", "\n\n")
+
+
 @pytest.mark.parametrize(
     "top",
     [
         "Storm Closes Schools Across the North\n# Schools Across the North",  # another heading
         "Storm Closes Schools\n# Storm Closes Schools Early",  # the heading says more
         "Storm Closes Schools Today\n# Storm Closes Schools",  # no separator before the rest
+        "Storm Closes Schools\nWinter Chaos\n# Storm Closes Schools",  # a line, no kicker
+        "Storm Closes Schools\n### Winter Chaos\n### Ice\n# Storm Closes Schools",  # too far
     ],
 )
 def test_a_plain_line_over_another_heading_is_not_the_title(top: str) -> None:

@@ -135,6 +135,15 @@ def clean_title(title: str) -> str:
     return unlink(title).strip(" \t*_")
 
 
+_FOLD_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+
+
+def _title_key(line: str) -> str:
+    """A title line's or heading's words as titles are compared: heading marks, links,
+    emphasis and the curly or straight form of quotes aside."""
+    return clean_title(line.lstrip("# ")).translate(_FOLD_QUOTES)
+
+
 def is_title_like(line: str) -> bool:
     """At most 30 words, not a list item, not ending like a sentence or a label."""
     if len(line) > 250 or _BULLET.fullmatch(line) or not any(c.isalpha() for c in line):
@@ -314,7 +323,7 @@ def _maybe_metadata(it: _Item, title_key: str | None) -> bool:
         or is_bare_name(it.text)
         or _LOGO_LINE.fullmatch(it.text) is not None
         or _MD_TITLE.fullmatch(it.text) is not None
-        or (title_key is not None and clean_title(it.text.lstrip("# ")) == title_key)
+        or (title_key is not None and _title_key(it.text) == title_key)
     )
 
 
@@ -327,7 +336,7 @@ def _mark_related(items: list[_Item]) -> None:
     if sum(1 for it in items if it.text[:1] in "-*•") < MIN_RELATED_RUN:
         return
     first = next((it for it in items if it.kind is not _SKIP), None)
-    title_key = clean_title(first.text.lstrip("# ")) if first is not None else None
+    title_key = _title_key(first.text) if first is not None else None
     # A line ending with `:` introduces what follows, even where it could be a title
     # (the first line, once the title above it is gone).
     see_through = [
@@ -392,12 +401,13 @@ def _title_of(solid: list[_Item]) -> tuple[int, str | None, bool]:
 def _mark_contextual(solid: list[_Item], title: str | None, h: int) -> None:
     """Repeated titles, bare names above a date (or under the title at `h`), logos."""
     longest = max(MAX_NAME_LEN, len(title) + 8 if title is not None else 0)
+    title_key = title.translate(_FOLD_QUOTES) if title is not None else None
     last = len(solid) - 1
     for pos, it in enumerate(solid):
         if it.kind is not _CONTENT or len(it.text) > longest:
             continue
         above_date = pos < last and solid[pos + 1].kind in (_DATE, _UPDATED)
-        if title is not None and clean_title(it.text.lstrip("# ")) == title:
+        if title_key is not None and _title_key(it.text) == title_key:
             it.kind = _TITLE_REPEAT
         elif (above_date or (pos == h + 1 and title is not None)) and is_bare_name(it.text):
             it.kind, it.names = _NAME, bare_names(it.text)
@@ -442,7 +452,10 @@ def _confirm_title(solid: list[_Item], zone: list[_Item], title: str) -> bool:
     second = solid[1] if len(solid) > 1 else None
     third = solid[2] if len(solid) > 2 else None
     if second is not None and _heading_of(title, second.text):
-        return True  # the page's title, then the article's own `# ` heading of it
+        return True  # the page's title, then the article's own heading of it
+    kicker = second is not None and _HEADING.fullmatch(second.text) is not None
+    if kicker and third is not None and _heading_of(title, third.text):
+        return True  # the same, with a kicker heading (`### Sister Act`) between
     if second is not None and second.under_title:  # title, name, standfirst: all glued
         return second.glued and _standfirst(third)
     return _standfirst(second)
@@ -451,10 +464,16 @@ def _confirm_title(solid: list[_Item], zone: list[_Item], title: str) -> bool:
 _SITE_SEPARATORS = "-|–—:·»/"
 
 
+_HEADING = re.compile(r"#{1,6}[ \t]+\S.*")
+
+
 def _heading_of(title: str, line: str) -> bool:
-    """Is `line` a `# ` heading of `title` (cleaned): the same words, or the words
-    before a site's name (`Title - Site`, `Title | Site`)?"""
-    heading = clean_title(_heading_text(line))
+    """Is `line` a heading (`# `, `## `, ...) of `title` (cleaned): the same words, or
+    the words before a site's name (`Title - Site`, `Title | Site`)?"""
+    if _HEADING.fullmatch(line) is None:
+        return False
+    heading = _title_key(line.rstrip(" \t#"))
+    title = title.translate(_FOLD_QUOTES)
     if not heading or not title.startswith(heading):
         return False
     rest = title[len(heading) :].lstrip()
