@@ -152,9 +152,9 @@ def row_item(draw: st.DrawFn) -> Item:
 
 
 def _check(item: Item) -> None:
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: other processes on the machine do not count
     out = process_document(item, CONFIG)
-    assert time.perf_counter() - start < BOUND_S
+    assert time.process_time() - start < BOUND_S
     for f in out.findings:
         assert f.code and f.message and isinstance(f.severity, Severity)
         assert f.path, f

@@ -175,7 +175,10 @@ PATHOLOGICAL = {
 }
 
 
-BOUND_S = 2.0  # a megabyte in a linear rule takes milliseconds (test_normalize_pathological)
+# A guard against hangs, not a speed test: CPU time of this process (other processes on
+# a shared machine do not count), and a megabyte through a path that backtracks or
+# rescans takes minutes, where a linear rule takes at most a second.
+BOUND_S = 10.0
 BULLET, PROMPT, DATE = (
     "- Baku has won the war\n",
     "Get the Mirror in your inbox:\n",
@@ -235,9 +238,9 @@ def _header_dates_removed(text: str, out: str) -> bool:
 @pytest.mark.parametrize("name", list(PATHOLOGICAL))
 def test_rule_keeps_content_and_removes_debris_on_pathological_input(code: str, name: str) -> None:
     text, rule = PATHOLOGICAL[name], RULES[code]
-    start = time.perf_counter()
+    start = time.process_time()
     out = rule.func(text)
-    assert time.perf_counter() - start < BOUND_S
+    assert time.process_time() - start < BOUND_S
     # pytest.fail, not assert: a failed comparison of megabyte strings must not diff them
     if (name, code) == ("dates", "N110"):
         if not _header_dates_removed(text, out):
@@ -250,8 +253,8 @@ def test_rule_keeps_content_and_removes_debris_on_pathological_input(code: str, 
 
 def test_pipeline_finishes_on_pathological_input() -> None:
     for name, text in PATHOLOGICAL.items():
-        start = time.perf_counter()
+        start = time.process_time()
         out = normalize(text)
-        assert time.perf_counter() - start < BOUND_S, name
+        assert time.process_time() - start < BOUND_S, name
         if name != "nested-dead-links":  # 200,000 levels: N104 peels 32 per run (linear time)
             assert normalize(out.text).text == out.text, name

@@ -65,13 +65,17 @@ def test_collector_counts_suppressed_findings_exactly() -> None:
     assert len(report.findings) == 3 + 1 + 3 + 1 + 1
 
 
+# The time bounds below guard against hangs (a super-linear path on these inputs takes
+# minutes), with CPU time of this process: other processes on a shared machine do not count.
+
+
 def test_single_document_finding_bomb_is_bounded() -> None:
     """One JSONL line of 100,000 unknown keys: per-document work and findings stay small."""
     n = 100_000
     line = orjson.dumps({"id": "d", "text": article(1), **{f"k{i}": 0 for i in range(n)}})
-    start = time.perf_counter()
+    start = time.process_time()
     doc = process_document(Item("jsonl", "s.jsonl", 1, line), Config(language="en"))
-    assert time.perf_counter() - start < 10  # generous: about a second
+    assert time.process_time() - start < 10  # generous: about a second
     unknown = [f for f in doc.findings if f.code == "M002"]
     assert len(unknown) == MAX_PER_FILE_CODE + 1
     assert unknown[-1].suppressed == n - MAX_PER_FILE_CODE
@@ -90,35 +94,35 @@ def test_key_locator_is_linear_on_a_5mb_line_of_100k_keys() -> None:
     value = "x" * 40
     line = orjson.dumps({f"key{i}": value for i in range(keys)})
     assert len(line) > 5_000_000
-    start = time.perf_counter()
+    start = time.process_time()
     locator = KeyLocator(line, 7)
     for i in range(0, keys, 97):
         line_no, column = locator.locate(f"key{i}")
         assert line_no == 7 and column is not None
     assert locator.locate("missing") == (7, None)
-    assert time.perf_counter() - start < 5  # generous: well under a second when linear
+    assert time.process_time() - start < 5  # generous: well under a second when linear
 
 
 def test_key_locator_many_lookups_on_a_pretty_printed_object() -> None:
     data = {f"k{i}": [i, {"k0": "nested"}] for i in range(20_000)}
     raw = json.dumps(data, indent=1).encode()
-    start = time.perf_counter()
+    start = time.process_time()
     locator = KeyLocator(raw, 1)
     lines = raw.decode().split("\n")
     for key in ("k0", "k1", "k19999"):
         line_no, col = locator.locate(key)
         assert lines[line_no - 1][col - 1 :].startswith(f'"{key}"')  # type: ignore[operator]
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
 
 
 def test_duplicate_key_precheck_on_a_5mb_line_is_fast_and_exact() -> None:
     obj = {f"key{i}": "a: b" for i in range(100_000)}
     line = orjson.dumps(obj)
-    start = time.perf_counter()
+    start = time.process_time()
     assert parse_json(line, "s.jsonl")[1] == []
     dup = line[:-1] + b',"key5":1}'
     found = parse_json(dup, "s.jsonl")[1]
     assert [f.code for f in found] == ["E008"] and "`key5`" in found[0].message
-    assert time.perf_counter() - start < 5
+    assert time.process_time() - start < 5
     findings = check_metadata({"title": "T"}, path="p", doc_id=None, raw=None)
     assert findings == []
