@@ -141,7 +141,13 @@ _FOLD_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
 def _title_key(line: str) -> str:
     """A title line's or heading's words as titles are compared: heading marks, links,
     emphasis and the curly or straight form of quotes aside."""
-    return clean_title(line.lstrip("# ")).translate(_FOLD_QUOTES)
+    return _fold_quotes(clean_title(line.lstrip("# ")))
+
+
+def _fold_quotes(text: str) -> str:
+    if text.isascii() or not ("’" in text or "‘" in text or "“" in text or "”" in text):
+        return text
+    return text.translate(_FOLD_QUOTES)
 
 
 def is_title_like(line: str) -> bool:
@@ -401,7 +407,7 @@ def _title_of(solid: list[_Item]) -> tuple[int, str | None, bool]:
 def _mark_contextual(solid: list[_Item], title: str | None, h: int) -> None:
     """Repeated titles, bare names above a date (or under the title at `h`), logos."""
     longest = max(MAX_NAME_LEN, len(title) + 8 if title is not None else 0)
-    title_key = title.translate(_FOLD_QUOTES) if title is not None else None
+    title_key = _fold_quotes(title) if title is not None else None
     last = len(solid) - 1
     for pos, it in enumerate(solid):
         if it.kind is not _CONTENT or len(it.text) > longest:
@@ -473,7 +479,7 @@ def _heading_of(title: str, line: str) -> bool:
     if _HEADING.fullmatch(line) is None:
         return False
     heading = _title_key(line.rstrip(" \t#"))
-    title = title.translate(_FOLD_QUOTES)
+    title = _fold_quotes(title)
     if not heading or not title.startswith(heading):
         return False
     rest = title[len(heading) :].lstrip()
