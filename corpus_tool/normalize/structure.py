@@ -159,14 +159,17 @@ def short_lines(text: str) -> Short:
         frozenset(firsts),
         frozenset(short_firsts),
         link_starts,
-        any(_opens_with_hashtag(line) for line in short),
+        any(
+            (line[0] == "#" and line[1:2].isalpha())
+            or (line[0] in " \t" and _opens_with_hashtag(line))
+            for line in short
+        ),
     )
 
 
 def _opens_with_hashtag(line: str) -> bool:
     """`#word` at the start, after any indent (N121 judges the stripped line)."""
-    if line[0] in " \t":
-        line = line.lstrip(" \t")
+    line = line.lstrip(" \t")
     return line[:1] == "#" and line[1:2].isalpha()
 
 
