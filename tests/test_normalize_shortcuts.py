@@ -170,6 +170,15 @@ _STEPS = st.sampled_from(
 )
 
 
+def _assert_bounds_hold(old: str, new: str, bounds: tuple[int, int]) -> None:
+    """`bounds` are at most the common prefix and suffix, and the runner's answers from
+    them are its answers without them."""
+    assert bounds[0] <= _plain_common(old, new, 1)
+    assert bounds[1] <= _plain_common(old, new, -1)
+    told, plain = Change(old, new, bounds=bounds), Change(old, new)
+    assert (told.prefix, told.suffix, told.lines) == (plain.prefix, plain.suffix, plain.lines)
+
+
 @PROFILE
 @given(st.lists(_SPAN_LINES, max_size=30), st.lists(_STEPS, min_size=1, max_size=3))
 def test_a_rewrite_reports_bounds_that_hold_and_change_no_answer(
@@ -190,10 +199,7 @@ def test_a_rewrite_reports_bounds_that_hold_and_change_no_answer(
     if new is old:
         assert bounds == (0, 0)
         return
-    assert bounds[0] <= _plain_common(old, new, 1)
-    assert bounds[1] <= _plain_common(old, new, -1)
-    told, plain = Change(old, new, bounds=bounds), Change(old, new)
-    assert (told.prefix, told.suffix, told.lines) == (plain.prefix, plain.suffix, plain.lines)
+    _assert_bounds_hold(old, new, bounds)
 
 
 def test_a_span_is_taken_only_for_the_very_texts_it_was_reported_for() -> None:
@@ -230,7 +236,4 @@ def test_the_footer_rule_reports_bounds_that_hold(body: list[str], tail: list[st
     if new is old:
         assert bounds == (0, 0)
         return
-    assert bounds[0] <= _plain_common(old, new, 1)
-    assert bounds[1] <= _plain_common(old, new, -1)
-    told, plain = Change(old, new, bounds=bounds), Change(old, new)
-    assert (told.prefix, told.suffix, told.lines) == (plain.prefix, plain.suffix, plain.lines)
+    _assert_bounds_hold(old, new, bounds)

@@ -291,7 +291,7 @@ _COMMENT_FIRST = frozenset(
         "comments", "comment", "reader", "user", "visitor", "leave", "post", "add", "write",
         "submit", "show", "view", "read", "see", "load", "hide", "open", "close", "display",
         "join", "one", "two", "loading", "showing", "no", "be", "have", "you", "please", "to",
-        "your", "enable", "disqus", "links", "kommentare", "kommentar", "leserkommentare",
+        "your", "enable", "links", "kommentare", "kommentar", "leserkommentare",
         "commentaires", "commentaire",
         "laisser", "comentarios", "comentario", "comentários", "comentário", "deja", "deixe",
         "commenti", "lascia", "reacties", "reageer", "kommentarer", "komentarze", "komentáře",
@@ -362,11 +362,9 @@ MAX_COMMENT_GAP = 12  # non-blank lines from one comment's signature to the next
 _WEAK_COMMENTS = re.compile(r"(?i)\b(?:comments?|readers?|discussion|conversation|disqus)\b")
 
 
-def _signed(line: str) -> bool:
-    """Does the line sign a comment: `jdoe • 2 weeks ago`, `jdoe wrote:`?"""
-    if len(line) > MAX_SIGNATURE_CHARS or "](" in line:
-        return False
-    low = bare(line).lower()
+def _signed(text: str) -> bool:
+    """Does a line's `text` (`bare`) sign a comment: `jdoe • 2 weeks ago`, `jdoe wrote:`?"""
+    low = text.lower()
     if low.endswith("wrote:") or low.endswith("wrote :"):
         who = low[: low.rindex("wrote")]
     elif low.endswith(" ago"):
@@ -394,9 +392,10 @@ def _thread_start(lines: list[str], filled: list[int]) -> int | None:
         line = lines[i]
         if len(line) > MAX_SIGNATURE_CHARS:
             continue
-        if _signed(line):
+        text = bare(line)
+        if "](" not in line and _signed(text):  # a linked line is a teaser, not a signature
             signed.append(k)
-        elif _THREAD_CONTROL.fullmatch(bare(line)) is not None:
+        elif _THREAD_CONTROL.fullmatch(text) is not None:
             last_control = k
     for k, nxt in itertools.pairwise(signed):
         if nxt - k > MAX_COMMENT_GAP or last_control < k:
