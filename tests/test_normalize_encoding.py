@@ -175,6 +175,17 @@ def test_residue_markup_check_agrees_with_what_n118_keeps() -> None:
     assert [hit.evidence for hit in markup(broken)] == ['<span class="x>']
 
 
+def test_markup_escaped_as_text_survives_the_whole_normalizer() -> None:
+    """N118 keeps `\\<html>`; N103 then keeps the backslash in front of it, or the
+    next run would read a leftover tag: the line stays, and stays put."""
+    raw = (GOLDEN / "N118-html-tags" / "kept-escaped.in.txt").read_text(encoding="utf-8")
+    out = normalize(raw).text
+    for line in ("\\<!DOCTYPE html>", '\\<html lang="en">', "\\<head>", '\\<p class="note">'):
+        assert line in out
+    assert normalize(out).text == out
+    assert list(markup(out)) == []
+
+
 def test_seed_footer_autolink_is_kept() -> None:
     text = "Body text of the article.\n\nOriginal url: <https://www.example.com/2023/a-1>"
     assert RULES["N118"].func(text) is text

@@ -76,6 +76,11 @@ TABLE = [
     ("N103", "\\[x\\](#) and \\_under\\_ and 1\\. item", "[x](#) and _under_ and 1. item"),
     ("N103", "a run \\\\\\* goes whole", "a run * goes whole"),
     ("N103", "C:\\Users\\me and \\n stay", "C:\\Users\\me and \\n stay"),
+    (
+        "N103",
+        'HTML as text: \\<p class="x">, \\</div>; a \\< b',
+        'HTML as text: \\<p class="x">, \\</div>; a < b',
+    ),
     # N104 dead links
     ("N104", "who were [killed](#) by shelling", "who were killed by shelling"),
     ("N104", "[carried out](#section-2) drills, [x]() and [y]( )", "carried out drills, x and y"),

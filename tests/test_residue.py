@@ -54,3 +54,11 @@ def test_the_line_is_found_in_the_raw_text() -> None:
 def test_at_most_five_hits_per_code() -> None:
     text = "\n".join(f"Click here {i}" for i in range(9))
     assert len(hits(text)) == 5
+
+
+def test_markup_escaped_as_text_is_not_residue() -> None:
+    """Markdown's `\\<p>` is a literal angle bracket: N118 keeps it, so N203 is quiet;
+    an escaped backslash (`\\\\<p>`) leaves the tag a tag."""
+    assert hits('Write \\<p class="note"> to open a note.') == []
+    found = hits("A backslash: \\\\<p>then text.")
+    assert [(code, line) for code, line, _ in found] == [("N203", 1)]

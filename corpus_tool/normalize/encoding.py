@@ -32,6 +32,7 @@ from typing import Any
 from corpus_tool.normalize import Edit, normalizer
 from corpus_tool.normalize.chars import line_endings, unicode_cleanup
 from corpus_tool.normalize.common import keep_nfc, rewrite_lines, utf8
+from corpus_tool.parse.lines import escaped
 
 MAX_PASSES = 32  # adversarial nesting (`&amp;` inside `&amp;`, `<<b>p>`) peeled per run
 
@@ -330,12 +331,22 @@ def _kind(m: re.Match[str]) -> int | None:
     return _CELL if lower in CELLS else _INLINE
 
 
+def opens_markup(text: str, at: int) -> bool:
+    """Does markup this rule removes start at `at`: a tag, a comment or a script or
+    style element? (N103 keeps the backslash that escapes it: see there.)"""
+    m = _TAG.match(text, at)
+    return (m is not None and _kind(m) is not None) or _OPENER.match(text, at) is not None
+
+
 def _element_spans(line: str) -> list[tuple[int, int]]:
     """Comments and whole script or style elements on the line, as (start, end)."""
     spans: list[tuple[int, int]] = []
     found: dict[str, tuple[int, int] | None] = {}  # per closer, the next one searched
     pos = 0
     while (m := _OPENER.search(line, pos)) is not None:
+        if escaped(line, m.start()):
+            pos = m.end()
+            continue
         kind = (m[1] or "--").lower()
         close = found.get(kind, (-1, -1))
         if close is not None and close[0] < m.end():
@@ -356,7 +367,7 @@ def _strip_once(line: str) -> str:
     for start, end in [*_element_spans(line), (len(line), len(line))]:
         for m in _TAG.finditer(line, pos, start):
             kind = _kind(m)
-            if kind is not None:
+            if kind is not None and not escaped(line, m.start()):
                 tokens += [line[pos : m.start()], kind]
                 pos = m.end()
         if start < len(line):
@@ -449,8 +460,9 @@ def html_tags(text: str) -> str:
     their content, which is code, never text; an unclosed one loses only its
     tag. Kept: autolinks `<https://...>`, placeholders such as `<EMAIL>` or
     `<source>` without attributes, emails `<name@x.org>`, `a < b`, `<3`,
-    `x<y>z`, `List<String>`, sentence markers `<s>`, and code: lines in a
-    fenced block or holding a backtick span show markup on purpose. A regex over HTML's tag
+    `x<y>z`, `List<String>`, sentence markers `<s>`, markup that markdown
+    escaped as text (`\\<title>`), and code: lines in a fenced block or holding
+    a backtick span show markup on purpose. A regex over HTML's tag
     syntax, not a parser: `html.parser` takes any `<word>` for a tag and
     reads across lines, and this rule must judge each `<` alone.
     """

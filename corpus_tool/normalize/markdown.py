@@ -6,6 +6,7 @@ import re
 
 from corpus_tool.normalize import Edit, normalizer
 from corpus_tool.normalize.common import keep_nfc
+from corpus_tool.normalize.encoding import opens_markup
 
 # ASCII punctuation that CommonMark lets a backslash escape, minus the backslash
 # itself (a run of backslashes is consumed whole, see below).
@@ -28,12 +29,24 @@ def escaped_markdown(text: str) -> str:
     Why: the scraper escaped characters that were literal text on the page
     (`s\\*\\*\\*`, `\\[x\\](#)`). The whole run of backslashes in front of a
     punctuation character goes at once, so `\\\\*` -> `*` and a second pass
-    finds nothing left. Runs before letters and digits (`C:\\Users`) are kept.
-    Runs before N104 so that `\\[x\\](#)` is unwrapped in the same pass.
+    finds nothing left. Kept: runs before letters and digits (`C:\\Users`), and
+    the backslash in front of markup (`\\<title>`, `\\<!DOCTYPE html>`): a page
+    that shows HTML as text keeps it escaped, since unescaped it would read as
+    a leftover tag for N118 to remove. Runs before N104 so that `\\[x\\](#)` is
+    unwrapped in the same pass.
     """
     if "\\" not in text:
         return text
-    return _ESCAPE.sub("", text)
+    return _ESCAPE.sub(_unescape, text)
+
+
+def _unescape(m: re.Match[str]) -> str:
+    """Nothing, but for a backslash that escapes markup (`\\<title>`): the page showed
+    it as text, and unescaped it would read as a leftover tag, which N118 removes."""
+    end = m.end()
+    if m.string[end] == "<" and len(m[0]) % 2 and opens_markup(m.string, end):
+        return m[0]
+    return ""
 
 
 # A link whose target goes nowhere: `#`, `#anchor`, empty, or `javascript:...`.

@@ -31,3 +31,12 @@ def last_char(line: str) -> str:
 def unlink(line: str) -> str:
     """`By [Jane Doe](#)` -> `By Jane Doe`: markdown links reduced to their text."""
     return MD_LINK.sub(r"\1", line) if "](" in line else line
+
+
+def escaped(text: str, at: int) -> bool:
+    """Is the character at `at` escaped, as markdown writes a literal `<` (`\\<p>`)? An
+    odd number of backslashes in front of it escapes it; an even one, themselves."""
+    n = 0
+    while n < at and text[at - n - 1] == "\\":
+        n += 1
+    return n % 2 == 1

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from corpus_tool.findings import Finding, Severity, shorten
+from corpus_tool.parse.lines import escaped
 from corpus_tool.registry import Check, Hit, check
 
 _W = Severity.WARNING
@@ -80,6 +81,8 @@ def markup(text: str) -> Iterator[Hit]:
     if "<" not in text and "&" not in text:
         return
     for m in HTML_MARKUP.finditer(text):
+        if m[0][0] == "<" and escaped(text, m.start()):
+            continue  # `\<p>`: markdown's literal, markup shown as text (N118 keeps it)
         yield Hit(f"markup `{shorten(m.group())}`", evidence=m.group())
 
 
