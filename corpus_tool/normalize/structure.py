@@ -52,14 +52,15 @@ _FIRST_MARKS = _MARKS + "["
 
 
 def first_word(line: str) -> str:
-    """A line's first word, lowercased, without marks, brackets or a link's target:
-    `- [Share](#) this` -> `share`."""
+    """A line's first word, lowercased, without marks, brackets or a link's target, as
+    `bare` reads it: `- [Share](#) this` -> `share`, `[A](#)[A](#)` -> `aa`."""
     head = line.lstrip(_FIRST_MARKS).split(None, 1)
     if not head:
         return ""
     word = head[0]
-    if "](" in word:
-        word = word.split("](", 1)[0]
+    if "](" in word:  # link text runs on into what follows the link
+        head = MD_LINK.sub(r"\1", line.lstrip(_MARKS)).lstrip(_FIRST_MARKS).split(None, 1)
+        word = head[0].split("](", 1)[0].rstrip("*_") if head else ""
     return word.strip(_PUNCT).lower()
 
 
