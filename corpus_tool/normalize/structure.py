@@ -858,19 +858,21 @@ def page_controls(text: str) -> str:
 # ---------------------------------------------------------------- trailer lines
 
 # A trailer line starts with what it is, or says one of these anywhere.
-_TRAILER_START = re.compile(
-    r"(?i)(?:"
+_START = (
+    r"(?:"
     r"(?:this (?:article|story|post|piece|essay|column) )?(?:was |is )?(?:originally|first)"
     r" (?:published|appeared|posted|ran)\b"
     r"|(?:this (?:article|story|post|piece) (?:is )?)?republished (?:from|with permission|under)\b"
     r"|(?:more information|provided by|journal information|citation|cite this (?:article|page))"
     r"\s*:"
+    r"|provided by [^\n.!?]{1,80}$"  # `Provided by Example University`, alone on its line
     r"|(?:the )?(?:views|opinions) expressed\b"
     r"|(?:contact|reach|email|e-mail|write to) (?:the )?(?:author|reporter|writer|editor|us)\b"
     r"|(?:submit|send) (?:comments|feedback|corrections)\b"
     r"|powered by\b"
     r")"
 )
+_TRAILER_START = re.compile("(?i)" + _START)
 _TRAILER_ANYWHERE = re.compile(
     r"(?i)\b(?:licensed under|is licensed|creative commons|registered trademarks?"
     r"|(?:trade|service) ?marks? of|copyrighted by|all rights reserved|reproduced with permission"
@@ -886,32 +888,17 @@ _COMMENT_POLICY = re.compile(
     rf"|\b{_POLICY_WORD}[^\n]{{0,200}}\b{_COMMENTS_WORD}\b"
     r"|コメント[^\n]{0,60}(?:見解|責任|関係)"
 )
-_BIO = re.compile(
+_BIO_SOURCE = (
     r"[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3},? (?:is|was|has been|covers|writes)"
     r" (?:an? |the )?(?:[\w-]+ ){0,5}(?i:reporter|correspondent|writer|editor|journalist"
     r"|columnist|contributor|author|producer|fellow|intern|freelancer|analyst|critic)\b"
 )
+_BIO = re.compile(_BIO_SOURCE)
 TRAILER_SCAN = 8  # non-blank lines from the end of the body looked at
 TRAILER_SENTENCES = 3  # sentences of the article read through before the scan stops
 MAX_TRAILER_WORDS = 60
 
 
-# The words a trailer line holds, as they stand in text (`Originally`, `reserved.`): the
-# rule's first test looks for them among the words of the last lines, a set lookup each.
-_TRAILER_BASES = (
-    "originally", "republished", "licensed", "license", "licence", "creative", "commons",
-    "trademark", "trademarks", "copyrighted", "reserved", "reproduced", "retrieved",
-    "citation", "cite", "comment", "comments", "comentarios", "comentários", "kommentare",
-    "commentaires", "expressed", "contact", "reach", "email", "e-mail", "write", "submit",
-    "send", "powered", "reporter", "correspondent", "writer", "editor",
-    "journalist", "columnist", "contributor", "freelance", "freelancer", "コメント",
-)  # fmt: skip
-_TRAILER_TOKENS = frozenset(
-    form + end
-    for base in _TRAILER_BASES
-    for form in (base, base.capitalize(), base.upper())
-    for end in ("", ".", ",", ":", ";", ")", "*", "**")
-) | frozenset(["**About", "**About:", "About:", "Über", "Acerca", "Sobre"])
 _ANYWHERE_WORDS = (
     "licens",
     "commons",
@@ -941,7 +928,8 @@ def is_trailer_line(line: str) -> bool:
     return not is_copyright(line.strip())  # a copyright line is N115's
 
 
-_ABOUT = re.compile(r"(?i)(?:about|über|à propos de|acerca de|sobre) [^\n]{1,60}")
+_ABOUT_WORDS = r"(?:about|über|à propos de|acerca de|sobre) "
+_ABOUT = re.compile(rf"(?i){_ABOUT_WORDS}[^\n]{{1,60}}")
 
 
 def _about_line(line: str) -> bool:
@@ -981,6 +969,51 @@ def _last_lines(text: str, n: int) -> int:
     return 0
 
 
+# The words a trailer line holds, as they stand in text (`Originally`, `reserved.`,
+# `**Originally`): the rule's first test looks for them among the words of the last
+# lines, a set lookup each. A word that opens a line can carry emphasis or a bracket.
+_TRAILER_BASES = (
+    "originally", "republished", "licensed", "license", "licence", "creative", "commons",
+    "trademark", "trademarks", "copyrighted", "reserved", "reproduced", "retrieved",
+    "citation", "cite", "comment", "comments", "comentarios", "comentários", "kommentare",
+    "commentaires", "expressed", "contact", "reach", "email", "e-mail", "write", "submit",
+    "send", "powered", "reporter", "correspondent", "writer", "editor",
+    "journalist", "columnist", "contributor", "freelance", "freelancer", "コメント",
+)  # fmt: skip
+_OPENING = ("provided", "about", "über", "acerca", "sobre")  # only as a line's first word
+_LEADS = ("*", "**", "_", "__", "[", "*[", "**[", "_[")
+_TOKEN_ENDS = ("", ".", ",", ":", ";", ")", "*", "**", "_", "](#)")
+_TRAILER_TOKENS = (
+    frozenset(
+        lead + form + end
+        for base in _TRAILER_BASES
+        for form in (base, base.capitalize(), base.upper())
+        for lead in ("", *(_LEADS if form != base else ()))
+        for end in _TOKEN_ENDS
+    )
+    | frozenset(
+        lead + form + end
+        for base in _OPENING
+        for form in (base.capitalize(), base.upper())
+        for lead in ("", *_LEADS)
+        for end in ("", ":", "*", "**")
+    )
+    | frozenset(["information:"])
+)  # `More information:`, `Journal information:`
+_FIRST_RUN = ("irst published", "irst appeared", "irst posted", "irst ran")
+_ABOUT_HEADING = re.compile(r"#[ \t]*+(?i:about|über|à propos|acerca|sobre)\b")
+
+
+def _may_hold_trailer(last: str) -> bool:
+    """Can a line of `last` be a trailer line or an `About ...` heading?"""
+    return (
+        not _TRAILER_TOKENS.isdisjoint(last.split())
+        or "コメント" in last
+        or any(run in last for run in _FIRST_RUN)
+        or _ABOUT_HEADING.search(last) is not None
+    )
+
+
 def _touches_tail(change: Change) -> bool:
     """Does the change reach the last lines the trailer rule reads?"""
     return touches_last_lines(change, 3 * TRAILER_SCAN)
@@ -992,8 +1025,9 @@ def trailer(text: str) -> str:
     """Remove the page's trailer after the article: credits, rights, disclaimers, bios.
 
     Why: below the article, pages print where the piece first ran (`Originally
-    published at ...`), rights and trademark notices, citation lines (`...
-    retrieved <date> from ...`), reader-comment policies, a reporter's bio (`Jane
+    published at ...`, `First published in ...`), rights and trademark notices,
+    citation lines (`... retrieved <date> from ...`, `More information: ...`,
+    `Provided by <institution>`), reader-comment policies, a reporter's bio (`Jane
     Doe is a reporter for ...`), a `Contact the author` line, and in press
     releases an `About <Company>` section. Only the last lines of the body are
     read, from the end up to the first line of the article; a trailer line
@@ -1002,11 +1036,7 @@ def trailer(text: str) -> str:
     """
     cut = _last_lines(text, TRAILER_SCAN + FOOTER_LINES)  # only the end of the text matters
     last = text[cut:]
-    if (
-        _TRAILER_TOKENS.isdisjoint(last.split())
-        and "コメント" not in last
-        and "# About" not in last
-    ):
+    if not _may_hold_trailer(last):
         return text
     head = text[:cut] if text[:cut].strip() else None
     body = Body.of(last)
