@@ -1007,7 +1007,7 @@ _ABOUT_HEADING = re.compile(r"#[ \t]*+(?i:about|über|à propos|acerca|sobre)\b"
 def _may_hold_trailer(last: str) -> bool:
     """Can a line of `last` be a trailer line or an `About ...` heading?"""
     return (
-        not _TRAILER_TOKENS.isdisjoint(last.split())
+        not _TRAILER_TOKENS.isdisjoint(last.replace("/", " ").split())  # `Writer/Editor`
         or "コメント" in last
         or any(run in last for run in _FIRST_RUN)
         or _ABOUT_HEADING.search(last) is not None
