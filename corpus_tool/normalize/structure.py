@@ -929,12 +929,13 @@ def is_trailer_line(line: str) -> bool:
 
 
 _ABOUT_WORDS = r"(?:about|über|à propos de|acerca de|sobre) "
+MAX_ABOUT_CHARS = 100  # an `About ...` heading is short
 _ABOUT = re.compile(rf"(?i){_ABOUT_WORDS}[^\n]{{1,60}}")
 
 
 def _about_line(line: str) -> bool:
     """`**About Example Corp**`, `## About the author`: the heading of a closing section."""
-    if len(line) > 100:
+    if len(line) > MAX_ABOUT_CHARS:
         return False
     text = bare(line)
     return _ABOUT.fullmatch(text.rstrip(":")) is not None and (
@@ -969,48 +970,76 @@ def _last_lines(text: str, n: int) -> int:
     return 0
 
 
-# The words a trailer line holds, as they stand in text (`Originally`, `reserved.`,
-# `**Originally`): the rule's first test looks for them among the words of the last
-# lines, a set lookup each. A word that opens a line can carry emphasis or a bracket.
-_TRAILER_BASES = (
-    "originally", "republished", "licensed", "license", "licence", "creative", "commons",
-    "trademark", "trademarks", "copyrighted", "reserved", "reproduced", "retrieved",
-    "citation", "cite", "comment", "comments", "comentarios", "comentários", "kommentare",
-    "commentaires", "expressed", "contact", "reach", "email", "e-mail", "write", "submit",
-    "send", "powered", "reporter", "correspondent", "writer", "editor",
-    "journalist", "columnist", "contributor", "freelance", "freelancer", "コメント",
+# The words without one of which no line is a trailer line (each way `_START`, `_BIO`,
+# `_TRAILER_ANYWHERE` and `_COMMENT_POLICY` can match holds one), and the phrases whose
+# words alone are common. A line's words are read from its UTF-8 bytes, lowercased, with
+# every byte but an ASCII letter, digit or hyphen read as a space: one table lookup per
+# byte, and emphasis, brackets, quotes and case no longer hide a word. Non-ASCII letters
+# split a word, which can only find more words than there are (`comentários` has
+# `coment`).
+_TRAILER_WORDS = frozenset(
+    word.encode()
+    for word in (
+        "originally", "republished", "licensed", "license", "licence", "creative", "commons",
+        "trademark", "trademarks", "servicemark", "servicemarks", "copyrighted", "reserved",
+        "reproduced", "retrieved", "citation", "cite", "comment", "comments", "coment",
+        "comentarios", "kommentar", "kommentare", "commentaire", "commentaires", "expressed",
+        "contact", "reach", "email", "e-mail", "write", "submit", "send", "powered",
+        "reporter", "correspondent", "writer", "editor", "journalist", "columnist",
+        "contributor", "author", "producer", "fellow", "intern", "freelancer", "analyst",
+        "critic",
+    )
 )  # fmt: skip
-_OPENING = ("provided", "about", "über", "acerca", "sobre")  # only as a line's first word
-_LEADS = ("*", "**", "_", "__", "[", "*[", "**[", "_[")
-_TOKEN_ENDS = ("", ".", ",", ":", ";", ")", "*", "**", "_", "](#)")
-_TRAILER_TOKENS = (
-    frozenset(
-        lead + form + end
-        for base in _TRAILER_BASES
-        for form in (base, base.capitalize(), base.upper())
-        for lead in ("", *(_LEADS if form != base else ()))
-        for end in _TOKEN_ENDS
-    )
-    | frozenset(
-        lead + form + end
-        for base in _OPENING
-        for form in (base.capitalize(), base.upper())
-        for lead in ("", *_LEADS)
-        for end in ("", ":", "*", "**")
-    )
-    | frozenset(["information:"])
-)  # `More information:`, `Journal information:`
-_FIRST_RUN = ("irst published", "irst appeared", "irst posted", "irst ran")
-_ABOUT_HEADING = re.compile(r"#[ \t]*+(?i:about|über|à propos|acerca|sobre)\b")
+_PHRASES = (
+    b"first published", b"first appeared", b"first posted", b"first ran",
+    b"more information", b"journal information", b"provided by", b"trade mark",
+    b"service mark",
+)  # fmt: skip
+_PHRASE_STARTS = frozenset(p.split()[0] for p in _PHRASES)
+_ABOUT_FIRST = frozenset((b"about", b"ber", b"propos", b"acerca", b"sobre"))  # `Über`: `ber`
+_WORD_BYTES = bytes(
+    (c | 0x20 if chr(c).isalpha() else c) if c < 128 and (chr(c).isalnum() or c == 0x2D) else 0x20
+    for c in range(256)
+)
 
 
 def _may_hold_trailer(last: str) -> bool:
-    """Can a line of `last` be a trailer line or an `About ...` heading?"""
+    """Can a line the rule's scan reads be a trailer line or an `About ...` heading?
+    Read from the end up, as the scan reads, to the third line that surely reads as a
+    sentence (where the scan stops, or above it: a line it counts may not count here)."""
+    seen = 0
+    for line in reversed(last.split("\n")):
+        if not line or line.isspace():
+            continue
+        terms = line.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split()
+        if (
+            not _TRAILER_WORDS.isdisjoint(terms)
+            or "コメント" in line
+            or (
+                not _PHRASE_STARTS.isdisjoint(terms)
+                and any(p in b" ".join(terms) for p in _PHRASES)
+            )
+            or (not _ABOUT_FIRST.isdisjoint(terms[:2]) and _about_line(line))
+        ):
+            return True
+        if _plain_sentence(line):
+            seen += 1
+            if seen >= TRAILER_SENTENCES:
+                return False
+    return False
+
+
+def _plain_sentence(line: str) -> bool:
+    """Does the line surely read as a sentence (`reads_as_sentence`), its words counted
+    as they stand: no marks, links or emphasis to take away first."""
     return (
-        not _TRAILER_TOKENS.isdisjoint(last.replace("/", " ").split())  # `Writer/Editor`
-        or "コメント" in last
-        or any(run in last for run in _FIRST_RUN)
-        or _ABOUT_HEADING.search(last) is not None
+        strip_closers(line)[-1:] in _ENDS
+        and len(line.split()) >= 8
+        and line[:1] not in _MARKS
+        and not line[:1].isdigit()
+        and "](" not in line
+        and "**" not in line
+        and "__" not in line
     )
 
 
