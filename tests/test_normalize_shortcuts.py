@@ -290,6 +290,7 @@ _TRAILER_TEXT = st.lists(
 @example("The council met.\nIt voted.\n# about example corp\nExample Corp builds bridges.")
 @example("The council met.\nIt voted.\n**ÜBER EXAMPLE CORP**\nExample Corp builds bridges.")
 @example("Jane Doe is an analyst at the Example Institute.")
+@example("Jane Doe is the analyst-in-residence at Example.")
 @example("1. Jane Doe is a Writer/Editor at the Example Center.")
 @example("Provided by Example University\nThe council voted.\nWork starts in May, the mayor said.")
 def test_the_trailer_rules_first_test_never_skips_work(text: str) -> None:

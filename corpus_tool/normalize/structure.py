@@ -973,7 +973,7 @@ def _last_lines(text: str, n: int) -> int:
 # The words without one of which no line is a trailer line (each way `_START`, `_BIO`,
 # `_TRAILER_ANYWHERE` and `_COMMENT_POLICY` can match holds one), and the phrases whose
 # words alone are common. A line's words are read from its UTF-8 bytes, lowercased, with
-# every byte but an ASCII letter, digit or hyphen read as a space: one table lookup per
+# every byte but an ASCII letter or digit read as a space: one table lookup per
 # byte, and emphasis, brackets, quotes and case no longer hide a word. Non-ASCII letters
 # split a word, which can only find more words than there are (`comentários` has
 # `coment`).
@@ -984,7 +984,7 @@ _TRAILER_WORDS = frozenset(
         "trademark", "trademarks", "servicemark", "servicemarks", "copyrighted", "reserved",
         "reproduced", "retrieved", "citation", "cite", "comment", "comments", "coment",
         "comentarios", "kommentar", "kommentare", "commentaire", "commentaires", "expressed",
-        "contact", "reach", "email", "e-mail", "write", "submit", "send", "powered",
+        "contact", "reach", "email", "mail", "write", "submit", "send", "powered",
         "reporter", "correspondent", "writer", "editor", "journalist", "columnist",
         "contributor", "author", "producer", "fellow", "intern", "freelancer", "analyst",
         "critic",
@@ -998,7 +998,7 @@ _PHRASES = (
 _PHRASE_STARTS = frozenset(p.split()[0] for p in _PHRASES)
 _ABOUT_FIRST = frozenset((b"about", b"ber", b"propos", b"acerca", b"sobre"))  # `Über`: `ber`
 _WORD_BYTES = bytes(
-    (c | 0x20 if chr(c).isalpha() else c) if c < 128 and (chr(c).isalnum() or c == 0x2D) else 0x20
+    (c | 0x20 if chr(c).isalpha() else c) if c < 128 and chr(c).isalnum() else 0x20
     for c in range(256)
 )
 
