@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from corpus_tool.normalize import RULES, Change, _common, _end_of_text, _span, _take_span, structure
@@ -304,3 +304,72 @@ def test_the_trailer_rules_first_test_never_skips_work(text: str) -> None:
     finally:
         structure._may_hold_trailer = real
     assert with_test == without
+
+
+# Lines for the first tests of N119-N121 and N123, which read a text's short lines:
+# labels, controls and prompts, linked to nowhere or to a long address (a link counts by
+# its text, as the rules read it), gallery items, and the prose around them.
+_OPENING_LINES = st.sampled_from(
+    [
+        "Share on Facebook", "Print", "1 of 5", "Log In", "Loading comments...", "#tag #news",
+        "- col-md-6", "Related", "Read more:", "More from Politics", "You might also like",
+        "Most read", "Tags: [a](#), [b](#)", "Comments", "12 Comments", "Leave a Reply",
+        "Join the discussion", "jdoe • 2 weeks ago", "Reply", "jdoe wrote:",
+        "Download our app", "Get our newsletter delivered to your inbox",
+        "Follow us on Twitter", "Have a tip? Send us a message", "Support our journalism",
+        "[Headline of another story](#)", "[x](#)[y](#)[z](#)", "2 of 3 The crowd at the quay",
+    ]
+)  # fmt: skip
+_TARGETS = st.sampled_from(["", "(#)", "(https://www.example.com/" + "a/" * 40 + "?utm=x)"])
+_SHORT_LINE = st.builds(
+    lambda lead, text, target, tail: lead + (f"[{text}]{target}" if target else text) + tail,
+    st.sampled_from(["", "**", "*", "### ", "- ", "[", "> "]),
+    _OPENING_LINES,
+    _TARGETS,
+    st.sampled_from(["", ".", " and more words here " * 3, " caption" * 20]),
+)
+_SHORT_LINES_TEXT = st.lists(
+    st.one_of(_SHORT_LINE, _SENTENCE, _SENTENCE, st.just("")), max_size=20
+).map("\n".join)
+
+
+class _Everything(frozenset[str]):
+    """A first test's set of first words that meets every set and holds every word."""
+
+    def isdisjoint(self, other: object) -> bool:
+        return False
+
+    def __contains__(self, word: object) -> bool:
+        return True
+
+
+def _without_first_tests(code: str, text: str) -> str:
+    """The rule's answer with its first test passing every text."""
+    real = (structure.short_lines, structure._any_short, structure._any_label)
+
+    def everything(text: str) -> structure.Short:
+        scan = real[0](text)
+        firsts = _Everything(scan.firsts | {"1", "1/2", "a-b", "a_b"})
+        return structure.Short(scan.joined, firsts, firsts, 10**6, True)
+
+    structure.short_lines = everything  # type: ignore[assignment]
+    structure._any_short = lambda *args: True
+    structure._any_label = lambda *args: True
+    try:
+        return RULES[code].func(text)
+    finally:
+        structure.short_lines, structure._any_short, structure._any_label = real
+
+
+@PROFILE
+@given(st.sampled_from(["N119", "N120", "N121", "N123"]), _SHORT_LINES_TEXT)
+@example("N121", "[Share on Facebook](https://www.example.com/" + "a/" * 40 + ")")
+@example("N120", "1 of 3 " + "caption " * 20 + "\n2 of 3 x\n3 of 3 y")
+def test_the_short_line_first_tests_never_skip_work(code: str, text: str) -> None:
+    """N119-N121 and N123 with their first tests give what they give without them.
+    N123's reads lines of up to SHORT_LINE characters, as its docstring says: a longer
+    call is its known gap, left out here."""
+    if code == "N123":
+        lines = text.split("\n")
+        assume(all(len(x) <= structure.SHORT_LINE or structure._short_as_read(x) for x in lines))
+    assert RULES[code].func(text) == _without_first_tests(code, text)

@@ -28,7 +28,7 @@ from corpus_tool.normalize.boilerplate import is_newsletter_prompt, is_promo_lin
 from corpus_tool.normalize.common import drop_if, rewrite_lines, touches_last_lines
 from corpus_tool.normalize.furniture import is_copyright, is_furniture
 from corpus_tool.parse.footer import TAIL_LINES, might_have_footer, parse_footer
-from corpus_tool.parse.lines import MD_LINK, QUOTES, SENTENCE_END, strip_closers
+from corpus_tool.parse.lines import MD_LINK, QUOTES, SENTENCE_END, strip_closers, unlink
 
 # ------------------------------------------------------------------ line shape
 
@@ -141,18 +141,24 @@ CONTROL_LINE = 60  # the longest line whose first word counts as a control's
 @functools.lru_cache(maxsize=2)
 def short_lines(text: str) -> Short:
     lines = text.split("\n")
-    short = [line for line in lines if 0 < len(line) <= SHORT_LINE]
+    links = text.count("](")
+    # Where a link goes somewhere, its target may make a short line long: such lines
+    # are measured by their text, as the rules read them.
+    targets = bool(links) and links != text.count("](#)")
+    short = [
+        line for line in lines if 0 < len(line) <= SHORT_LINE or (targets and _short_as_read(line))
+    ]
     firsts: set[str] = set()
     short_firsts: set[str] = set()
     for line in short:
         first = first_word(line)
         if first:
             firsts.add(first)
-            if len(line) <= CONTROL_LINE:
+            if len(line) <= CONTROL_LINE or (targets and _short_as_read(line, CONTROL_LINE)):
                 short_firsts.add(first)
     link_starts = (
         sum(1 for line in lines if "](" in line and line.lstrip(_MARKS)[:1] == "[")
-        if text.count("](") >= MIN_LINK_RUN
+        if links >= MIN_LINK_RUN
         else 0
     )
     return Short(
@@ -165,6 +171,17 @@ def short_lines(text: str) -> Short:
             or (line[0] in " \t" and _opens_with_hashtag(line))
             for line in short
         ),
+    )
+
+
+def _short_as_read(line: str, limit: int = SHORT_LINE) -> bool:
+    """Is a line longer than `limit` short as the rules read it, its links by their text
+    (`[Comments](https://...)`)? Links to nowhere (`(#)`) are short already."""
+    return (
+        len(line) > limit
+        and "](" in line
+        and line.count("](") != line.count("](#)")
+        and len(unlink(line)) <= limit
     )
 
 
@@ -522,7 +539,7 @@ def related_links(text: str) -> str:
     if (
         scan.link_starts < MIN_LINK_RUN
         and firsts.isdisjoint(_TAG_FIRST)
-        and not any(_SLIDE.fullmatch(w) for w in firsts)
+        and _GALLERY_START.search("\n" + text) is None
         and not (
             not scan.short_firsts.isdisjoint(_RELATED_FIRST) and _any_label(text, is_related_label)
         )
@@ -664,8 +681,11 @@ def _link_runs(body: Body, filled: list[int]) -> set[int]:
     return drop
 
 
-_SLIDE = re.compile(r"\d{1,3}/\d{1,3}")
-_GALLERY_ITEM = re.compile(r"[-*+•]?\s*(?:#{1,6}\s*)?(\d{1,3})\s*(?:/|of)\s*(\d{1,3})\b")
+# A slide counter opens the line: `3/12`, `3 of 12`; not a date (`10/21/2023`).
+_GALLERY_ITEM = re.compile(r"[-*+•]?\s*(?:#{1,6}\s*)?(\d{1,3})\s*(?:/|of)\s*(\d{1,3})\b(?!/)")
+# A line that opens as a gallery item (N120's first test: one search, tried at line
+# starts; its indent is spaces and tabs, as N101 leaves every space).
+_GALLERY_START = re.compile(r"\n[-*+•# \t]*+\d{1,3}[ \t]*+(?:/|of)[ \t]*+\d{1,3}\b(?!/)")
 
 
 def _gallery_runs(body: Body, filled: list[int]) -> set[int]:
@@ -1176,7 +1196,9 @@ def reader_prompt(text: str) -> str:
     subscription, membership, feedback, tips, comments, an account) and is a
     link or speaks to the reader (you, your, us, our). Kept: quoted speech,
     headings, numbered steps, and any call that names nothing the site sells
-    (`Get ready for the storm.`).
+    (`Get ready for the storm.`). The first test reads the first words of lines
+    up to SHORT_LINE characters (a link by its text): a call of 121 to 300
+    characters goes only on a page that has a shorter line opening as a call.
     """
     if short_lines(text).firsts.isdisjoint(_PROMPT_STARTS):
         return text
