@@ -878,8 +878,8 @@ def page_controls(text: str) -> str:
 # ---------------------------------------------------------------- trailer lines
 
 # A trailer line starts with what it is, or says one of these anywhere.
-_START = (
-    r"(?:"
+_TRAILER_START = re.compile(
+    r"(?i)(?:"
     r"(?:this (?:article|story|post|piece|essay|column) )?(?:was |is )?(?:originally|first)"
     r" (?:published|appeared|posted|ran)\b"
     r"|(?:this (?:article|story|post|piece) (?:is )?)?republished (?:from|with permission|under)\b"
@@ -892,7 +892,6 @@ _START = (
     r"|powered by\b"
     r")"
 )
-_TRAILER_START = re.compile("(?i)" + _START)
 _TRAILER_ANYWHERE = re.compile(
     r"(?i)\b(?:licensed under|is licensed|creative commons|registered trademarks?"
     r"|(?:trade|service) ?marks? of|copyrighted by|all rights reserved|reproduced with permission"
@@ -908,12 +907,11 @@ _COMMENT_POLICY = re.compile(
     rf"|\b{_POLICY_WORD}[^\n]{{0,200}}\b{_COMMENTS_WORD}\b"
     r"|コメント[^\n]{0,60}(?:見解|責任|関係)"
 )
-_BIO_SOURCE = (
+_BIO = re.compile(
     r"[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3},? (?:is|was|has been|covers|writes)"
     r" (?:an? |the )?(?:[\w-]+ ){0,5}(?i:reporter|correspondent|writer|editor|journalist"
     r"|columnist|contributor|author|producer|fellow|intern|freelancer|analyst|critic)\b"
 )
-_BIO = re.compile(_BIO_SOURCE)
 TRAILER_SCAN = 8  # non-blank lines from the end of the body looked at
 TRAILER_SENTENCES = 3  # sentences of the article read through before the scan stops
 MAX_TRAILER_WORDS = 60
@@ -948,9 +946,8 @@ def is_trailer_line(line: str) -> bool:
     return not is_copyright(line.strip())  # a copyright line is N115's
 
 
-_ABOUT_WORDS = r"(?:about|über|à propos de|acerca de|sobre) "
+_ABOUT = re.compile(r"(?i)(?:about|über|à propos de|acerca de|sobre) [^\n]{1,60}")
 MAX_ABOUT_CHARS = 100  # an `About ...` heading is short
-_ABOUT = re.compile(rf"(?i){_ABOUT_WORDS}[^\n]{{1,60}}")
 
 
 def _about_line(line: str) -> bool:
@@ -990,7 +987,7 @@ def _last_lines(text: str, n: int) -> int:
     return 0
 
 
-# The words without one of which no line is a trailer line (each way `_START`, `_BIO`,
+# The words without one of which no line is a trailer line (each way `_TRAILER_START`, `_BIO`,
 # `_TRAILER_ANYWHERE` and `_COMMENT_POLICY` can match holds one), and the phrases whose
 # words alone are common. A line's words are read from its UTF-8 bytes, lowercased, with
 # every byte but an ASCII letter or digit read as a space: one table lookup per
