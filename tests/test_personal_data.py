@@ -201,3 +201,22 @@ def test_a_config_may_not_name_an_unknown_extend_select() -> None:
 
     with pytest.raises(ConfigError, match="X999"):
         parse_config({"extend_select": ["X999"]}, source="t", root=Path("."))
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "ghp_" + "A" * 36,  # random letters hold no digit in one GitHub token of ~600
+        "ghp_" + "aBcDeFgHiJkLmNoPqRsTuVwXyZaBcDeFgHiJ",
+        "AKIA" + "ABCDEFGHIJKLMNOP",
+        "sk_live_" + "abcdefghijklmnopqrstuvwx",
+    ],
+)
+def test_a_token_without_a_digit_is_still_a_secret(token: str) -> None:
+    text = f"The key {token} was left in the page."
+    assert [span.kind for span in find_all(text)] == [Kind.SECRET]
+
+
+def test_long_words_of_prose_are_no_secret() -> None:
+    text = "Internationalization of counterrevolutionaries: NONCOMMUNICATIONS, McDonaldization."
+    assert find_all(text) == []

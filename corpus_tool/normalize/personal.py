@@ -350,6 +350,11 @@ def _secret_shown(value: str) -> str:
 
 TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+/=.:@-")
 LONG_TOKEN = b"a" * 16  # in `Scan.tokens`: 16 key characters (found with bytes.find: fast)
+# What a token's run holds and a long word of prose does not (in `Scan.classes`): a digit,
+# an `@` (credentials), an underscore (`ghp_`, `sk_live_`), a capital after a small
+# letter or 16 capitals in a row (random letters with no digit in them, which one GitHub
+# token in some six hundred is, and `AKIA` keys).
+_TOKEN_MARKS = (b"0", b"@", b"_", b"aA", b"A" * 16)
 RUN_END = re.compile(rb"[^a]|\Z")
 
 
@@ -393,7 +398,7 @@ def _long_tokens(scan: Scan) -> Iterator[tuple[int, str]]:
     while found >= 0:
         end = RUN_END.search(tokens, found).start()  # type: ignore[union-attr]
         run = classes[found:end]
-        if b"0" in run or b"@" in run:  # every token format holds a digit; credentials an `@`
+        if any(mark in run for mark in _TOKEN_MARKS):
             middle = scan.offset(found)
             start = middle
             while start > after and text[start - 1] in TOKEN_CHARS:
