@@ -1020,12 +1020,18 @@ _WORD_BYTES = bytes(
 )
 
 
-def _may_hold_trailer(last: str) -> bool:
+def _may_hold_trailer(text: str) -> bool:
     """Can a line the rule's scan reads be a trailer line or an `About ...` heading?
-    Read from the end up, as the scan reads, to the third line that surely reads as a
-    sentence (where the scan stops, or above it: a line it counts may not count here)."""
-    seen = 0
-    for line in reversed(last.split("\n")):
+    Read from the end up, as the scan reads: the lines `_last_lines` finds, to the third
+    that surely reads as a sentence (where the scan stops, or above it: a line it counts
+    may not count here)."""
+    read = sentences = 0
+    end = len(text)  # the end of the line read next, as in `_last_lines`
+    stop = len(text) - MAX_TAIL_CHARS
+    while end > 0 and end >= stop:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        end = start - 1
         if not line or line.isspace():
             continue
         terms = line.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split()
@@ -1040,9 +1046,12 @@ def _may_hold_trailer(last: str) -> bool:
         ):
             return True
         if _plain_sentence(line):
-            seen += 1
-            if seen >= TRAILER_SENTENCES:
+            sentences += 1
+            if sentences >= TRAILER_SENTENCES:
                 return False
+        read += 1
+        if read == TRAILER_SCAN + FOOTER_LINES:
+            return False
     return False
 
 
@@ -1080,10 +1089,10 @@ def trailer(text: str) -> str:
     among them goes, and an `About ...` heading goes with the short section
     under it. Kept: the same words anywhere above the article's last sentence.
     """
+    if not _may_hold_trailer(text):
+        return text
     cut = _last_lines(text, TRAILER_SCAN + FOOTER_LINES)  # only the end of the text matters
     last = text[cut:]
-    if not _may_hold_trailer(last):
-        return text
     head = text[:cut] if text[:cut].strip() else None
     body = Body.of(last)
     filled = body.filled()
