@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from corpus_tool.normalize import Change, Edit, normalizer
@@ -968,23 +968,25 @@ FOOTER_LINES = 2  # `Original url:` and its address, which the scan reads past
 MAX_TAIL_CHARS = 64 << 10  # a trailer is a few lines: no further from the end than this
 
 
-def _last_lines(text: str, n: int) -> int:
-    """Where the last `n` non-blank lines of `text` start, found from its end; blank
-    lines do not count, so collapsing them (N113) moves nothing into reach. At most
+def _lines_up(text: str) -> Iterator[tuple[int, str]]:
+    """The non-blank lines of `text` from its end up, each with where it starts. At most
     MAX_TAIL_CHARS from the end are looked at."""
-    seen = 0
-    end = len(text)  # the end of the line looked at next (a line feed, or the text's end)
+    end = len(text)  # the end of the line read next (a line feed, or the text's end)
     stop = len(text) - MAX_TAIL_CHARS
-    while end > 0:
-        if end < stop:
-            return end + 1
+    while end > 0 and end >= stop:
         start = text.rfind("\n", 0, end) + 1
-        if start < end and not text[start:end].isspace():
-            seen += 1
-            if seen == n:
-                return start
+        line = text[start:end]
+        if line and not line.isspace():
+            yield start, line
         end = start - 1
-    return 0
+
+
+def _last_lines(text: str, n: int) -> int:
+    """Where the last `n` non-blank lines of `text` start (where the highest of fewer
+    starts), found from its end; blank lines do not count, so collapsing them (N113)
+    moves nothing into reach."""
+    found = list(itertools.islice(_lines_up(text), n))
+    return found[-1][0] if found else len(text)
 
 
 # The words without one of which no line is a trailer line (each way `_TRAILER_START`, `_BIO`,
@@ -1025,15 +1027,8 @@ def _may_hold_trailer(text: str) -> bool:
     Read from the end up, as the scan reads: the lines `_last_lines` finds, to the third
     that surely reads as a sentence (where the scan stops, or above it: a line it counts
     may not count here)."""
-    read = sentences = 0
-    end = len(text)  # the end of the line read next, as in `_last_lines`
-    stop = len(text) - MAX_TAIL_CHARS
-    while end > 0 and end >= stop:
-        start = text.rfind("\n", 0, end) + 1
-        line = text[start:end]
-        end = start - 1
-        if not line or line.isspace():
-            continue
+    sentences = 0
+    for read, (_, line) in enumerate(_lines_up(text), start=1):
         terms = line.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split()
         if (
             not _TRAILER_WORDS.isdisjoint(terms)
@@ -1049,7 +1044,6 @@ def _may_hold_trailer(text: str) -> bool:
             sentences += 1
             if sentences >= TRAILER_SENTENCES:
                 return False
-        read += 1
         if read == TRAILER_SCAN + FOOTER_LINES:
             return False
     return False
