@@ -239,6 +239,45 @@ def test_the_footer_rule_reports_bounds_that_hold(body: list[str], tail: list[st
     _assert_bounds_hold(old, new, bounds)
 
 
+class _Everything(frozenset[str]):
+    """A first test's set of first words that meets every set and holds every word."""
+
+    def isdisjoint(self, other: object) -> bool:
+        return False
+
+    def __contains__(self, word: object) -> bool:
+        return True
+
+
+def _without_first_tests(code: str, text: str) -> str:
+    """The rule's answer with its first test passing every text."""
+    real = (
+        structure.short_lines,
+        structure._any_short,
+        structure._any_label,
+        structure._may_hold_trailer,
+    )
+
+    def everything(text: str) -> structure.Short:
+        scan = real[0](text)
+        firsts = _Everything(scan.firsts | {"1", "1/2", "a-b", "a_b"})
+        return structure.Short(scan.joined, firsts, firsts, 10**6, True)
+
+    structure.short_lines = everything  # type: ignore[assignment]
+    structure._any_short = lambda *args: True
+    structure._any_label = lambda *args: True
+    structure._may_hold_trailer = lambda *args: True
+    try:
+        return RULES[code].func(text)
+    finally:
+        (
+            structure.short_lines,
+            structure._any_short,
+            structure._any_label,
+            structure._may_hold_trailer,
+        ) = real
+
+
 # Lines for the trailer rule's first test: what trailer lines open with, in any case and
 # under any mark, prose sentences that stop its scan, and the `Original url:` footer.
 _TRAILER_OPENERS = st.sampled_from(
@@ -295,15 +334,7 @@ _TRAILER_TEXT = st.lists(
 @example("Provided by Example University\nThe council voted.\nWork starts in May, the mayor said.")
 def test_the_trailer_rules_first_test_never_skips_work(text: str) -> None:
     """N122 with its first test gives what it gives without it."""
-    rule = RULES["N122"].func
-    with_test = rule(text)
-    real = structure._may_hold_trailer
-    structure._may_hold_trailer = lambda last: True
-    try:
-        without = rule(text)
-    finally:
-        structure._may_hold_trailer = real
-    assert with_test == without
+    assert RULES["N122"].func(text) == _without_first_tests("N122", text)
 
 
 # Lines for the first tests of N119-N121 and N123, which read a text's short lines:
@@ -331,34 +362,6 @@ _SHORT_LINE = st.builds(
 _SHORT_LINES_TEXT = st.lists(
     st.one_of(_SHORT_LINE, _SENTENCE, _SENTENCE, st.just("")), max_size=20
 ).map("\n".join)
-
-
-class _Everything(frozenset[str]):
-    """A first test's set of first words that meets every set and holds every word."""
-
-    def isdisjoint(self, other: object) -> bool:
-        return False
-
-    def __contains__(self, word: object) -> bool:
-        return True
-
-
-def _without_first_tests(code: str, text: str) -> str:
-    """The rule's answer with its first test passing every text."""
-    real = (structure.short_lines, structure._any_short, structure._any_label)
-
-    def everything(text: str) -> structure.Short:
-        scan = real[0](text)
-        firsts = _Everything(scan.firsts | {"1", "1/2", "a-b", "a_b"})
-        return structure.Short(scan.joined, firsts, firsts, 10**6, True)
-
-    structure.short_lines = everything  # type: ignore[assignment]
-    structure._any_short = lambda *args: True
-    structure._any_label = lambda *args: True
-    try:
-        return RULES[code].func(text)
-    finally:
-        structure.short_lines, structure._any_short, structure._any_label = real
 
 
 @PROFILE
