@@ -135,7 +135,8 @@ def clean_title(title: str) -> str:
     return unlink(title).strip(" \t*_")
 
 
-_FOLD_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+_CURLY_QUOTES = "’‘“”"
+_FOLD_QUOTES = str.maketrans(_CURLY_QUOTES, "''\"\"")
 
 
 def _title_key(line: str) -> str:
@@ -145,7 +146,7 @@ def _title_key(line: str) -> str:
 
 
 def _fold_quotes(text: str) -> str:
-    if text.isascii() or not ("’" in text or "‘" in text or "“" in text or "”" in text):
+    if text.isascii() or not any(q in text for q in _CURLY_QUOTES):
         return text
     return text.translate(_FOLD_QUOTES)
 
