@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from corpus_tool.normalize import RULES, normalize
 from corpus_tool.normalize.encoding import _MOJIBAKE
 from corpus_tool.validate.residue import markup, mojibake
-from tests.test_normalize_pathological import BOUND_S, MAX_RATIO, _seconds
+from tests.test_normalize_pathological import BOUND_S, FLOOR_S, MAX_RATIO, _seconds
 
 PROFILE = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ENCODING = ("N116", "N117", "N118")
@@ -229,7 +229,6 @@ def _pathological(n: int) -> dict[str, tuple[str, str, str | None]]:
 
 
 N = 40_000
-FLOOR_S = 0.01  # times below this are noise on a shared machine
 SMALL, LARGE = _pathological(N), _pathological(4 * N)
 
 
