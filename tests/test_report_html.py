@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, Corpus, article, invoke
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_tool.config import load_config
 from corpus_tool.engines import run
@@ -116,6 +118,34 @@ def test_side_by_side_marks_only_what_differs() -> None:
     assert [t for t, m in left if m] == ["three"]
     assert [t.strip() for t, m in right if m] == ["3", "five"]
     assert "".join(t for t, _ in left) == "one two three four"
+
+
+def test_side_by_side_marks_one_word_in_a_long_text() -> None:
+    paragraphs = [f"Paragraph {n} says something about item {n}." for n in range(3000)]
+    edited = list(paragraphs)
+    edited[1700] = "Paragraph 1700 says nothing about item 1700."
+    left, right = side_by_side("\n\n".join(paragraphs), "\r\n".join(edited))
+    assert [t for t, m in left if m] == ["something"]
+    assert [t for t, m in right if m] == ["nothing"]
+
+
+def test_side_by_side_gives_line_breaks_and_blank_lines_no_mark() -> None:
+    left, right = side_by_side("One two.\n\nThree four.\n", "One two.\r\nThree four.")
+    assert not [t for t, m in left + right if m]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "c d", " ", "\n", "\n\n", "\r\n", "é"]), max_size=40),
+    st.lists(st.sampled_from(["a", "b", "c d", " ", "\n", "\n\n", "\r\n", "é"]), max_size=40),
+)
+def test_side_by_side_keeps_both_texts_whole(left: list[str], right: list[str]) -> None:
+    a, b = "".join(left), "".join(right)
+    out_a, out_b = side_by_side(a, b)
+    assert "".join(t for t, _ in out_a) == a and "".join(t for t, _ in out_b) == b
+    assert all(t.strip() for t, marked in out_a + out_b if marked)
+    if a.split() == b.split():
+        assert not [t for t, m in out_a + out_b if m]
 
 
 def test_check_format_html_is_the_report(corpus: Corpus) -> None:
