@@ -376,3 +376,31 @@ def test_the_short_line_first_tests_never_skip_work(code: str, text: str) -> Non
         lines = text.split("\n")
         assume(all(len(x) <= structure.SHORT_LINE or structure._short_as_read(x) for x in lines))
     assert RULES[code].func(text) == _without_first_tests(code, text)
+
+
+# Lines that open, or nearly open, with a call: marks, punctuation, odd spaces and links
+# without words before the first word, in any case, and what can follow it.
+_CALL_LINE = st.builds(
+    lambda leads, case, word, after, rest: "".join(leads) + case(word) + after + rest,
+    st.lists(
+        st.sampled_from(
+            ["", " ", "\t", "\u00a0", "*", "_", "#", "[", "]", "(", ")", ".", "…", "•", "[](#)",
+             "[](https://example.com/a)", "[*](x)", "](", "x"]
+        ),
+        max_size=4,
+    ),
+    _CASES,
+    st.sampled_from([*sorted(structure._PROMPT_STARTS), "getaway", "nowhere", "x"]),
+    st.sampled_from(["", " ", ".", "!", "’s", "'", "]", "](#)", "**", "_", "-", "\u00a0", "x"]),
+    st.sampled_from(["", " our app", " the newsletter in your inbox" * 12]),
+)  # fmt: skip
+
+
+@PROFILE
+@given(st.one_of(_CALL_LINE, st.text().map(lambda t: t.replace("\n", " "))))
+@example("[](https://example.com/a) Get our app")
+@example("\u00a0Follow us on Twitter")
+def test_the_prompt_finder_finds_every_line_that_opens_with_a_call(line: str) -> None:
+    """N123 visits only the lines its finder finds: every line it could remove is one."""
+    if len(line) <= structure.MAX_PROMPT_CHARS and structure._prompt_candidate(line.strip(" \t")):
+        assert structure._PROMPT_FINDER.search("\n" + line) is not None

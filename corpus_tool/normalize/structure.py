@@ -151,7 +151,11 @@ def short_lines(text: str) -> Short:
     firsts: set[str] = set()
     short_firsts: set[str] = set()
     for line in short:
-        first = first_word(line)
+        head = line.lstrip(_FIRST_MARKS).split(None, 1)  # `first_word`, inlined
+        if not head:
+            continue
+        first = head[0]
+        first = first_word(line) if "](" in first else first.strip(_PUNCT).lower()
         if first:
             firsts.add(first)
             if len(line) <= CONTROL_LINE or (targets and _short_as_read(line, CONTROL_LINE)):
@@ -846,6 +850,20 @@ def _lines_up_to(limit: int) -> re.Pattern[str]:
     return re.compile(rf"\n[^\n]{{1,{limit}}}+(?=\n|$)")
 
 
+def _opening_with(starts: frozenset[str], limit: int) -> re.Pattern[str]:
+    """A `rewrite_lines` finder of the lines of at most `limit` characters that can open
+    with one of `starts` as `first_word` reads them: after marks, punctuation, spaces
+    and links with no words in their text (`[](https://...)`), in any case, and with no
+    letter, digit or apostrophe after it (an underscore may close emphasis). It finds
+    more lines than open so, never fewer."""
+    lead = re.escape(_FIRST_MARKS + _PUNCT)
+    words = "|".join(re.escape(w) for w in sorted(starts, key=len, reverse=True))
+    return re.compile(
+        rf"\n(?=[^\n]{{1,{limit}}}+(?:\n|$))(?:\]\([^()\s]*\)|[{lead}]|[^\S\n])*+"
+        rf"(?i:{words})(?![^\W_]|['’])"
+    )
+
+
 _CONTROL_FINDER = _lines_up_to(MAX_CONTROL_CHARS)
 _drop_control = drop_if(is_page_control)
 
@@ -1022,6 +1040,9 @@ _WORD_BYTES = bytes(
 )
 
 
+_ANY_TRAILER_WORD = _TRAILER_WORDS | _PHRASE_STARTS | _ABOUT_FIRST  # one look rules all out
+
+
 def _may_hold_trailer(text: str) -> bool:
     """Can a line the rule's scan reads be a trailer line or an `About ...` heading?
     Read from the end up, as the scan reads: the lines `_last_lines` finds, to the third
@@ -1030,14 +1051,16 @@ def _may_hold_trailer(text: str) -> bool:
     sentences = 0
     for read, (_, line) in enumerate(_lines_up(text), start=1):
         terms = line.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split()
-        if (
-            not _TRAILER_WORDS.isdisjoint(terms)
-            or "コメント" in line
-            or (
-                not _PHRASE_STARTS.isdisjoint(terms)
-                and any(p in b" ".join(terms) for p in _PHRASES)
+        if "コメント" in line or (
+            not _ANY_TRAILER_WORD.isdisjoint(terms)
+            and (
+                not _TRAILER_WORDS.isdisjoint(terms)
+                or (
+                    not _PHRASE_STARTS.isdisjoint(terms)
+                    and any(p in b" ".join(terms) for p in _PHRASES)
+                )
+                or (not _ABOUT_FIRST.isdisjoint(terms[:2]) and _about_line(line))
             )
-            or (not _ABOUT_FIRST.isdisjoint(terms[:2]) and _about_line(line))
         ):
             return True
         if _plain_sentence(line):
@@ -1053,13 +1076,13 @@ def _plain_sentence(line: str) -> bool:
     """Does the line surely read as a sentence (`reads_as_sentence`), its words counted
     as they stand: no marks, links or emphasis to take away first."""
     return (
-        strip_closers(line)[-1:] in _ENDS
-        and len(line.split()) >= 8
-        and line[:1] not in _MARKS
+        line[:1] not in _MARKS
         and not line[:1].isdigit()
         and "](" not in line
         and "**" not in line
         and "__" not in line
+        and strip_closers(line)[-1:] in _ENDS
+        and len(line.split(None, 7)) == 8  # 8 words or more, without splitting them all
     )
 
 
@@ -1180,7 +1203,7 @@ _PROMPT_STARTS = frozenset(
     ]
 )  # fmt: skip
 MAX_PROMPT_CHARS = 300
-_PROMPT_FINDER = _lines_up_to(MAX_PROMPT_CHARS)
+_PROMPT_FINDER = _opening_with(_PROMPT_STARTS, MAX_PROMPT_CHARS)
 _drop_prompt = drop_if(is_prompt)
 
 
