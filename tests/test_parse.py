@@ -70,6 +70,34 @@ def test_one_document_parses_its_header_once(monkeypatch: pytest.MonkeyPatch) ->
     assert len(calls) == 1
 
 
+# Texts whose header parse reads past the lines a Page splits off first: header lines
+# apart by runs of blank lines, logos, names and dates that keep the scan going.
+_HEAD_PIECE = st.sampled_from(
+    ["# Armenia Turns West", "By Jane Doe", "Sept. 3, 2023", "MT", "BBC", "Jane Doe",
+     "Updated:", "- A headline of another story here",
+     "The first buses arrived before dawn, officials in the town said on Tuesday evening."]
+)  # fmt: skip
+_HEAD_LINES_TEXT = st.lists(st.tuples(st.integers(0, 8), _HEAD_PIECE), max_size=40).map(
+    lambda pieces: "\n".join("\n" * blanks + piece for blanks, piece in pieces)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_HEAD_LINES_TEXT)
+def test_a_page_reads_its_header_as_a_parse_of_all_its_first_lines(text: str) -> None:
+    """The Page splits off its first lines in two steps; the header and its reach are
+    those of one parse of the first HEAD_LINES lines."""
+    head = text.split("\n", header_module.HEAD_LINES)
+    expected = parse_header(head[: header_module.HEAD_LINES])
+    read = header_module.HEAD_LINES if expected.read is None else expected.read
+    reach = len(text) + 1 if read >= len(head) else sum(map(len, head[:read])) + read
+    fresh = page_module.Page(text)
+    assert fresh.header_reach == reach  # from the lines read alone, before any parse
+    page = page_module.Page(text)
+    assert page.header == expected
+    assert page.header_reach == reach
+
+
 # ---------------------------------------------------------------- bylines
 BODY = [
     "The first buses arrived before dawn, officials in the town said on Tuesday evening.",
