@@ -8,20 +8,34 @@ long the texts are.
 
 from __future__ import annotations
 
+import itertools
 import re
 from difflib import SequenceMatcher
 
 Segment = tuple[str, bool]  # text, differs from the other side
 MAX_UNITS = 2000  # lines compared per side; the rest is shown unmarked
-MAX_TOKENS = 6000  # words and spaces compared per changed block; past it, all is marked
+MAX_TOKENS = 2000  # words and spaces compared per changed block; past it, all is marked
 _UNIT = re.compile(r"[^\n]+\s*|\s+")  # a line with the blank lines after it
 _TOKEN = re.compile(r"\s+|\S+")
 
 
+def _split(text: str, piece: re.Pattern[str], limit: int) -> tuple[list[str], str]:
+    """The first `limit` pieces of `text`, and the rest of it (not split: a long text
+    costs no more than its first pieces)."""
+    head: list[str] = []
+    end = 0
+    for m in itertools.islice(piece.finditer(text), limit):
+        head.append(m.group())
+        end = m.end()
+    return head, text[end:]
+
+
 def side_by_side(left: str, right: str) -> tuple[list[Segment], list[Segment]]:
     """Each text as segments; a segment is marked where the other text differs."""
-    a, b = _UNIT.findall(left), _UNIT.findall(right)
-    head_a, head_b = a[:MAX_UNITS], b[:MAX_UNITS]
+    (head_a, rest_a), (head_b, rest_b) = (
+        _split(left, _UNIT, MAX_UNITS),
+        _split(right, _UNIT, MAX_UNITS),
+    )
     out_a: list[Segment] = []
     out_b: list[Segment] = []
     keys_a, keys_b = [u.strip() for u in head_a], [u.strip() for u in head_b]
@@ -36,20 +50,22 @@ def side_by_side(left: str, right: str) -> tuple[list[Segment], list[Segment]]:
         else:
             _append(out_a, block_a, op != "equal")
             _append(out_b, block_b, op != "equal")
-    _append(out_a, "".join(a[MAX_UNITS:]), False)
-    _append(out_b, "".join(b[MAX_UNITS:]), False)
+    _append(out_a, rest_a, False)
+    _append(out_b, rest_b, False)
     return out_a, out_b
 
 
 def _by_words(left: str, right: str, out_a: list[Segment], out_b: list[Segment]) -> None:
-    a, b = _TOKEN.findall(left), _TOKEN.findall(right)
-    head_a, head_b = a[:MAX_TOKENS], b[:MAX_TOKENS]
+    (head_a, rest_a), (head_b, rest_b) = (
+        _split(left, _TOKEN, MAX_TOKENS),
+        _split(right, _TOKEN, MAX_TOKENS),
+    )
     matcher = SequenceMatcher(None, head_a, head_b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         _append(out_a, "".join(head_a[i1:i2]), op != "equal")
         _append(out_b, "".join(head_b[j1:j2]), op != "equal")
-    _append(out_a, "".join(a[MAX_TOKENS:]), True)
-    _append(out_b, "".join(b[MAX_TOKENS:]), True)
+    _append(out_a, rest_a, True)
+    _append(out_b, rest_b, True)
 
 
 def _append(out: list[Segment], text: str, marked: bool) -> None:
