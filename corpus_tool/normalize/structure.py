@@ -1186,10 +1186,12 @@ _NETWORK = (
     r"|mastodon|bluesky|snapchat|telegram|whatsapp|flipboard|google\+|weibo|rss)"
 )
 # `Follow us on Twitter`, `Follow GQ on Instagram and Pinterest`: a call with nothing but
-# who and where.
+# who and where. And the label over a row of network icons, `Follow us on...`, or the
+# accounts alone: `Follow @gqfashion @gqpolitics`.
 _FOLLOW = re.compile(
     rf"(?i)follow (?:us|@?[\w.&'’-]+(?: [\w.&'’-]+){{0,3}}) on {_NETWORK}"
     rf"(?:\s*(?:,|and|&|or)\s*{_NETWORK})*\s*[.!:…]*"
+    r"|(?i:follow us(?: on)?)\s*[.!:…]*|(?i:follow)(?:\s+@\w[\w.]*)+"
 )
 
 
