@@ -751,7 +751,7 @@ _CONTROLS = _WEAK | frozenset(
         "play", "pause", "listen", "min", "mins", "minute", "minutes", "read", "facebook",
         "twitter", "linkedin", "whatsapp", "reddit", "pinterest", "telegram", "tumblr", "flipboard",
         "messenger", "sms", "digg", "stumbleupon", "delicious", "xing", "weibo", "mastodon",
-        "bluesky", "toggle", "enlarge", "reset", "clap", "claps", "follow", "feed", "rss",
+        "bluesky", "toggle", "enlarge", "reset", "clap", "claps", "follow", "feed", "rss", "load",
         "home", "slide", "slides", "selected", "off", "on", "chapters", "subtitles", "descriptions",
         "settings", "default", "loading", "embed", "teilen", "drucken", "kommentieren", "imprimer",
         "partager", "commenter", "compartir", "imprimir", "comentar", "condividi", "stampa",
@@ -828,7 +828,8 @@ def is_page_control(line: str) -> bool:
         return False
     if len(tokens) == 1 and stripped[0] in "-*+•" and _CSS_NAME.fullmatch(text):
         return True
-    if len(tokens) > MAX_CONTROL_WORDS or text[-1] in ":.!?":  # `like this:`, `More text.`
+    # `like this:`, `More text.`; a button may trail an ellipsis (`Load more...`)
+    if len(tokens) > MAX_CONTROL_WORDS or text.rstrip("…").removesuffix("...")[-1:] in ":.!?":
         return False
     if is_furniture(stripped):  # N114 owns these
         return False
