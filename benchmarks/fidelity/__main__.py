@@ -23,6 +23,8 @@ from typing import Any
 from benchmarks.fidelity.core import (
     BOILERPLATE,
     CONTENT,
+    FOOTER,
+    HEADER,
     UNSURE,
     Article,
     Figures,
@@ -173,6 +175,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for i, lab, survived, _rep in scored.verdicts:
                 if lab.label == BOILERPLATE and survived:
                     survivors.append(f"{name}\t{i + 1}\t{lab.cls}\t{lines[i].text}")
+                elif lab.label in (HEADER, FOOTER) and survived:
+                    survivors.append(f"{name}\t{i + 1}\t{lab.label.lower()}\t{lines[i].text}")
                 elif lab.label == CONTENT:
                     kept = "kept" if survived else "LOST"
                     content.append(f"{name}\t{i + 1}\t{kept}\t{lines[i].text}")
@@ -222,7 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages-table", action="store_true", help="figures per page")
     parser.add_argument("--lost", action="store_true", help="print every lost content line")
     parser.add_argument("--json", help="write the figures to this file")
-    parser.add_argument("--survivors", help="write every surviving boilerplate line here")
+    parser.add_argument(
+        "--survivors", help="write every surviving boilerplate, header and footer line here"
+    )
     parser.add_argument("--content", help="write every content line (kept or LOST) here")
     parser.add_argument("--write-labels", action="store_true", help="regenerate labels.tsv")
     parser.add_argument("--quiet", action="store_true")
