@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from corpus_tool.package.manifest import read_manifest
 from corpus_tool.package.verify import verify_release
 from corpus_tool.render.report import gather, render_html
 from corpus_tool.render.report.diffview import side_by_side
+from tests.test_normalize_pathological import BOUND_S
 
 PWN = "<script>document.documentElement.setAttribute('data-pwned','1')</script>"
 HOSTILE_TITLE = f"Breaking {PWN} </div></section> {{{{ 7*7 }}}} news"
@@ -146,6 +148,33 @@ def test_side_by_side_keeps_both_texts_whole(left: list[str], right: list[str]) 
     assert all(t.strip() for t, marked in out_a + out_b if marked)
     if a.split() == b.split():
         assert not [t for t, m in out_a + out_b if m]
+
+
+# Near duplicates as a hostile corpus could plant them: every line edited in words few
+# and repeated (difflib's worst case), lines differing in spaces alone, one long line.
+_HOSTILE_PAIRS = {
+    "repetitive-lines-edited": (
+        "\n".join("x " * 1000 + f"L{i}" for i in range(2000)),
+        "\n".join("x y " * 500 + f"R{i}" for i in range(2000)),
+    ),
+    "spaces-only": (
+        "\n".join("a  b " * 1000 for _ in range(2000)),
+        "\n".join("a b " * 1000 for _ in range(2000)),
+    ),
+    "one-long-line": ("word " * 1_000_000, "word " * 999_999 + "other "),
+    "one-line-repeated": ("line\n" * 200_000, "line\n" * 199_999 + "x\n"),
+}
+
+
+@pytest.mark.parametrize("name", list(_HOSTILE_PAIRS))
+def test_side_by_side_is_bounded_on_hostile_pairs(name: str) -> None:
+    """Whole texts back, within the CPU-time guard of the pathological-input tests (an
+    unbounded comparison takes about a minute on the first two)."""
+    left, right = _HOSTILE_PAIRS[name]
+    start = time.process_time()
+    out_a, out_b = side_by_side(left, right)
+    assert time.process_time() - start < BOUND_S
+    assert "".join(t for t, _ in out_a) == left and "".join(t for t, _ in out_b) == right
 
 
 def test_check_format_html_is_the_report(corpus: Corpus) -> None:
