@@ -828,8 +828,8 @@ def is_page_control(line: str) -> bool:
         return False
     if len(tokens) == 1 and stripped[0] in "-*+•" and _CSS_NAME.fullmatch(text):
         return True
-    # `like this:`, `More text.`; a button may trail an ellipsis (`Load more...`)
-    if len(tokens) > MAX_CONTROL_WORDS or text.rstrip("…").removesuffix("...")[-1:] in ":.!?":
+    # `like this:`, `More text.`, `More to follow...`
+    if len(tokens) > MAX_CONTROL_WORDS or text[-1] in ":.!?…":
         return False
     if is_furniture(stripped):  # N114 owns these
         return False
