@@ -396,10 +396,23 @@ _CALL_LINE = st.builds(
 )  # fmt: skip
 
 
+# A call whose first word a link cuts: `first_word` reads the links' text run together.
+_CUT_CALL = st.builds(
+    lambda lead, word, at, cut, rest: lead + word[:at] + cut + word[at:] + rest,
+    st.sampled_from(["", "[", "- [", "**["]),
+    st.sampled_from(sorted(structure._PROMPT_STARTS)).map(str.capitalize),
+    st.integers(0, 8),
+    st.sampled_from(["](#)", "](#)[", "[](u)", "[", "](https://example.com/a)"]),
+    st.sampled_from(["", " our app", "](#) our app"]),
+)
+
+
 @PROFILE
-@given(st.one_of(_CALL_LINE, st.text().map(lambda t: t.replace("\n", " "))))
+@given(st.one_of(_CALL_LINE, _CUT_CALL, st.text().map(lambda t: t.replace("\n", " "))))
 @example("[](https://example.com/a) Get our app")
 @example("\u00a0Follow us on Twitter")
+@example("[Down](#)[load](#) our app")
+@example("Down[load](#) our app")
 def test_the_prompt_finder_finds_every_line_that_opens_with_a_call(line: str) -> None:
     """N123 visits only the lines its finder finds: every line it could remove is one."""
     if len(line) <= structure.MAX_PROMPT_CHARS and structure._prompt_candidate(line.strip(" \t")):

@@ -855,13 +855,16 @@ def _opening_with(starts: frozenset[str], limit: int) -> re.Pattern[str]:
     """A `rewrite_lines` finder of the lines of at most `limit` characters that can open
     with one of `starts` as `first_word` reads them: after marks, punctuation, spaces
     and links with no words in their text (`[](https://...)`), in any case, and with no
-    letter, digit or apostrophe after it (an underscore may close emphasis). It finds
-    more lines than open so, never fewer."""
+    letter, digit or apostrophe after it (an underscore may close emphasis); or whose
+    first word holds a link, which `first_word` reads without it (`[Down](#)[load](#)`
+    is `download`). It finds more lines than open so, never fewer."""
     lead = re.escape(_FIRST_MARKS + _PUNCT)
+    marks = re.escape(_FIRST_MARKS)
     words = "|".join(re.escape(w) for w in sorted(starts, key=len, reverse=True))
     return re.compile(
-        rf"\n(?=[^\n]{{1,{limit}}}+(?:\n|$))(?:\]\([^()\s]*\)|[{lead}]|[^\S\n])*+"
-        rf"(?i:{words})(?![^\W_]|['’])"
+        rf"\n(?=[^\n]{{1,{limit}}}+(?:\n|$))"
+        rf"(?:(?:\]\([^()\s]*\)|[{lead}]|[^\S\n])*+(?i:{words})(?![^\W_]|['’])"
+        rf"|(?:[{marks}]|[^\S\n])*+\S*?\]\()"
     )
 
 
