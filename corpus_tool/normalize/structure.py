@@ -582,16 +582,19 @@ def _labelled_list(body: Body, filled: list[int], k: int) -> set[int]:
     end = None  # the last teaser of the list
     after_teaser = after_dek = False
     linked = False
+    headed = False  # the teasers since the last dek hold a linked headline
     for j in filled[k + 1 :]:
         line = lines[j]
         headline = link_share(line) >= 0.5
         if _teaser(line) and (headline or not after_dek):
             after_teaser, after_dek = True, False
             linked = linked or headline
+            headed = headed or headline
             end = j
-        elif after_teaser and _dek(line):
-            # a dek belongs to the list only if a linked headline follows it
-            after_teaser, after_dek = False, True
+        elif after_teaser and headed and _dek(line):
+            # a dek sums up a linked headline above it, and belongs to the list only if
+            # a linked headline follows it
+            after_teaser, after_dek, headed = False, True, False
         else:
             break
     rest = filled[k + 1 :]
