@@ -35,7 +35,8 @@ class Page:
     @property
     def head(self) -> list[str]:
         """The first lines, then (if there is more) the rest of the text as one: at least
-        the lines the header parse reads (all of the first HEAD_LINES if it needs them)."""
+        the lines the header parse reads (all of the first HEAD_LINES if it needs them).
+        Read it after `header` or `header_reach`, which may split more lines off."""
         if self._head is None:
             self._head, self._split = self.text.split("\n", FIRST_LINES), FIRST_LINES
         return self._head
