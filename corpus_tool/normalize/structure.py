@@ -478,12 +478,13 @@ def is_related_label(line: str) -> bool:
 
 def _teaser(line: str) -> bool:
     """A line of a list of other articles: mostly link text, or short and not a sentence
-    (a headline, a date, a byline), or a heading."""
+    (a headline, a date, a byline), or a heading. Not a line that introduces what follows
+    (`The council listed three reasons:`): the article's own list may come next."""
     if link_share(line) >= 0.5 or is_heading(line):
         return True
     text = bare(line)
     words = len(text.split())
-    return (words <= 12 and strip_closers(text)[-1:] not in SENTENCE_END) or words == 0
+    return (words <= 12 and strip_closers(text)[-1:] not in SENTENCE_END + ":") or words == 0
 
 
 def _is_tag_line(line: str) -> bool:
