@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, Corpus, article, invoke
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from corpus_tool.config import load_config
@@ -141,6 +141,7 @@ def test_side_by_side_gives_line_breaks_and_blank_lines_no_mark() -> None:
     st.lists(st.sampled_from(["a", "b", "c d", " ", "\n", "\n\n", "\r\n", "é"]), max_size=40),
     st.lists(st.sampled_from(["a", "b", "c d", " ", "\n", "\n\n", "\r\n", "é"]), max_size=40),
 )
+@example(list("aaaaa a\na"), list("aaaaa\na a"))  # the same words, line breaks moved
 def test_side_by_side_keeps_both_texts_whole(left: list[str], right: list[str]) -> None:
     a, b = "".join(left), "".join(right)
     out_a, out_b = side_by_side(a, b)

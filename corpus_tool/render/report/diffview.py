@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 Segment = tuple[str, bool]  # text, differs from the other side
 MAX_UNITS = 2000  # lines compared per side; the rest is shown unmarked
 MAX_TOKENS = 2000  # words and spaces compared per changed block; past it, all is marked
+SAME_WORDS_CHARS = 2_000_000  # texts this long between them are first compared word for word
 # What a pair of texts may spend on word comparisons, and what each step costs, in
 # about nanoseconds of one core (measured on difflib's worst case: few distinct words).
 WORD_BUDGET = 1_500_000_000
@@ -38,7 +39,10 @@ def _split(text: str, piece: re.Pattern[str], limit: int) -> tuple[list[str], st
 
 
 def side_by_side(left: str, right: str) -> tuple[list[Segment], list[Segment]]:
-    """Each text as segments; a segment is marked where the other text differs."""
+    """Each text as segments; a segment is marked where the other text differs. Texts
+    with the same words differ in layout alone: nothing is marked."""
+    if _same_words(left, right):
+        return [(left, False)] if left else [], [(right, False)] if right else []
     (head_a, rest_a), (head_b, rest_b) = (
         _split(left, _UNIT, MAX_UNITS),
         _split(right, _UNIT, MAX_UNITS),
@@ -59,6 +63,13 @@ def side_by_side(left: str, right: str) -> tuple[list[Segment], list[Segment]]:
     out_a.add(rest_a, False)
     out_b.add(rest_b, False)
     return out_a.result(), out_b.result()
+
+
+def _same_words(left: str, right: str) -> bool:
+    """Do two texts of up to SAME_WORDS_CHARS between them hold the same words? (Longer
+    ones are compared as any: whitespace is never marked, but a line break that moved
+    may show a word as changed.)"""
+    return len(left) + len(right) <= SAME_WORDS_CHARS and left.split() == right.split()
 
 
 def _by_words(left: str, right: str, out_a: _Segments, out_b: _Segments, budget: list[int]) -> None:
