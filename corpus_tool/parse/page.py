@@ -9,6 +9,7 @@ the runner parse a new Page for the next reader.
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 from typing import TypeVar
 
 from corpus_tool.parse.footer import TAIL_LINES, Footer, parse_footer
@@ -57,7 +58,7 @@ class Page:
     def header(self) -> Header:
         """The header parse of the first HEAD_LINES lines (indices into `head`)."""
         if self._header is None:
-            self._header = self._read(parse_header, _header_read)
+            self._header = self._read(parse_header, attrgetter("read"))
         return self._header
 
     @property
@@ -71,7 +72,7 @@ class Page:
         (`len(text) + 1`) when it depends on the whole text. Does not parse the header."""
         if self._reach is None:
             header = self._header
-            read = header.read if header is not None else self._read(lines_read, _same)
+            read = header.read if header is not None else self._read(lines_read, lambda read: read)
             head = self.head
             k = HEAD_LINES if read is None else read
             # the offset of line k, or past the end if there is no line k
@@ -96,11 +97,3 @@ class Page:
     def tail_lines(self) -> list[str]:
         tail = self.tail
         return tail[1:] if len(tail) > TAIL_LINES else tail
-
-
-def _header_read(header: Header) -> int | None:
-    return header.read
-
-
-def _same(read: int | None) -> int | None:
-    return read

@@ -80,24 +80,20 @@ def _by_words(left: str, right: str, out_a: _Segments, out_b: _Segments, budget:
     texts may still spend, in about nanoseconds: a block is compared exactly while the
     worst case fits, then with difflib's `autojunk` (frequent words do not anchor a
     match: cruder, and linear in the product), then no more: it is marked whole."""
-    if budget[0] <= 0:
-        out_a.add(left, True)
-        out_b.add(right, True)
-        return
-    (head_a, rest_a), (head_b, rest_b) = (
-        _split(left, _TOKEN, MAX_TOKENS),
-        _split(right, _TOKEN, MAX_TOKENS),
-    )
-    n, m = len(head_a), len(head_b)
-    budget[0] -= SPLIT_COST * (n + m)
-    exact, rough = EXACT_COST * n * m * min(n, m), ROUGH_COST * n * m
-    if exact <= budget[0]:
-        budget[0] -= exact
-        matcher = SequenceMatcher(None, head_a, head_b, autojunk=False)
-    elif rough <= budget[0]:
-        budget[0] -= rough
-        matcher = SequenceMatcher(None, head_a, head_b, autojunk=True)
-    else:
+    matcher = None
+    if budget[0] > 0:
+        (head_a, rest_a), (head_b, rest_b) = (
+            _split(left, _TOKEN, MAX_TOKENS),
+            _split(right, _TOKEN, MAX_TOKENS),
+        )
+        n, m = len(head_a), len(head_b)
+        budget[0] -= SPLIT_COST * (n + m)
+        for cost, autojunk in ((EXACT_COST * n * m * min(n, m), False), (ROUGH_COST * n * m, True)):
+            if cost <= budget[0]:
+                budget[0] -= cost
+                matcher = SequenceMatcher(None, head_a, head_b, autojunk=autojunk)
+                break
+    if matcher is None:
         out_a.add(left, True)
         out_b.add(right, True)
         return
