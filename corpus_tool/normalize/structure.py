@@ -653,8 +653,8 @@ MAX_COMPANIONS = 2  # non-link lines between two teasers: a date, a byline, a de
 
 
 def _companion(line: str) -> bool:
-    """A teaser's date or byline line: short, not a sentence, no link."""
-    if is_heading(line):  # a heading opens another part of the page
+    """A teaser's date or byline line: short, not a sentence, not a table row."""
+    if is_heading(line) or line.lstrip().startswith("|"):  # another part of the page
         return False
     text = bare(line)
     return words(text) <= 8 and strip_closers(text)[-1:] not in _ENDS
