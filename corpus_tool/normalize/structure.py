@@ -724,13 +724,32 @@ def _contents(body: Body, run: list[int]) -> bool:
     return bool(titles) and sum(t in later for t in titles) * 2 >= len(titles)
 
 
+# The headings of an article's own lists of sources and links (`## External links`).
+_REFERENCES = re.compile(
+    r"(?i)(?:see also|external links?|further reading|(?:other |further )?references?"
+    r"|sources?|bibliography|works cited|citations|notes(?: and references)?|weblinks"
+    r"|einzelnachweise|literatur|liens externes|voir aussi|enlaces externos|véase también"
+    r"|referencias|fuentes)[\s:.]*"
+)
+MAX_SECTION_ITEMS = 24  # list items a reference section's heading may be above the run
+
+
 def _introduced(lines: list[str], filled: list[int], first: int) -> bool:
-    """Is the line before `first` a sentence of the article ending in a colon?"""
+    """Is the line before `first` a sentence of the article ending in a colon, or is
+    the run in a list under a references heading (`## External links`, `## See also`)?"""
     k = filled.index(first)
     if k == 0:
         return False
     before = bare(lines[filled[k - 1]])
-    return before.endswith(":") and len(before.split()) >= 4 and link_share(before) < 0.5
+    if before.endswith(":") and len(before.split()) >= 4 and link_share(before) < 0.5:
+        return True
+    for j in reversed(filled[max(0, k - MAX_SECTION_ITEMS) : k]):
+        line = lines[j].lstrip(" \t")
+        if is_heading(line):
+            return _REFERENCES.fullmatch(bare(line)) is not None
+        if not line.startswith(("-", "*", "+", "•")):  # the list ends above its first item
+            return False
+    return False
 
 
 # ---------------------------------------------------------------- page controls
