@@ -151,9 +151,15 @@ def _fold_quotes(text: str) -> str:
     return text.translate(_FOLD_QUOTES)
 
 
+_NOT_TITLES = ("```", "~~~")  # code fences open a block
+
+
 def is_title_like(line: str) -> bool:
-    """At most 30 words, not a list item, not ending like a sentence or a label."""
-    if len(line) > 250 or _BULLET.fullmatch(line) or not any(c.isalpha() for c in line):
+    """At most 30 words, not a list item, a code fence or a table row, not ending like a
+    sentence or a label."""
+    if len(line) > 250 or line[:3] in _NOT_TITLES or line[:1] == "|" or _BULLET.fullmatch(line):
+        return False
+    if not any(c.isalpha() for c in line):
         return False
     return len(line.split()) <= MAX_TITLE_WORDS and last_char(line) not in ".,;:"
 
