@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from corpus_tool.normalize import RULES, normalize
@@ -171,9 +171,33 @@ def test_never_raises_even_with_surrogates(text: str) -> None:
         assert isinstance(rule.func(text), str)
 
 
+# Lines of markdown blocks whose own layout N113 keeps: code fences and table rows.
+BLOCK_LINES = [
+    "```", "```python", "~~~", "````", "| a | b |", "|---|---|", "  | 1 | 2 |  ",
+    "    indented(code)", "\tx = 1  ", "", "  ", "A plain sentence of the article.",
+    "# Heading", "- item", "A line with ```inline``` code.",
+]  # fmt: skip
+
+
+@PROFILE
+@given(st.lists(st.sampled_from(BLOCK_LINES), max_size=30))
+@example(["```", "", "    indented(code)", "", "```"])
+def test_layout_keeps_every_line_in_order(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    out = RULES["N113"].func(text)
+    assert RULES["N113"].func(out) == out
+    assert [x.strip() for x in out.split("\n") if x.strip()] == [
+        x.strip() for x in lines if x.strip()
+    ]
+    assert out == out.strip() and all(line == line.rstrip(" \t") for line in out.split("\n"))
+    _assert_idempotent(text)
+
+
 @PROFILE
 @given(st.text())
 def test_output_is_canonical(text: str) -> None:
+    # A fenced code block keeps its indentation and blank lines: see the test above.
+    assume("```" not in text and "~~~" not in text)
     out = normalize(text).text
     assert unicodedata.is_normalized("NFC", out)
     assert "\r" not in out and "\n\n\n" not in out

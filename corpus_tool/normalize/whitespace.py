@@ -9,6 +9,13 @@ from corpus_tool.normalize import Edit, normalizer
 # A line break with the blank lines and the indentation after it: a pattern that
 # starts with a line feed, so the regex engine jumps from one to the next.
 _BREAK = re.compile(r"\n[ \t\n]*+")
+# A block that keeps its own lines: a code fence or a table row opening a line. The
+# search starts at a line feed, so the regex engine jumps from one to the next; the
+# first line is matched apart (an alternative with `^` would be tried at every
+# character).
+_BLOCK = re.compile(r"[ \t]*+(?:```|~~~|\|)")
+_BLOCK_START = re.compile(r"\n[ \t]*+(?:```|~~~|\|)")
+_FENCE = re.compile(r"[ \t]*+(`{3,}|~{3,})")
 
 
 # Layout last: re-run after any other edit (a removed line leaves blank lines behind).
@@ -20,17 +27,64 @@ def whitespace(text: str) -> str:
     Why: scraped text has trailing spaces and tabs, runs of blank lines,
     leading and trailing blank lines, and some documents separate paragraphs
     with a single newline (seed 004). Every non-blank line becomes a
-    paragraph. Kept: spaces and tabs inside a line. Runs last: the rules
-    before it only remove text, and this one leaves nothing for them to match.
+    paragraph. Kept: spaces and tabs inside a line; a fenced code block as it
+    is (its indentation and blank lines are the code's), and a table's rows
+    together, so that neither falls apart into paragraphs.
     """
-    if text.count("\n") * 16 < len(text):
+    if _BLOCK.match(text) is not None or _BLOCK_START.search(text) is not None:
+        out = "\n\n".join(_paragraphs(text.split("\n")))
+    elif text.count("\n") * 16 < len(text):
         # Lines of text: a split and a join of the stripped non-blank lines cost less
         # than a regex substitution at every line break.
         out = "\n\n".join(filter(None, [line.strip(" \t") for line in text.split("\n")]))
-        return text if out == text else out
-    # Mostly line breaks: long runs of them cost the regex one substitution each.
-    out = text.strip(" \t\n")
-    if " \n" in out or "\t\n" in out:  # spaces or tabs at line ends: rare after scraping
-        out = "\n".join([line.rstrip(" \t") for line in out.split("\n")])
-    out = _BREAK.sub("\n\n", out)
+    else:
+        # Mostly line breaks: long runs of them cost the regex one substitution each.
+        out = text.strip(" \t\n")
+        if " \n" in out or "\t\n" in out:  # spaces or tabs at line ends: rare after scraping
+            out = "\n".join([line.rstrip(" \t") for line in out.split("\n")])
+        out = _BREAK.sub("\n\n", out)
     return text if out == text else out
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """The paragraphs of `lines`: each non-blank line stripped, except that a fenced
+    code block keeps its lines (their ends stripped, and blank lines at its start
+    and end dropped) and a table's rows stay together."""
+    out: list[str] = []
+    i, n = 0, len(lines)
+    while i < n:
+        line = lines[i].strip(" \t")
+        i += 1
+        if not line:
+            continue
+        if line[0] == "|":  # a table: its rows, up to the first line that is not one
+            rows = [line]
+            while i < n and lines[i].lstrip(" \t")[:1] == "|":
+                rows.append(lines[i].strip(" \t"))
+                i += 1
+            out.append("\n".join(rows))
+            continue
+        end = _fence_end(lines, i, line)
+        if end is None:
+            out.append(line)
+            continue
+        code = "\n".join([code.rstrip(" \t") for code in lines[i:end]]).strip("\n")
+        out.append("\n".join(filter(None, (line, code, lines[end].strip(" \t")))))
+        i = end + 1
+    return out
+
+
+def _fence_end(lines: list[str], start: int, line: str) -> int | None:
+    """If `line` opens a code fence, the index of the line at or after `start` that
+    closes it; None if it opens none or nothing closes it (then it is a paragraph)."""
+    opening = _FENCE.match(line)
+    if opening is None:
+        return None
+    fence = opening[1]
+    if fence[0] == "`" and "`" in line[opening.end() :]:  # not a fence: inline code
+        return None
+    for j in range(start, len(lines)):
+        closing = _FENCE.fullmatch(lines[j].rstrip(" \t"))
+        if closing is not None and closing[1][0] == fence[0] and len(closing[1]) >= len(fence):
+            return j
+    return None
