@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from corpus_tool.parse.blocks import code_blocks, laid_out, may_hold_fence
 from corpus_tool.parse.page import Page
 from corpus_tool.registry import RULES, Edit, PageFunc, Reads, Rule, add_rule, normalizer
 
@@ -286,6 +287,9 @@ def normalize(
     `page`, the parsed `Page` of `text` if the caller has one, is handed to the
     page rules; after an edit they get the Page of the new text, parsed once
     for all of them.
+
+    Fenced code blocks are left out of the rules' reach (see `_masked`): they come
+    back as they were, cleaned only by N101 and N102 when those are on.
     """
     asked = tuple(r.code for r in (RULES.values() if rules is None else rules))
     others = None
@@ -299,6 +303,74 @@ def normalize(
     if not asked:
         return Normalized(text, [])
     plan = _plan(asked, others)
+    masked = _masked(text)
+    if masked is not None:
+        prose, blocks = masked
+        done = _sweep(prose, plan, None)
+        back = _unmasked(done.text, blocks, asked)
+        if back is not None:
+            text, fired = back
+            return Normalized(text, [c for c in RULES if c in fired or c in done.applied])
+    return _sweep(text, plan, page)
+
+
+# A fenced code block is the page's content as it stands: the rules read prose, and in
+# code they would unescape a regex (`\\*`), drop a `0:00` or a repeated `}`. The rules
+# get the text with each closed block as one placeholder line; the blocks come back
+# cleaned of odd spaces, invisible characters and line endings only, and laid out as
+# the layout rule lays out a block. Should a rule take a placeholder away, the text
+# is normalized as it is, code and all: nothing is lost.
+_CODE_RULES = ("N101", "N102")
+_MARK = "```corpus-tool-code-block-"
+
+
+def _masked(text: str) -> tuple[str, list[list[str]]] | None:
+    """`text` with each closed code block as one placeholder line, and the blocks'
+    lines; None if it has no block (one search answers for most texts)."""
+    if not may_hold_fence(text) or _MARK in text:
+        return None
+    lines = text.split("\n")
+    found = code_blocks(lines)
+    if not found:
+        return None
+    prose: list[str] = []
+    blocks: list[list[str]] = []
+    at = 0
+    for k, (first, last) in enumerate(found):
+        prose += lines[at:first]
+        prose.append(f"{_MARK}{k}```")
+        block = lines[first : last + 1]
+        block[-1] = block[-1].rstrip("\r")  # the CR of a CRLF, whose LF is not joined
+        blocks.append(block)
+        at = last + 1
+    prose += lines[at:]
+    return "\n".join(prose), blocks
+
+
+def _unmasked(
+    text: str, blocks: list[list[str]], asked: tuple[str, ...]
+) -> tuple[str, set[str]] | None:
+    """The normalized `text` with its blocks back, and the rules that changed a block;
+    None if a placeholder is not there, once, as a line of its own."""
+    lines = text.split("\n")
+    marks = [i for i, line in enumerate(lines) if line.startswith(_MARK)]
+    if [lines[i] for i in marks] != [f"{_MARK}{k}```" for k in range(len(blocks))]:
+        return None
+    fired: set[str] = set()
+    for i, block in zip(marks, blocks, strict=True):
+        code = "\n".join(block)
+        for c in _CODE_RULES:
+            if c in asked:
+                new = RULES[c].func(code)
+                if new != code:
+                    fired.add(c)
+                    code = new
+        lines[i] = laid_out(code.split("\n")) if "N113" in asked else code
+    return "\n".join(lines), fired
+
+
+def _sweep(text: str, plan: _Plan, page: Page | None) -> Normalized:
+    """Run the plan's rules on `text` to a fixed point."""
     order, wakes = plan.order, plan.wakes
     due = list(plan.first)
     changed = [False] * len(order)

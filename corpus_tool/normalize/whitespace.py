@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from corpus_tool.normalize import Edit, normalizer
+from corpus_tool.parse.blocks import fence_end, laid_out
 
 # A line break with the blank lines and the indentation after it: a pattern that
 # starts with a line feed, so the regex engine jumps from one to the next.
@@ -15,7 +16,13 @@ _BREAK = re.compile(r"\n[ \t\n]*+")
 # character).
 _BLOCK = re.compile(r"[ \t]*+(?:```|~~~|\|)")
 _BLOCK_START = re.compile(r"\n[ \t]*+(?:```|~~~|\|)")
-_FENCE = re.compile(r"[ \t]*+(`{3,}|~{3,})")
+
+
+def _may_hold_block(text: str) -> bool:
+    # Most texts have none of the three characters: one fast search for each.
+    if "|" not in text and "`" not in text and "~" not in text:
+        return False
+    return _BLOCK.match(text) is not None or _BLOCK_START.search(text) is not None
 
 
 # Layout last: re-run after any other edit (a removed line leaves blank lines behind).
@@ -31,7 +38,7 @@ def whitespace(text: str) -> str:
     is (its indentation and blank lines are the code's), and a table's rows
     together, so that neither falls apart into paragraphs.
     """
-    if _BLOCK.match(text) is not None or _BLOCK_START.search(text) is not None:
+    if _may_hold_block(text):
         out = "\n\n".join(_paragraphs(text.split("\n")))
     elif text.count("\n") * 16 < len(text):
         # Lines of text: a split and a join of the stripped non-blank lines cost less
@@ -64,27 +71,10 @@ def _paragraphs(lines: list[str]) -> list[str]:
                 i += 1
             out.append("\n".join(rows))
             continue
-        end = _fence_end(lines, i, line)
+        end = fence_end(lines, i, line)
         if end is None:
             out.append(line)
             continue
-        code = "\n".join([code.rstrip(" \t") for code in lines[i:end]]).strip("\n")
-        out.append("\n".join(filter(None, (line, code, lines[end].strip(" \t")))))
+        out.append(laid_out(lines[i - 1 : end + 1]))
         i = end + 1
     return out
-
-
-def _fence_end(lines: list[str], start: int, line: str) -> int | None:
-    """If `line` opens a code fence, the index of the line at or after `start` that
-    closes it; None if it opens none or nothing closes it (then it is a paragraph)."""
-    opening = _FENCE.match(line)
-    if opening is None:
-        return None
-    fence = opening[1]
-    if fence[0] == "`" and "`" in line[opening.end() :]:  # not a fence: inline code
-        return None
-    for j in range(start, len(lines)):
-        closing = _FENCE.fullmatch(lines[j].rstrip(" \t"))
-        if closing is not None and closing[1][0] == fence[0] and len(closing[1]) >= len(fence):
-            return j
-    return None
