@@ -62,3 +62,18 @@ def test_markup_escaped_as_text_is_not_residue() -> None:
     assert hits('Write \\<p class="note"> to open a note.') == []
     found = hits("A backslash: \\\\<p>then text.")
     assert [(code, line) for code, line, _ in found] == [("N203", 1)]
+
+
+def test_code_blocks_are_not_residue() -> None:
+    text = (
+        "```html\n"
+        '<div class="x"><a href="/a">[Home](https://example.com/)</a></div>\n'
+        "Sign up for alerts\n"
+        "```\n"
+        "\n"
+        "<p>A paragraph after the code.</p>\n"
+        "~~~\n"
+        "Read more: unclosed fences are text\n"
+    )
+    assert [code for code, *_ in hits(text)] == ["N202", "N203", "N203"]
+    assert [line for _, line, _ in hits(text)] == [8, 6, 6]

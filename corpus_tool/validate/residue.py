@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from corpus_tool.findings import Finding, Severity, shorten
+from corpus_tool.parse.blocks import without_code
 from corpus_tool.parse.lines import escaped
 from corpus_tool.registry import Check, Hit, check
 
@@ -120,6 +121,7 @@ def check_residue(
     line: every hit is on it); `None` means look the evidence up in `raw`.
     """
     findings: list[Finding] = []
+    text = without_code(text)  # code keeps its `<div>` and `[x](#)`: they are the code's
     for residue in CHECKS:
         for n, hit in enumerate(residue(text)):
             if n >= MAX_HITS_PER_CODE:
