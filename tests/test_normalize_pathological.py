@@ -59,7 +59,19 @@ def _inputs(n: int) -> dict[str, str]:
         "html-openers": "<p" * (n // 2),
         "ampersands": "&" * n,
         "mojibake-lead": "â" * n,
+        "unclosed-fences": "```a\n" * (n // 5),
+        "bare-fences": "```\n" * (n // 4),
+        "fences-of-falling-length": _falling_fences(n),
+        "fences-in-a-table": "|```\n" * (n // 5),
+        "table-rows": "|\n" * (n // 2),
     }
+
+
+def _falling_fences(n: int) -> str:
+    """Openers each longer than any closer below them, then many short closers: an
+    opener that rescans the lines below for its closer costs their number each."""
+    openers = "".join("`" * (4 + k) + "a\n" for k in range(int(n**0.5) // 2))
+    return openers + "```\n" * ((n - len(openers)) // 4)
 
 
 def _process(text: str) -> object:

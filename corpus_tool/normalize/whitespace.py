@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from corpus_tool.normalize import Edit, normalizer
-from corpus_tool.parse.blocks import fence_end, laid_out
+from corpus_tool.parse.blocks import code_blocks, laid_out
 
 # A line break with the blank lines and the indentation after it: a pattern that
 # starts with a line feed, so the regex engine jumps from one to the next.
@@ -55,11 +55,16 @@ def whitespace(text: str) -> str:
 
 def _paragraphs(lines: list[str]) -> list[str]:
     """The paragraphs of `lines`: each non-blank line stripped, except that a fenced
-    code block keeps its lines (their ends stripped, and blank lines at its start
-    and end dropped) and a table's rows stay together."""
+    code block keeps its lines (see `laid_out`) and a table's rows stay together."""
+    ends = dict(code_blocks(lines))
     out: list[str] = []
     i, n = 0, len(lines)
     while i < n:
+        end = ends.get(i)
+        if end is not None:
+            out.append(laid_out(lines[i : end + 1]))
+            i = end + 1
+            continue
         line = lines[i].strip(" \t")
         i += 1
         if not line:
@@ -71,10 +76,5 @@ def _paragraphs(lines: list[str]) -> list[str]:
                 i += 1
             out.append("\n".join(rows))
             continue
-        end = fence_end(lines, i, line)
-        if end is None:
-            out.append(line)
-            continue
-        out.append(laid_out(lines[i - 1 : end + 1]))
-        i = end + 1
+        out.append(line)
     return out

@@ -8,6 +8,8 @@ it is a line of text, so that a stray fence cannot make the rest of a page code.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -26,33 +28,44 @@ def may_hold_fence(text: str) -> bool:
     return _FENCE.match(text) is not None or _FENCE_START.search(text) is not None
 
 
-def fence_end(lines: Sequence[str], start: int, line: str) -> int | None:
-    """If `line` opens a code fence, the index of the line at or after `start` that
-    closes it; None if it opens none or nothing closes it."""
-    opening = _FENCE.match(line)
-    if opening is None:
-        return None
-    fence = opening[1]
-    if fence[0] == "`" and "`" in line[opening.end() :]:  # not a fence: inline code
-        return None
-    for j in range(start, len(lines)):
-        closing = _FENCE.fullmatch(lines[j].rstrip(" \t\r"))
-        if closing is not None and closing[1][0] == fence[0] and len(closing[1]) >= len(fence):
-            return j
-    return None
-
-
 def code_blocks(lines: Sequence[str]) -> list[tuple[int, int]]:
-    """The closed fenced blocks of `lines`: (first, last) line indexes, fences included."""
-    blocks: list[tuple[int, int]] = []
-    i, n = 0, len(lines)
-    while i < n:
-        end = fence_end(lines, i + 1, lines[i].strip(" \t\r"))
-        if end is None:
-            i += 1
+    """The closed fenced blocks of `lines`: (first, last) line indexes, fences included.
+
+    Linear in the lines: each fence line is read once, and an opening fence finds its
+    closing fence by a bisection (a failed search costs no scan), so a page of
+    thousands of fences that never close does not rescan the rest for each.
+    """
+    openers: list[tuple[int, str, int]] = []  # (line, fence character, fence length)
+    closers: dict[str, tuple[list[int], list[int]]] = {"`": ([], []), "~": ([], [])}
+    for i, line in enumerate(lines):
+        fence = _FENCE.match(line)
+        if fence is None:
             continue
-        blocks.append((i, end))
-        i = end + 1
+        mark, rest = fence[1], line[fence.end() :]
+        if not rest.strip(" \t\r"):  # a bare fence closes a block, or opens one
+            closers[mark[0]][0].append(i)
+            closers[mark[0]][1].append(len(mark))
+        elif mark[0] == "`" and "`" in rest:  # inline code, not a fence
+            continue
+        openers.append((i, mark[0], len(mark)))
+    # The longest closing fence from each position on, per character.
+    longest = {
+        c: list(itertools.accumulate(reversed(lengths), max))[::-1]
+        for c, (_, lengths) in closers.items()
+    }
+    blocks: list[tuple[int, int]] = []
+    after = 0  # lines before this are in a block already
+    for i, c, n in openers:
+        if i < after:
+            continue
+        where, lengths = closers[c]
+        k = bisect.bisect_right(where, i)
+        if k == len(where) or longest[c][k] < n:
+            continue  # nothing closes it: a line of text
+        while lengths[k] < n:  # the lines skipped here end up inside this block
+            k += 1
+        blocks.append((i, where[k]))
+        after = where[k] + 1
     return blocks
 
 
