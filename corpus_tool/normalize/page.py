@@ -158,9 +158,9 @@ def duplicate_line(text: str) -> str:
 
     Why: scrapers pick up an image caption twice (figure and figcaption).
     Lines are compared without surrounding spaces; blank lines between the
-    copies do not matter. Kept: a repeated line with other text between.
-    Runs after N110 so that copies that metadata lines used to separate are
-    merged too.
+    copies do not matter. Kept: a repeated line with other text between, and
+    a table's repeated row (`| 1 | 7 | 2 |` twice is data). Runs after N110 so
+    that copies that metadata lines used to separate are merged too.
     """
     lines = text.split("\n")
     keys = [line.strip(" \t") for line in lines]
@@ -171,7 +171,7 @@ def duplicate_line(text: str) -> str:
     prev = None
     for line, key in zip(lines, keys, strict=True):
         if key:
-            if key == prev:
+            if key == prev and key[0] != "|":
                 continue
             prev = key
         out.append(line)
