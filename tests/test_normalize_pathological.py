@@ -64,6 +64,9 @@ def _inputs(n: int) -> dict[str, str]:
         "fences-of-falling-length": _falling_fences(n),
         "fences-in-a-table": "|```\n" * (n // 5),
         "table-rows": "|\n" * (n // 2),
+        "small-code-blocks": "```\nx\n```\n" * (n // 10),
+        "code-between-prose": "```\n0:00\n```\nThe article says so.\n" * (n // 30),
+        "placeholder-lookalikes": "```corpus-tool-code-block-0```\n```\nx\n```\n" * (n // 40),
     }
 
 
