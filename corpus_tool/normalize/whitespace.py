@@ -36,7 +36,8 @@ def whitespace(text: str) -> str:
     with a single newline (seed 004). Every non-blank line becomes a
     paragraph. Kept: spaces and tabs inside a line; a fenced code block as it
     is (its indentation and blank lines are the code's), and a table's rows
-    together, so that neither falls apart into paragraphs.
+    together, so that neither falls apart into paragraphs. Runs last: the rules
+    before it only remove text, and this one leaves nothing for them to match.
     """
     if _may_hold_block(text):
         out = "\n\n".join(_paragraphs(text.split("\n")))
