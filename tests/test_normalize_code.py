@@ -93,13 +93,15 @@ PROFILE = settings(max_examples=300, deadline=None, suppress_health_check=[Healt
     st.lists(st.sampled_from(CODE_LINES), max_size=12),
     st.lists(st.sampled_from(PROSE_LINES), max_size=8),
     st.sampled_from(["```", "```js", "~~~", "````"]),
+    st.sampled_from(["\n", "\r\n", "\r", "\u2028"]),
 )
-@example([], ["0:00", "", "}"], [], "```")
+@example([], ["0:00", "", "}"], [], "```", "\n")
+@example([], ["0:00"], [], "```", "\r")  # a lone CR closes the block, as N102 reads it
 def test_every_code_line_survives_in_place(
-    before: list[str], code: list[str], after: list[str], fence: str
+    before: list[str], code: list[str], after: list[str], fence: str, newline: str
 ) -> None:
     closing = fence.rstrip("js")
-    text = "\n".join([*before, fence, *code, closing, *after])
+    text = newline.join([*before, fence, *code, closing, *after])
     out = normalize(text).text
     lines = out.split("\n")
     blocks = code_blocks(lines)
@@ -110,3 +112,11 @@ def test_every_code_line_survives_in_place(
         inner.pop()
     assert any(lines[first + 1 : last] == inner for first, last in blocks), out
     assert normalize(out).text == out
+
+
+def test_a_fence_that_a_rule_makes_reads_the_same_when_normalized_again() -> None:
+    # The zero-width space hides the closing fence until N101 drops it.
+    text = "The article opens here.\n\n```\n0:00\n[x](#)\n\u200b```\n\nThe article goes on."
+    once = normalize(text).text
+    assert normalize(once).text == once
+    assert "```\nx\n```" in once  # read as prose first (the link unwrapped), then kept

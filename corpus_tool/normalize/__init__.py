@@ -303,15 +303,36 @@ def normalize(
     if not asked:
         return Normalized(text, [])
     plan = _plan(asked, others)
-    masked = _masked(text)
-    if masked is not None:
-        prose, blocks = masked
-        done = _sweep(prose, plan, None)
-        back = _unmasked(done.text, blocks, asked)
-        if back is not None:
-            text, fired = back
-            return Normalized(text, [c for c in RULES if c in fired or c in done.applied])
-    return _sweep(text, plan, page)
+    out = _around_code(text, plan, asked)
+    if out is not None:
+        return out
+    out = _sweep(text, plan, page)
+    if may_hold_fence(out.text):
+        # A rule made a fence (a zero-width space gone from `\u200b~~~`): normalized
+        # again, the output would read a block the rules read as prose. Its reading
+        # with that block is the one that a further run leaves as it is.
+        again = _around_code(out.text, plan, asked)
+        if again is not None and again.text != out.text:
+            fired = {*out.applied, *again.applied}
+            return Normalized(again.text, [c for c in RULES if c in fired])
+    return out
+
+
+def _around_code(text: str, plan: _Plan, asked: tuple[str, ...]) -> Normalized | None:
+    """`text` normalized with its code blocks out of the rules' reach; None if it has
+    no block, or if the rules' output does not take its blocks back."""
+    masked = _masked(text, asked)
+    if masked is None:
+        return None
+    prose, blocks = masked
+    done = _sweep(prose, plan, None)
+    back = _unmasked(done.text, blocks, asked)
+    if back is None:
+        return None
+    new, fired = back
+    if new != text and "N102" in asked and _BREAKS.search(text) is not None:
+        fired.add("N102")  # the line breaks were made line feeds before masking
+    return Normalized(new, [c for c in RULES if c in fired or c in done.applied])
 
 
 # A fenced code block is the page's content as it stands: the rules read prose, and in
@@ -324,9 +345,18 @@ _CODE_RULES = ("N101", "N102")
 _MARK = "```corpus-tool-code-block-"
 
 
-def _masked(text: str) -> tuple[str, list[list[str]]] | None:
+_BREAKS = re.compile("[\r\u2028\u2029]")  # what N102 makes a line feed
+
+
+def _masked(text: str, asked: tuple[str, ...]) -> tuple[str, list[list[str]]] | None:
     """`text` with each closed code block as one placeholder line, and the blocks'
-    lines; None if it has no block (one search answers for most texts)."""
+    lines; None if it has no block (one search answers for most texts). The lines
+    are read as N102 leaves them, where it runs: a line break it makes can close a
+    block."""
+    if "`" not in text and "~" not in text:  # no fence: most texts
+        return None
+    if "N102" in asked and _BREAKS.search(text) is not None:
+        text = RULES["N102"].func(text)
     if not may_hold_fence(text) or _MARK in text:
         return None
     lines = text.split("\n")
@@ -339,9 +369,7 @@ def _masked(text: str) -> tuple[str, list[list[str]]] | None:
     for k, (first, last) in enumerate(found):
         prose += lines[at:first]
         prose.append(f"{_MARK}{k}```")
-        block = lines[first : last + 1]
-        block[-1] = block[-1].rstrip("\r")  # the CR of a CRLF, whose LF is not joined
-        blocks.append(block)
+        blocks.append(lines[first : last + 1])
         at = last + 1
     prose += lines[at:]
     return "\n".join(prose), blocks
@@ -350,13 +378,18 @@ def _masked(text: str) -> tuple[str, list[list[str]]] | None:
 def _unmasked(
     text: str, blocks: list[list[str]], asked: tuple[str, ...]
 ) -> tuple[str, set[str]] | None:
-    """The normalized `text` with its blocks back, and the rules that changed a block;
-    None if a placeholder is not there, once, as a line of its own."""
+    """The normalized `text` with its blocks back, and the rules that changed a block.
+    None if a placeholder is not there, once, as a line of its own, or if the result
+    does not read as the same blocks (a rule made a fence of a prose line): the text
+    must read the same when normalized again."""
     lines = text.split("\n")
     marks = [i for i, line in enumerate(lines) if line.startswith(_MARK)]
     if [lines[i] for i in marks] != [f"{_MARK}{k}```" for k in range(len(blocks))]:
         return None
     fired: set[str] = set()
+    out: list[str] = []
+    spans: list[tuple[int, int]] = []
+    at = 0
     for i, block in zip(marks, blocks, strict=True):
         code = "\n".join(block)
         for c in _CODE_RULES:
@@ -365,8 +398,17 @@ def _unmasked(
                 if new != code:
                     fired.add(c)
                     code = new
-        lines[i] = laid_out(code.split("\n")) if "N113" in asked else code
-    return "\n".join(lines), fired
+        if "N113" in asked:
+            code = laid_out(code.split("\n"))
+        out += lines[at:i]
+        first = len(out)
+        out += code.split("\n")
+        spans.append((first, len(out) - 1))
+        at = i + 1
+    out += lines[at:]
+    if code_blocks(out) != spans:
+        return None
+    return "\n".join(out), fired
 
 
 def _sweep(text: str, plan: _Plan, page: Page | None) -> Normalized:
