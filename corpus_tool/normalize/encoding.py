@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import re
 from collections.abc import Callable
 from html.entities import html5
@@ -32,6 +33,7 @@ from typing import Any
 from corpus_tool.normalize import Edit, normalizer
 from corpus_tool.normalize.chars import line_endings, unicode_cleanup
 from corpus_tool.normalize.common import keep_nfc, rewrite_lines, utf8
+from corpus_tool.parse.blocks import code_blocks, may_hold_fence
 from corpus_tool.parse.lines import escaped
 
 MAX_PASSES = 32  # adversarial nesting (`&amp;` inside `&amp;`, `<<b>p>`) peeled per run
@@ -435,14 +437,14 @@ def _strip_line(line: str) -> str:
     return out
 
 
-_FENCE = re.compile(r"(?m)^[ \t]*(?:```|~~~)")
-
-
-def _code_blocks(text: str) -> list[tuple[int, int]]:
-    """The spans of fenced code blocks (an unclosed fence runs to the end)."""
-    marks = [m.start() for m in _FENCE.finditer(text)]
-    marks.append(len(text))
-    return list(zip(marks[0::2], marks[1::2], strict=False))
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """The character spans of the fenced code blocks of `text` (closed ones: a fence
+    that nothing closes is a line of text, as everywhere else)."""
+    if not may_hold_fence(text):
+        return []
+    lines = text.split("\n")
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    return [(starts[first], starts[last + 1]) for first, last in code_blocks(lines)]
 
 
 @normalizer("N118", "html-tags", edits=Edit.ANY, sees=Edit.CHARS)
@@ -461,8 +463,8 @@ def html_tags(text: str) -> str:
     tag. Kept: autolinks `<https://...>`, placeholders such as `<EMAIL>` or
     `<source>` without attributes, emails `<name@x.org>`, `a < b`, `<3`,
     `x<y>z`, `List<String>`, sentence markers `<s>`, markup that markdown
-    escaped as text (`\\<title>`), and code: lines in a fenced block or holding
-    a backtick span show markup on purpose. A regex over HTML's tag
+    escaped as text (`\\<title>`), and code: lines in a closed fenced block or
+    holding a backtick span show markup on purpose. A regex over HTML's tag
     syntax, not a parser: `html.parser` takes any `<word>` for a tag and
     reads across lines, and this rule must judge each `<` alone.
     """
@@ -471,7 +473,7 @@ def html_tags(text: str) -> str:
     m = _GUARD.search(text)
     if m is None:
         return text
-    fences = _code_blocks(text) if "```" in text or "~~~" in text else []
+    fences = _code_spans(text)
     pieces: list[str] = []
     done = 0  # text before `done` is in `pieces`
     while m is not None:  # each line with a tag once, however many tags it holds
