@@ -7,6 +7,7 @@ import re
 
 from corpus_tool.normalize import Change, Edit, normalizer, note_span, page_normalizer
 from corpus_tool.normalize.common import last_answer, touches_last_lines
+from corpus_tool.parse.blocks import is_table_row
 from corpus_tool.parse.footer import TAIL_LINES, might_have_footer
 from corpus_tool.parse.header import HEAD_LINES, MIN_RELATED_RUN, Kind
 from corpus_tool.parse.page import Page
@@ -171,7 +172,7 @@ def duplicate_line(text: str) -> str:
     prev = None
     for line, key in zip(lines, keys, strict=True):
         if key:
-            if key == prev and key[0] != "|":
+            if key == prev and not is_table_row(key):
                 continue
             prev = key
         out.append(line)

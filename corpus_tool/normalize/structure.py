@@ -27,6 +27,7 @@ from corpus_tool.normalize import Change, Edit, normalizer
 from corpus_tool.normalize.boilerplate import is_newsletter_prompt, is_promo_line
 from corpus_tool.normalize.common import drop_if, rewrite_lines, touches_last_lines
 from corpus_tool.normalize.furniture import is_copyright, is_furniture
+from corpus_tool.parse.blocks import is_table_row
 from corpus_tool.parse.footer import TAIL_LINES, might_have_footer, parse_footer
 from corpus_tool.parse.lines import MD_LINK, QUOTES, SENTENCE_END, strip_closers, unlink
 
@@ -654,7 +655,7 @@ MAX_COMPANIONS = 2  # non-link lines between two teasers: a date, a byline, a de
 
 def _companion(line: str) -> bool:
     """A teaser's date or byline line: short, not a sentence, not a table row."""
-    if is_heading(line) or line.lstrip().startswith("|"):  # another part of the page
+    if is_heading(line) or is_table_row(line):  # another part of the page
         return False
     text = bare(line)
     return words(text) <= 8 and strip_closers(text)[-1:] not in _ENDS

@@ -5,24 +5,17 @@ from __future__ import annotations
 import re
 
 from corpus_tool.normalize import Edit, normalizer
-from corpus_tool.parse.blocks import code_blocks, laid_out
+from corpus_tool.parse.blocks import (
+    code_blocks,
+    is_table_row,
+    laid_out,
+    may_hold_fence,
+    may_hold_table,
+)
 
 # A line break with the blank lines and the indentation after it: a pattern that
 # starts with a line feed, so the regex engine jumps from one to the next.
 _BREAK = re.compile(r"\n[ \t\n]*+")
-# A block that keeps its own lines: a code fence or a table row opening a line. The
-# search starts at a line feed, so the regex engine jumps from one to the next; the
-# first line is matched apart (an alternative with `^` would be tried at every
-# character).
-_BLOCK = re.compile(r"[ \t]*+(?:```|~~~|\|)")
-_BLOCK_START = re.compile(r"\n[ \t]*+(?:```|~~~|\|)")
-
-
-def _may_hold_block(text: str) -> bool:
-    # Most texts have none of the three characters: one fast search for each.
-    if "|" not in text and "`" not in text and "~" not in text:
-        return False
-    return _BLOCK.match(text) is not None or _BLOCK_START.search(text) is not None
 
 
 # Layout last: re-run after any other edit (a removed line leaves blank lines behind).
@@ -39,7 +32,7 @@ def whitespace(text: str) -> str:
     together, so that neither falls apart into paragraphs. Runs last: the rules
     before it only remove text, and this one leaves nothing for them to match.
     """
-    if _may_hold_block(text):
+    if may_hold_fence(text) or may_hold_table(text):  # blocks that keep their lines
         out = "\n\n".join(_paragraphs(text.split("\n")))
     elif text.count("\n") * 16 < len(text):
         # Lines of text: a split and a join of the stripped non-blank lines cost less
@@ -66,16 +59,14 @@ def _paragraphs(lines: list[str]) -> list[str]:
             out.append(laid_out(lines[i : end + 1]))
             i = end + 1
             continue
+        if is_table_row(lines[i]):  # a table: its rows, up to the first line that is not one
+            first = i
+            while i < n and is_table_row(lines[i]):
+                i += 1
+            out.append("\n".join([row.strip(" \t") for row in lines[first:i]]))
+            continue
         line = lines[i].strip(" \t")
         i += 1
-        if not line:
-            continue
-        if line[0] == "|":  # a table: its rows, up to the first line that is not one
-            rows = [line]
-            while i < n and lines[i].lstrip(" \t")[:1] == "|":
-                rows.append(lines[i].strip(" \t"))
-                i += 1
-            out.append("\n".join(rows))
-            continue
-        out.append(line)
+        if line:
+            out.append(line)
     return out

@@ -14,10 +14,22 @@ import re
 from collections.abc import Sequence
 
 _FENCE = re.compile(r"[ \t]*+(`{3,}|~{3,})")
-# A fence opening a line: the search starts at a line feed, so the regex engine
-# jumps from one to the next; the first line is matched apart (an alternative with
-# `^` would be tried at every character).
-_FENCE_START = re.compile(r"\n[ \t]*+(?:```|~~~)")
+_TABLE_ROW = re.compile(r"[ \t]*+\|")
+# The same, opening a line after the first: the search starts at a line feed, so the
+# regex engine jumps from one to the next (an alternative with `^` would be tried at
+# every character).
+_FENCE_START = re.compile(r"\n" + _FENCE.pattern)
+_TABLE_START = re.compile(r"\n" + _TABLE_ROW.pattern)
+
+
+def is_fence(line: str) -> bool:
+    """Does `line` open with a code fence (three or more backticks or tildes)?"""
+    return _FENCE.match(line) is not None
+
+
+def is_table_row(line: str) -> bool:
+    """`| a | b |`: a line of a markdown table."""
+    return _TABLE_ROW.match(line) is not None
 
 
 def may_hold_fence(text: str) -> bool:
@@ -26,6 +38,14 @@ def may_hold_fence(text: str) -> bool:
     if "`" not in text and "~" not in text:
         return False
     return _FENCE.match(text) is not None or _FENCE_START.search(text) is not None
+
+
+def may_hold_table(text: str) -> bool:
+    """Does a line of `text` open as a table row? (False for most texts after a fast
+    search for `|`.)"""
+    if "|" not in text:
+        return False
+    return _TABLE_ROW.match(text) is not None or _TABLE_START.search(text) is not None
 
 
 def code_blocks(lines: Sequence[str]) -> list[tuple[int, int]]:

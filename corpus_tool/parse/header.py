@@ -54,6 +54,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from corpus_tool.parse.blocks import is_fence, is_table_row
 from corpus_tool.parse.dates import UPDATED_LABEL, parse_date_line
 from corpus_tool.parse.lines import MAX_META_LEN, MAX_NAME_LEN, SENTENCE_END, last_char, unlink
 from corpus_tool.parse.names import HEADS as _BYLINE_HEADS
@@ -151,13 +152,10 @@ def _fold_quotes(text: str) -> str:
     return text.translate(_FOLD_QUOTES)
 
 
-_NOT_TITLES = ("```", "~~~")  # code fences open a block
-
-
 def is_title_like(line: str) -> bool:
     """At most 30 words, not a list item, a code fence or a table row, not ending like a
     sentence or a label."""
-    if len(line) > 250 or line[:3] in _NOT_TITLES or line[:1] == "|" or _BULLET.fullmatch(line):
+    if len(line) > 250 or is_fence(line) or is_table_row(line) or _BULLET.fullmatch(line):
         return False
     if not any(c.isalpha() for c in line):
         return False
